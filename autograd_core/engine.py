@@ -1,0 +1,165 @@
+"""The backward pass: order the graph, walk it once, accumulate into leaves.
+
+The walk is iterative (no recursion, so a chain of a million operations is fine) and
+follows HIPS autograd's scheme: first count, for every node reachable from the root,
+how many consumers will send it a gradient; then process nodes whose count has dropped
+to zero, summing gradients that arrive along several paths in `pending`. Gradients of
+intermediate nodes live only in `pending`, and only until their node has run.
+
+    >>> import autograd_core as ag
+    >>> x = ag.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward(); x.grad
+    tensor([2., 4.])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .function import _FREED, Function, ShapeError, _check_finite
+from .grad_mode import no_grad, state
+
+# Set by viz.record_backward(): a callable told about each node as the walk runs it.
+# None (the default) keeps the walk free of any recording work.
+observer = None
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple, name: str = "op") -> np.ndarray:
+    """Sum `grad` down to `shape`: the adjoint of NumPy broadcasting.
+
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    """
+    ndim = len(shape)
+    extra = grad.ndim - ndim
+    if extra < 0:
+        raise ShapeError(
+            f"{name}: backward returned a gradient of shape {grad.shape} for an input of shape "
+            f"{shape}"
+        )
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if grad.shape != shape:
+        raise ShapeError(
+            f"{name}: backward returned a gradient of shape {grad.shape} that does not "
+            f"broadcast to its input's shape {shape}"
+        )
+    return grad
+
+
+def backward(root, gradient=None, retain_graph: bool = False) -> None:
+    """Back-propagate from `root`, adding d root / d leaf into every leaf's `.grad`."""
+    from .tensor import Tensor
+
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward(): this tensor does not require grad and has no grad_fn, so there is "
+            "nothing to differentiate. Create the inputs with requires_grad=True."
+        )
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward(): grad can be implicitly created only for scalar outputs, but this "
+                f"tensor has shape {root.shape}. Reduce it first (e.g. .sum()) or pass "
+                "gradient= with the same shape."
+            )
+        grad = np.ones(root.shape, dtype=root.data.dtype)
+    else:
+        grad = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        if grad.shape != root.shape:
+            raise ShapeError(
+                f"backward(): gradient has shape {grad.shape} but the tensor has shape {root.shape}"
+            )
+    start = root.grad_fn if root.grad_fn is not None else root
+    with no_grad():  # hooks and accumulation must not record anything
+        _walk(start, grad, retain_graph, Tensor)
+
+
+def _count_consumers(start) -> dict:
+    """For every node reachable from `start`, how many edges point at it."""
+    deps = {start: 0}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        for nxt in node.next:
+            if nxt is None:
+                continue
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                if isinstance(nxt, Function):
+                    stack.append(nxt)
+    return deps
+
+
+def _walk(start, grad, retain_graph: bool, Tensor) -> None:
+    deps = _count_consumers(start) if isinstance(start, Function) else {start: 0}
+    pending = {start: grad}
+    ready = [start]
+    anomaly = state.anomaly
+    watch = observer
+    while ready:
+        node = ready.pop()
+        grad = pending.pop(node)
+        if isinstance(node, Tensor):
+            _accumulate_leaf(node, grad, Tensor)
+            if watch is not None:
+                watch(node, grad, ())
+            continue
+        if node.pre_hooks is not None:
+            grad = _run_hooks(node.pre_hooks, grad, node.shape, node.name, Tensor)
+        if node.saved is _FREED:
+            node.saved_tensors  # raises the "second backward" error
+        if node.raw:
+            grads = node.backward(node, grad)
+        else:
+            grads = node.run_backward(grad)
+        if not retain_graph:
+            node.saved = _FREED
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if watch is not None:
+            watch(node, grad, grads)
+        for nxt, g in zip(node.next, grads):
+            if nxt is None or g is None:
+                continue
+            if g.shape != nxt.shape:
+                g = unbroadcast(g, nxt.shape, node.name)
+            if anomaly:
+                _check_finite(node.name, "backward", g)
+            if nxt in pending:
+                pending[nxt] = pending[nxt] + g
+            else:
+                pending[nxt] = g
+            left = deps[nxt] - 1
+            deps[nxt] = left
+            if left == 0:
+                ready.append(nxt)
+
+
+def _accumulate_leaf(leaf, grad, Tensor) -> None:
+    if leaf._hooks is not None:
+        grad = _run_hooks(leaf._hooks, grad, leaf.shape, "leaf", Tensor)
+    dtype = leaf.data.dtype
+    if leaf.grad is None:
+        # A fresh array: `grad` may be shared with other leaves or be a broadcast view.
+        leaf.grad = Tensor._make(np.array(grad, dtype=dtype, copy=True), None)
+    else:
+        leaf.grad.data = leaf.grad.data + grad.astype(dtype, copy=False)
+
+
+def _run_hooks(hooks, grad, shape, name, Tensor):
+    for hook in hooks:
+        out = hook(Tensor._make(np.asarray(grad), None))
+        if out is not None:
+            new = out.data if isinstance(out, Tensor) else np.asarray(out)
+            if new.shape != tuple(shape):
+                raise ShapeError(
+                    f"hook on {name}: returned a gradient of shape {new.shape}, expected {tuple(shape)}"
+                )
+            grad = new
+    return grad

@@ -1,0 +1,110 @@
+"""Grad mode: whether operations record the graph. Per thread, as in PyTorch.
+
+>>> import autograd_core as ag
+>>> x = ag.ones(2, requires_grad=True)
+>>> with ag.no_grad():
+...     y = x * 2
+>>> y.requires_grad
+False
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+
+class _State(threading.local):
+    # Class attributes are the per-thread defaults: a new thread starts with grad on.
+    grad_enabled = True
+    anomaly = False
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations currently record the graph."""
+    return state.grad_enabled
+
+
+class _GradModeContext:
+    """Base of the grad-mode contexts: a context manager and a decorator."""
+
+    mode: bool
+
+    def __enter__(self):
+        self._prev = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __exit__(self, *exc):
+        state.grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator that turns graph recording off."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator that turns graph recording on."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Turn recording on or off: as a call, as a context manager or as a decorator."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        # Like torch.set_grad_enabled, the call alone already switches the mode.
+        self._prev = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        state.grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        state.grad_enabled = self._prev  # used as a decorator: undo the switch
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class detect_anomaly:
+    """Within this context the first NaN/inf produced in forward or backward raises,
+    naming the operation that produced it.
+
+    >>> import autograd_core as ag
+    >>> with ag.detect_anomaly():
+    ...     ag.tensor([-1.0]).log()   # doctest: +SKIP
+    RuntimeError: LogBackward produced non-finite values in forward ...
+    """
+
+    def __enter__(self):
+        self._prev = state.anomaly
+        state.anomaly = True
+        return self
+
+    def __exit__(self, *exc):
+        state.anomaly = self._prev
+        return False

@@ -1,0 +1,115 @@
+"""Activation functions as differentiable ops.
+
+Each keeps what its derivative needs: tanh and sigmoid their output
+(tanh' = 1 - y², σ' = y(1 - y)), relu/leaky_relu/gelu/softplus their input.
+The heavy loops live in `autograd_core.kernels.activations`, which picks Numba or
+NumPy per function by what measured faster.
+
+    >>> import autograd_core as ag
+    >>> ag.relu(ag.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+"""
+
+from __future__ import annotations
+
+from ..function import Op
+from ..kernels import activations as K
+
+
+class Tanh(Op):
+    @staticmethod
+    def forward(ctx, a):
+        out = K.tanh_forward(a)
+        ctx.saved = (out,)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return K.tanh_backward(ctx.saved[0], g)
+
+
+class Sigmoid(Op):
+    @staticmethod
+    def forward(ctx, a):
+        out = K.sigmoid_forward(a)
+        ctx.saved = (out,)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return K.sigmoid_backward(ctx.saved[0], g)
+
+
+class Relu(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.saved = (a,)
+        return K.relu_forward(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return K.relu_backward(ctx.saved[0], g)
+
+
+class LeakyRelu(Op):
+    @staticmethod
+    def forward(ctx, a, slope):
+        ctx.saved = (a,)
+        ctx.slope = slope
+        return K.leaky_relu_forward(a, slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        return K.leaky_relu_backward(ctx.saved[0], g, ctx.slope), None
+
+
+class Gelu(Op):
+    """x·Φ(x) with the exact normal CDF (PyTorch's default, approximate='none')."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.saved = (a,)
+        return K.gelu_forward(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return K.gelu_backward(ctx.saved[0], g)
+
+
+class Softplus(Op):
+    """log(1 + exp(βx))/β, linear where βx > threshold (PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        ctx.saved = (a,)
+        ctx.params = (beta, threshold)
+        return K.softplus_forward(a, beta, threshold)
+
+    @staticmethod
+    def backward(ctx, g):
+        beta, threshold = ctx.params
+        return K.softplus_backward(ctx.saved[0], g, beta, threshold), None, None
+
+
+def tanh(a):
+    return Tanh.apply(a)
+
+
+def sigmoid(a):
+    return Sigmoid.apply(a)
+
+
+def relu(a):
+    return Relu.apply(a)
+
+
+def leaky_relu(a, negative_slope: float = 0.01):
+    return LeakyRelu.apply(a, negative_slope)
+
+
+def gelu(a):
+    return Gelu.apply(a)
+
+
+def softplus(a, beta: float = 1.0, threshold: float = 20.0):
+    return Softplus.apply(a, beta, threshold)

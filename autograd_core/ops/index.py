@@ -1,0 +1,134 @@
+"""Indexing: t[key], narrow, index_select and gather.
+
+Basic indexing (ints, slices, None, Ellipsis) selects a view, so its backward writes the
+gradient into a zero array at the same place. Advanced indexing (integer arrays, boolean
+masks) may pick an element several times, so its backward *accumulates* with
+`np.add.at`: t[[0, 0]] sends twice the gradient to t[0].
+
+    >>> import autograd_core as ag
+    >>> x = ag.zeros(3, requires_grad=True)
+    >>> x[[0, 0, 2]].sum().backward(); x.grad
+    tensor([2., 0., 1.])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Op
+
+
+def _is_basic(key) -> bool:
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(
+        p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) and not isinstance(p, bool)
+        for p in parts
+    )
+
+
+def normalize_key(key):
+    """Replace Tensors and lists in an index by ndarrays."""
+    from ..tensor import Tensor
+
+    def one(k):
+        if isinstance(k, Tensor):
+            return k.data
+        if isinstance(k, list):
+            return np.asarray(k)
+        return k
+
+    if isinstance(key, tuple):
+        return tuple(one(k) for k in key)
+    return one(key)
+
+
+class GetItem(Op):
+    @staticmethod
+    def forward(ctx, a, key):
+        ctx.info = (a.shape, key)
+        try:
+            return a[key]
+        except IndexError as exc:
+            raise IndexError(f"index: {exc} (tensor of shape {a.shape})") from None
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, key = ctx.info
+        grad = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(key):
+            grad[key] = g
+        else:
+            np.add.at(grad, key, g)
+        return grad, None
+
+
+class IndexSelect(Op):
+    @staticmethod
+    def forward(ctx, a, axis, index):
+        ctx.info = (a.shape, axis, index)
+        return np.take(a, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axis, index = ctx.info
+        grad = np.zeros(shape, dtype=g.dtype)
+        np.add.at(grad, (slice(None),) * axis + (index,), g)
+        return grad, None, None
+
+
+class Gather(Op):
+    """out[i][j][k] = a[i][index[i][j][k]][k] (for dim=1); backward scatter-adds."""
+
+    @staticmethod
+    def forward(ctx, a, axis, index):
+        ctx.info = (a.shape, axis, index)
+        return np.take_along_axis(a, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axis, index = ctx.info
+        grad = np.zeros(shape, dtype=g.dtype)
+        grids = list(np.indices(index.shape, sparse=True))
+        grids[axis] = index
+        np.add.at(grad, tuple(grids), g)
+        return grad, None, None
+
+
+def getitem(a, key):
+    """a[key] with NumPy's basic and advanced indexing."""
+    return GetItem.apply(a, normalize_key(key))
+
+
+def narrow(a, dim: int, start: int, length: int):
+    """The slice [start, start + length) along `dim` (a view)."""
+    return GetItem.apply(a, (slice(None),) * dim + (slice(start, start + length),))
+
+
+def _index_array(index, name, a, axis):
+    from ..tensor import Tensor
+
+    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{name}: index must hold integers, got dtype {idx.dtype}")
+    n = a.shape[axis] if a.ndim else 1
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        raise IndexError(f"{name}: index out of range for dim {axis} of size {n} (tensor of shape {a.shape})")
+    return idx
+
+
+def index_select(a, dim: int, index):
+    """Pick entries `index` (1-D) along `dim`; repeated indices accumulate gradients."""
+    axis = dim % max(a.ndim, 1)
+    idx = _index_array(index, "index_select", a, axis)
+    if idx.ndim != 1:
+        raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
+    return IndexSelect.apply(a, axis, idx)
+
+
+def gather(a, dim: int, index):
+    """Gather values along `dim` at `index` (same ndim as `a`), like torch.gather."""
+    axis = dim % max(a.ndim, 1)
+    idx = _index_array(index, "gather", a, axis)
+    if idx.ndim != a.ndim:
+        raise ValueError(f"gather: index has {idx.ndim} dims but the tensor has {a.ndim} (shape {a.shape})")
+    return Gather.apply(a, axis, idx)

@@ -1,0 +1,85 @@
+"""softmax and log_softmax along one dim, fused for numerical stability.
+
+log_softmax(x) = x - m - log Σ exp(x - m) with m = max(x), so logits of magnitude 1e4
+neither overflow nor lose the answer. Backward:
+  softmax:     dx = y · (g - Σ g·y)
+  log_softmax: dx = g - softmax(x) · Σ g
+The loops run in `autograd_core.kernels.softmax` along the last axis; other dims are
+moved there and back.
+
+    >>> import autograd_core as ag
+    >>> ag.tensor([1e4, 0.0]).log_softmax(0)
+    tensor([     0., -10000.])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Op
+from ..kernels import softmax as K
+
+
+def _to_last(a, axis):
+    return a if axis == a.ndim - 1 else np.moveaxis(a, axis, -1)
+
+
+def _from_last(a, axis):
+    return a if axis == a.ndim - 1 else np.moveaxis(a, -1, axis)
+
+
+class Softmax(Op):
+    @staticmethod
+    def forward(ctx, a, axis):
+        out = _from_last(K.softmax_forward(_to_last(a, axis)), axis)
+        ctx.saved = (out,)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        axis = ctx.axis
+        y = _to_last(ctx.saved[0], axis)
+        return _from_last(K.softmax_backward(y, _to_last(g, axis)), axis), None
+
+
+class LogSoftmax(Op):
+    @staticmethod
+    def forward(ctx, a, axis):
+        out = _from_last(K.log_softmax_forward(_to_last(a, axis)), axis)
+        ctx.saved = (out,)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        axis = ctx.axis
+        y = _to_last(ctx.saved[0], axis)
+        return _from_last(K.log_softmax_backward(y, _to_last(g, axis)), axis), None
+
+
+def _axis(a, dim, name):
+    if dim is None:
+        raise TypeError(f"{name}: dim must be given (e.g. dim=-1)")
+    ndim = max(a.ndim, 1)
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {a.ndim} dims")
+    return dim % ndim
+
+
+def softmax(a, dim=None):
+    """exp(a) / Σ exp(a) along `dim`."""
+    if a.ndim == 0:
+        from .shape import reshape
+
+        return reshape(Softmax.apply(reshape(a, (1,)), 0), ())
+    return Softmax.apply(a, _axis(a, dim, "softmax"))
+
+
+def log_softmax(a, dim=None):
+    """log(softmax(a)) along `dim`, computed stably."""
+    if a.ndim == 0:
+        from .shape import reshape
+
+        return reshape(LogSoftmax.apply(reshape(a, (1,)), 0), ())
+    return LogSoftmax.apply(a, _axis(a, dim, "log_softmax"))

@@ -1,0 +1,529 @@
+"""`Tensor`: an ndarray plus what the graph needs. Every method is a one-line call into
+the op functions in `ops/`, where each operation's forward and backward live.
+
+    >>> import autograd_core as ag
+    >>> w = ag.tensor([[1.0, 2.0]], requires_grad=True)
+    >>> y = (w @ ag.tensor([3.0, 4.0])).sum()
+    >>> y.backward(); w.grad
+    tensor([[3., 4.]])
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import namedtuple
+
+import numpy as np
+
+from . import engine, function
+from .dtypes import as_array, is_floating, resolve_dtype
+from .grad_mode import state
+from .ops import activation as A
+from .ops import elementwise as E
+from .ops import index as I
+from .ops import linalg as L
+from .ops import reduce as R
+from .ops import shape as S
+from .ops import softmax as SM
+
+_ValuesIndices = namedtuple("_ValuesIndices", ["values", "indices"])
+
+
+class RemovableHandle:
+    """Returned by `register_hook`; `remove()` takes the hook off again."""
+
+    def __init__(self, hooks: list, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> x.shape, x.dtype
+    ((2,), dtype('float32'))
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+    # numpy must defer to our reflected operators: `ndarray + Tensor` -> Tensor.__radd__
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        arr = as_array(data, resolve_dtype(dtype))
+        if requires_grad and not is_floating(arr.dtype):
+            raise RuntimeError(
+                f"only floating-point tensors can require gradients, but this one has dtype "
+                f"{arr.dtype}. Create it from floats or pass dtype=ag.float32."
+            )
+        self.data = arr
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self._hooks = None
+
+    @classmethod
+    def _make(cls, data: np.ndarray, grad_fn) -> Tensor:
+        """Wrap an op's output without re-validating it (the hot path)."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = grad_fn is not None
+        t.grad_fn = grad_fn
+        t._hooks = None
+        return t
+
+    # -- attributes --------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:
+        return S.permute(self, tuple(reversed(range(self.ndim))))
+
+    def size(self, dim: int | None = None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    # -- conversion ----------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, like torch's .numpy())."""
+        if self.requires_grad:
+            raise RuntimeError("numpy(): call .detach().numpy() on a tensor that requires grad")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors can be converted, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+            )
+        return bool(self.data.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of one element can be used as an index")
+        return int(self.data.item())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    __hash__ = object.__hash__  # __eq__ is elementwise, identity hashing keeps graphs in dicts
+
+    # -- graph ---------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+        """Accumulate d self / d leaf into every leaf's .grad (see engine.backward)."""
+        engine.backward(self, gradient, retain_graph)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph."""
+        return Tensor._make(self.data, None)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("requires_grad_(False) is only valid on leaf tensors; use detach()")
+        if requires_grad and not is_floating(self.data.dtype):
+            raise RuntimeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep .grad on a non-leaf tensor after backward()."""
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("retain_grad() on a tensor that does not require grad")
+            return  # leaves keep their grad anyway
+        node = self.grad_fn
+        if getattr(node, "_retains", None) is not None:
+            return
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                if t.grad is None:
+                    t.grad = Tensor._make(np.array(grad.data, copy=True), None)
+                else:
+                    t.grad.data = t.grad.data + grad.data
+
+        node._retains = keep
+        node.register_prehook(keep)
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """Call fn(grad) when this tensor's gradient is computed; a returned Tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook() on a tensor that does not require grad")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(fn)
+            return RemovableHandle(self._hooks, fn)
+        self.grad_fn.register_prehook(fn)
+        return RemovableHandle(self.grad_fn.pre_hooks, fn)
+
+    # -- copies and dtypes ---------------------------------------------------------------
+    def astype(self, dtype) -> Tensor:
+        """A copy with another dtype; differentiable between floating dtypes."""
+        return E.cast(self, resolve_dtype(dtype))
+
+    to = astype
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    def long(self) -> Tensor:
+        return self.astype(np.int64)
+
+    def clone(self) -> Tensor:
+        return E.clone(self)
+
+    def _check_inplace(self, name: str) -> None:
+        if state.grad_enabled and self.requires_grad:
+            kind = "a leaf tensor that requires grad" if self.grad_fn is None else "a tensor in the graph"
+            raise RuntimeError(f"{name}: in-place change of {kind}; wrap it in ag.no_grad() or use .data")
+
+    def zero_(self) -> Tensor:
+        self._check_inplace("zero_")
+        self.data[...] = 0
+        return self
+
+    def copy_(self, src) -> Tensor:
+        self._check_inplace("copy_")
+        np.copyto(self.data, src.data if isinstance(src, Tensor) else np.asarray(src), casting="unsafe")
+        return self
+
+    def fill_(self, value) -> Tensor:
+        self._check_inplace("fill_")
+        self.data[...] = value
+        return self
+
+    def __setitem__(self, key, value) -> None:
+        self._check_inplace("__setitem__")
+        self.data[I.normalize_key(key)] = value.data if isinstance(value, Tensor) else value
+
+    # -- arithmetic ----------------------------------------------------------------------
+    def __add__(self, other):
+        return E.Add.apply(self, other)
+
+    def __radd__(self, other):
+        return E.Add.apply(other, self)
+
+    def __sub__(self, other):
+        return E.Sub.apply(self, other)
+
+    def __rsub__(self, other):
+        return E.Sub.apply(other, self)
+
+    def __mul__(self, other):
+        return E.Mul.apply(self, other)
+
+    def __rmul__(self, other):
+        return E.Mul.apply(other, self)
+
+    def __truediv__(self, other):
+        return E.Div.apply(self, other)
+
+    def __rtruediv__(self, other):
+        return E.Div.apply(other, self)
+
+    def __pow__(self, other):
+        return E.Pow.apply(self, other)
+
+    def __rpow__(self, other):
+        return E.Pow.apply(other, self)
+
+    def __matmul__(self, other):
+        return L.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        return L.MatMul.apply(other, self)
+
+    def __neg__(self):
+        return E.Neg.apply(self)
+
+    def __abs__(self):
+        return E.Abs.apply(self)
+
+    # Comparisons give bool tensors outside the graph.
+    def __eq__(self, other):
+        return Tensor._make(np.asarray(self.data == _raw(other)), None)
+
+    def __ne__(self, other):
+        return Tensor._make(np.asarray(self.data != _raw(other)), None)
+
+    def __lt__(self, other):
+        return Tensor._make(np.asarray(self.data < _raw(other)), None)
+
+    def __le__(self, other):
+        return Tensor._make(np.asarray(self.data <= _raw(other)), None)
+
+    def __gt__(self, other):
+        return Tensor._make(np.asarray(self.data > _raw(other)), None)
+
+    def __ge__(self, other):
+        return Tensor._make(np.asarray(self.data >= _raw(other)), None)
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def __getitem__(self, key):
+        return I.getitem(self, key)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (I.GetItem.apply(self, i) for i in range(len(self.data)))
+
+    # -- math -----------------------------------------------------------------------------
+    def abs(self):
+        return E.Abs.apply(self)
+
+    def exp(self):
+        return E.Exp.apply(self)
+
+    def log(self):
+        return E.Log.apply(self)
+
+    def log1p(self):
+        return E.Log1p.apply(self)
+
+    def sqrt(self):
+        return E.Sqrt.apply(self)
+
+    def sin(self):
+        return E.Sin.apply(self)
+
+    def cos(self):
+        return E.Cos.apply(self)
+
+    def tanh(self):
+        return A.Tanh.apply(self)
+
+    def sigmoid(self):
+        return A.Sigmoid.apply(self)
+
+    def relu(self):
+        return A.Relu.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01):
+        return A.leaky_relu(self, negative_slope)
+
+    def gelu(self):
+        return A.Gelu.apply(self)
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0):
+        return A.softplus(self, beta, threshold)
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        return E.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return E.Maximum.apply(self, other)
+
+    def minimum(self, other):
+        return E.Minimum.apply(self, other)
+
+    def pow(self, other):
+        return E.Pow.apply(self, other)
+
+    def add(self, other):
+        return E.Add.apply(self, other)
+
+    def sub(self, other):
+        return E.Sub.apply(self, other)
+
+    def mul(self, other):
+        return E.Mul.apply(self, other)
+
+    def div(self, other):
+        return E.Div.apply(self, other)
+
+    def neg(self):
+        return E.Neg.apply(self)
+
+    def matmul(self, other):
+        return L.MatMul.apply(self, other)
+
+    # -- reductions -----------------------------------------------------------------------
+    def sum(self, dim=None, keepdim: bool = False):
+        return R.sum(self, dim, keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False):
+        return R.mean(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None):
+        return R.var(self, dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None):
+        return R.std(self, dim, unbiased, keepdim, correction)
+
+    def max(self, dim=None, keepdim: bool = False):
+        return R.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim: bool = False):
+        return R.min(self, dim, keepdim)
+
+    def amax(self, dim=None, keepdim: bool = False):
+        return R.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim: bool = False):
+        return R.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        return R.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        return R.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim=None, keepdim: bool = False):
+        return R.logsumexp(self, dim, keepdim)
+
+    def prod(self, dim=None, keepdim: bool = False):
+        return R.prod(self, dim, keepdim)
+
+    def norm(self, p=2, dim=None, keepdim: bool = False):
+        return R.norm(self, p, dim, keepdim)
+
+    def all(self) -> bool:
+        return bool(self.data.all())
+
+    def any(self) -> bool:
+        return bool(self.data.any())
+
+    def softmax(self, dim: int):
+        return SM.softmax(self, dim)
+
+    def log_softmax(self, dim: int):
+        return SM.log_softmax(self, dim)
+
+    # -- shape ----------------------------------------------------------------------------
+    def reshape(self, *shape):
+        return S.reshape(self, *shape)
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        return S.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim=None):
+        return S.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int):
+        return S.unsqueeze(self, dim)
+
+    def transpose(self, dim0: int, dim1: int):
+        return S.transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return S.permute(self, *dims)
+
+    def expand(self, *shape):
+        return S.expand(self, *shape)
+
+    def broadcast_to(self, shape):
+        return S.broadcast_to(self, shape)
+
+    def expand_as(self, other):
+        return S.expand(self, other.shape)
+
+    def repeat(self, *sizes):
+        return S.repeat(self, *sizes)
+
+    def flip(self, dims):
+        return S.flip(self, dims)
+
+    def split(self, split_size_or_sections, dim: int = 0):
+        return S.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0):
+        return S.chunk(self, chunks, dim)
+
+    def index_select(self, dim: int, index):
+        return I.index_select(self, dim, index)
+
+    def gather(self, dim: int, index):
+        return I.gather(self, dim, index)
+
+    def narrow(self, dim: int, start: int, length: int):
+        return I.narrow(self, dim, start, length)
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+function.Tensor = Tensor  # see function.py: the ops wrap their results in this class
