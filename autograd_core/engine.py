@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .function import _FREED, Function, ShapeError, _check_finite
+from .function import _FREED, Function, ShapeError, _check_finite, freed_error
 from .grad_mode import no_grad, state
 
 # Set by viz.record_backward(): a callable told about each node as the walk runs it.
@@ -113,7 +113,7 @@ def _walk(start, grad, retain_graph: bool, Tensor) -> None:
         if node.pre_hooks is not None:
             grad = _run_hooks(node.pre_hooks, grad, node.shape, node.name, Tensor)
         if node.saved is _FREED:
-            node.saved_tensors  # raises the "second backward" error
+            raise freed_error(node.name)
         if node.raw:
             grads = node.backward(node, grad)
         else:

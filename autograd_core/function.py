@@ -68,12 +68,7 @@ class Function:
     def saved_tensors(self) -> tuple:
         saved = self.saved
         if saved is _FREED:
-            raise RuntimeError(
-                f"{self.name}: trying to backward through the graph a second time (or to read "
-                "saved values after they were freed). The saved arrays are released after the "
-                "first backward(); call backward(retain_graph=True) the first time if you need "
-                "to go through the graph again."
-            )
+            raise freed_error(self.name)
         return () if saved is None else saved
 
     @property
@@ -194,6 +189,15 @@ class Op(Function):
         ctx.next = tuple(edges)
         ctx.shape = data.shape
         return Tensor._make(data, ctx)
+
+
+def freed_error(name: str) -> RuntimeError:
+    return RuntimeError(
+        f"{name}: trying to backward through the graph a second time (or to read saved "
+        "values after they were freed). The saved arrays are released after the first "
+        "backward(); call backward(retain_graph=True) the first time if you need to go "
+        "through the graph again."
+    )
 
 
 def _edge(t):

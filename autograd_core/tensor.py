@@ -142,7 +142,8 @@ class Tensor:
     def __bool__(self) -> bool:
         if self.data.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
             )
         return bool(self.data.item())
 
@@ -177,7 +178,9 @@ class Tensor:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("requires_grad_(False) is only valid on leaf tensors; use detach()")
         if requires_grad and not is_floating(self.data.dtype):
-            raise RuntimeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+            raise RuntimeError(
+                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+            )
         self.requires_grad = requires_grad
         return self
 
@@ -236,7 +239,7 @@ class Tensor:
 
     def _check_inplace(self, name: str) -> None:
         if state.grad_enabled and self.requires_grad:
-            kind = "a leaf tensor that requires grad" if self.grad_fn is None else "a tensor in the graph"
+            kind = "a tensor in the graph" if self.grad_fn is not None else "a leaf that requires grad"
             raise RuntimeError(f"{name}: in-place change of {kind}; wrap it in ag.no_grad() or use .data")
 
     def zero_(self) -> Tensor:
