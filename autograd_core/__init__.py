@@ -90,3 +90,14 @@ from .tensor import Tensor
 clip = clamp
 
 __version__ = "0.1.0"
+
+# Submodules loaded on first use, so `import autograd_core` stays quick.
+_LAZY = {"functional", "viz", "data", "kernels", "serialization"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'autograd_core' has no attribute {name!r}")

@@ -19,11 +19,6 @@ import numpy as np
 from .function import _FREED, Function, ShapeError, _check_finite, freed_error
 from .grad_mode import no_grad, state
 
-# Set by viz.record_backward(): a callable told about each node as the walk runs it.
-# None (the default) keeps the walk free of any recording work.
-observer = None
-
-
 def unbroadcast(grad: np.ndarray, shape: tuple, name: str = "op") -> np.ndarray:
     """Sum `grad` down to `shape`: the adjoint of NumPy broadcasting.
 
@@ -96,21 +91,33 @@ def _count_consumers(start) -> dict:
     return deps
 
 
-def _walk(start, grad, retain_graph: bool, Tensor) -> None:
+def replay(root, watch) -> None:
+    """Walk the retained graph behind `root` exactly as backward() would, calling
+    `watch(node, grad_in, grads_out)` for each node in execution order, but without
+    touching any .grad, running hooks or freeing anything (used by ag.viz)."""
+    from .tensor import Tensor
+
+    grad = np.ones(root.shape, dtype=root.data.dtype)
+    start = root.grad_fn if root.grad_fn is not None else root
+    with no_grad():
+        _walk(start, grad, True, Tensor, watch)
+
+
+def _walk(start, grad, retain_graph: bool, Tensor, watch=None) -> None:
     deps = _count_consumers(start) if isinstance(start, Function) else {start: 0}
     pending = {start: grad}
     ready = [start]
     anomaly = state.anomaly
-    watch = observer
     while ready:
         node = ready.pop()
         grad = pending.pop(node)
         if isinstance(node, Tensor):
-            _accumulate_leaf(node, grad, Tensor)
-            if watch is not None:
+            if watch is None:
+                _accumulate_leaf(node, grad, Tensor)
+            else:
                 watch(node, grad, ())
             continue
-        if node.pre_hooks is not None:
+        if node.pre_hooks is not None and watch is None:
             grad = _run_hooks(node.pre_hooks, grad, node.shape, node.name, Tensor)
         if node.saved is _FREED:
             raise freed_error(node.name)
