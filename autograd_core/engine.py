@@ -19,6 +19,7 @@ import numpy as np
 from .function import _FREED, Function, ShapeError, _check_finite, freed_error
 from .grad_mode import no_grad, state
 
+
 def unbroadcast(grad: np.ndarray, shape: tuple, name: str = "op") -> np.ndarray:
     """Sum `grad` down to `shape`: the adjoint of NumPy broadcasting.
 

@@ -142,7 +142,7 @@ def _module_groups(nodes: list) -> tuple[dict, dict, dict]:
             parents[id(sub)] = None
         for qual, p in m.named_parameters():
             param_names[p] = qual
-        for qual, sub in m.named_modules():
+        for _, sub in m.named_modules():
             for _, child in sub.named_children():
                 parents[id(child)] = id(sub)
 
