@@ -85,6 +85,7 @@ from .ops.shape import (
 )
 from .ops.softmax import log_softmax, softmax
 from .random import get_rng_state, manual_seed, set_rng_state
+from .serialization import CheckpointError, load, save
 from .tensor import Tensor
 
 clip = clamp
@@ -92,7 +93,7 @@ clip = clamp
 __version__ = "0.1.0"
 
 # Submodules loaded on first use, so `import autograd_core` stays quick.
-_LAZY = {"functional", "viz", "data", "kernels", "serialization"}
+_LAZY = {"functional", "viz", "data", "kernels"}
 
 
 def __getattr__(name):
