@@ -84,6 +84,9 @@ class Pow(Op):
             else:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     ga = g * b * np.power(a, b - 1)
+                # b == 0 has derivative 0 everywhere (torch), not 0·inf = NaN at a == 0
+                if np.any(np.asarray(b) == 0):
+                    ga = np.where(np.asarray(b) == 0, 0, ga).astype(ga.dtype, copy=False)
         if ctx.next[1] is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 # PyTorch's convention: a contribution of 0 where a == 0 (and out == 0).

@@ -82,7 +82,10 @@ class Gather(Op):
     @staticmethod
     def forward(ctx, a, axis, index):
         ctx.info = (a.shape, axis, index)
-        return np.take_along_axis(a, index, axis=axis)
+        # torch reads only the leading index.shape block in the other dims; NumPy would
+        # broadcast the index instead, so cut the input to that block first.
+        block = tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(index.shape))
+        return np.take_along_axis(a[block], index, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
@@ -131,4 +134,7 @@ def gather(a, dim: int, index):
     idx = _index_array(index, "gather", a, axis)
     if idx.ndim != a.ndim:
         raise ValueError(f"gather: index has {idx.ndim} dims but the tensor has {a.ndim} (shape {a.shape})")
+    if any(i > n for d, (i, n) in enumerate(zip(idx.shape, a.shape)) if d != axis):
+        raise ValueError(f"gather: index of shape {idx.shape} is larger than the input {a.shape} "
+                         f"outside dim {axis}")
     return Gather.apply(a, axis, idx)

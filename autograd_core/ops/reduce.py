@@ -29,7 +29,9 @@ def normalize_axes(dim, ndim: int, name: str = "reduction"):
         d = int(d)
         if not -n <= d < n:
             raise IndexError(f"{name}: dim {d} is out of range for a tensor with {ndim} dims")
-        out.append(d % ndim if ndim else 0)
+        out.append(d % n)
+    if ndim == 0:
+        return ()  # dim 0 / -1 of a scalar, as torch: nothing to reduce over
     return tuple(sorted(set(out)))
 
 
@@ -187,11 +189,26 @@ def var(a, dim=None, unbiased: bool = True, keepdim: bool = False, correction=No
     return sum(centered * centered, axes, keepdim) * (1.0 / (n - ddof) if n > ddof else float("nan"))
 
 
+class StdFromVar(Op):
+    """sqrt of a variance, with gradient 0 where the variance is 0 (constant data),
+    as torch.std: plain sqrt would send inf·0 = NaN back."""
+
+    @staticmethod
+    def forward(ctx, v):
+        out = np.sqrt(v)
+        ctx.saved = (out,)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        safe = np.where(out == 0, 1, out)
+        return np.where(out == 0, 0, g / (2 * safe))
+
+
 def std(a, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None):
     """Standard deviation: sqrt of var."""
-    from .elementwise import sqrt
-
-    return sqrt(var(a, dim, unbiased=unbiased, keepdim=keepdim, correction=correction))
+    return StdFromVar.apply(var(a, dim, unbiased=unbiased, keepdim=keepdim, correction=correction))
 
 
 def amax(a, dim=None, keepdim: bool = False):

@@ -186,6 +186,9 @@ def permute(a, *dims):
 
 def transpose(a, dim0: int, dim1: int):
     """Swap two dims."""
+    if a.ndim == 0:
+        _dim(dim0, 0, "transpose"), _dim(dim1, 0, "transpose")  # validate, as torch
+        return Permute.apply(a, ())
     dims = list(range(a.ndim))
     d0, d1 = _dim(dim0, a.ndim, "transpose"), _dim(dim1, a.ndim, "transpose")
     dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -222,7 +225,8 @@ def repeat(a, *sizes):
 def flip(a, dims):
     """Reverse the order of elements along `dims`."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return Flip.apply(a, tuple(_dim(d, a.ndim, "flip") for d in dims))
+    axes = tuple(_dim(d, a.ndim, "flip") for d in dims)
+    return Flip.apply(a, axes if a.ndim else ())
 
 
 def cat(tensors, dim: int = 0):
