@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import function
 from .function import _FREED, Function, ShapeError, _check_finite, freed_error
 from .grad_mode import no_grad, state
 
@@ -111,7 +112,13 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None) -> None:
     anomaly = state.anomaly
     while ready:
         node = ready.pop()
-        grad = pending.pop(node)
+        grad = pending.pop(node, None)
+        if grad is None:
+            # Every consumer answered None (no gradient flows here): nothing to run, but
+            # this node's inputs must still hear from it, or they would wait forever.
+            if isinstance(node, Function):
+                _release_inputs(node, deps, ready, retain_graph)
+            continue
         if isinstance(node, Tensor):
             if watch is None:
                 _accumulate_leaf(node, grad, Tensor)
@@ -133,7 +140,13 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None) -> None:
         if watch is not None:
             watch(node, grad, grads)
         for nxt, g in zip(node.next, grads):
-            if nxt is None or g is None:
+            if nxt is None:
+                continue
+            if g is None:  # no gradient for this input, but it still counts as answered
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    ready.append(nxt)
                 continue
             if g.shape != nxt.shape:
                 g = unbroadcast(g, nxt.shape, node.name)
@@ -143,6 +156,17 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None) -> None:
                 pending[nxt] = pending[nxt] + g
             else:
                 pending[nxt] = g
+            left = deps[nxt] - 1
+            deps[nxt] = left
+            if left == 0:
+                ready.append(nxt)
+
+
+def _release_inputs(node, deps, ready, retain_graph) -> None:
+    if not retain_graph:
+        node.saved = _FREED
+    for nxt in node.next:
+        if nxt is not None:
             left = deps[nxt] - 1
             deps[nxt] = left
             if left == 0:
@@ -171,3 +195,15 @@ def _run_hooks(hooks, grad, shape, name, Tensor):
                 )
             grad = new
     return grad
+
+
+def note_module_call(module, inputs: tuple, output) -> None:
+    """Called by nn.Module.__call__: remember which module produced `output`, and where
+    its inputs entered the graph, so that drawings can group its operations."""
+    node = getattr(output, "grad_fn", None)
+    if node is None:
+        return
+    Tensor = function.Tensor  # bound by tensor.py; no import on this per-call path
+    boundary = tuple(a.grad_fn or a for a in inputs if isinstance(a, Tensor) and a.requires_grad)
+    calls = node.__dict__.setdefault("module_calls", [])
+    calls.append((module, boundary))

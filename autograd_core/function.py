@@ -58,6 +58,9 @@ class Function:
     pre_hooks = None          # hooks on the gradient of this node's output
     shape: tuple = ()         # shape of the output, used to un-broadcast gradients
     raw = False               # True for Ops working on raw ndarrays
+    # Inputs whose edge only orders the backward walk: their "gradient" is a placeholder
+    # (see ops/recurrence.py); drawings show them as ordering edges, not gradients.
+    ordering_inputs: tuple = ()
 
     # -- the ctx API -------------------------------------------------------------
     def save_for_backward(self, *values) -> None:

@@ -107,7 +107,7 @@ def save(obj, path) -> None:
                 zf.writestr(_INDEX, json.dumps(index))
                 for i, arr in enumerate(arrays):
                     buf = io.BytesIO()
-                    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+                    np.save(buf, np.asarray(arr, order="C"), allow_pickle=False)  # keeps 0-d shapes
                     zf.writestr(f"arrays/{i}.npy", buf.getvalue())
             raw.flush()
             os.fsync(raw.fileno())

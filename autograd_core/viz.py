@@ -20,7 +20,7 @@ What is drawn:
 
 Nothing here costs anything while a model trains: the order and the gradients come from
 re-running the engine's own walk on the retained graph (`engine.replay`, which touches
-no `.grad`), and modules leave one small record per call (`note_module_call`), not per op.
+no `.grad`), and modules leave one small record per call (`engine.note_module_call`), not per op.
 So draw after `backward(retain_graph=True)`, or before backward.
 """
 
@@ -41,17 +41,6 @@ _PARAM_COLOR = "#cfe2ff"
 _INPUT_COLOR = "#ffffff"
 _ZERO_COLOR = "#ffc870"
 _BAD_COLOR = "#ff7b7b"
-
-
-def note_module_call(module, inputs: tuple, output) -> None:
-    """Called by nn.Module.__call__: remember which module produced `output`, and where
-    its inputs entered the graph, so that drawings can group its operations."""
-    node = getattr(output, "grad_fn", None)
-    if node is None:
-        return
-    boundary = tuple(a.grad_fn or a for a in inputs if isinstance(a, Tensor) and a.requires_grad)
-    calls = node.__dict__.setdefault("module_calls", [])
-    calls.append((module, boundary))
 
 
 def _collect(root_node) -> list:
@@ -133,13 +122,14 @@ def _module_groups(nodes: list) -> tuple[dict, dict, dict]:
         for _, sub in m.named_modules():
             if sub is not m:
                 contained.add(id(sub))
-    names, param_names, parents = {}, {}, {}
+    names, param_names, parents, every = {}, {}, {}, {}
     for m in modules.values():
         if id(m) in contained:
             continue
         for qual, sub in m.named_modules():
             names[id(sub)] = qual or type(m).__name__
             parents[id(sub)] = None
+            every[id(sub)] = sub
         for qual, p in m.named_parameters():
             param_names[p] = qual
         for _, sub in m.named_modules():
@@ -161,9 +151,17 @@ def _module_groups(nodes: list) -> tuple[dict, dict, dict]:
                     group[n] = gid
             elif len(members) <= best.get(n, float("inf")):
                 group[n], best[n] = gid, len(members)
+    # Clusters for the modules that own nodes, and for their ancestors (a Sequential
+    # around its layers), so the nesting of the model shows.
+    wanted = set(group.values())
+    for gid in list(wanted):
+        p = parents.get(gid)
+        while p is not None and p not in wanted:
+            wanted.add(p)
+            p = parents.get(p)
     groups = {}
-    for gid in set(group.values()):
-        m = modules[gid]
+    for gid in wanted:
+        m = every.get(gid) or modules[gid]
         label = names.get(gid, type(m).__name__)
         kind = type(m).__name__
         groups[gid] = (label if label == kind else f"{label} ({kind})", parents.get(gid))
@@ -223,7 +221,8 @@ def draw_graph(root: Tensor, params: dict | None = None, show_grads: bool = True
         key = str(id(obj))
         if isinstance(obj, Function):
             received = info.received.get(obj) if info else None
-            sent = [g for (n, _), g in info.edges.items() if n is obj] if info else []
+            sent = [g for (n, i), g in info.edges.items() if n is obj and i not in obj.ordering_inputs] \
+                if info else []
             status = (_status([received] + sent) or _status(sent)) if info else None
             lines = [(f"#{info.order[obj]}  " if info and obj in info.order else "") + obj.name,
                      f"out {_fmt_shape(obj.shape)}"]
@@ -270,6 +269,9 @@ def draw_graph(root: Tensor, params: dict | None = None, show_grads: bool = True
                 continue
             target = str(id(nxt)) if nxt in kept else "collapsed"
             label, color = "", "#555555"
+            if i in op.ordering_inputs:
+                dot.edge(str(id(op)), target, label="order", style="dashed", color="#9a9a9a")
+                continue
             if info and (op, i) in info.edges:
                 g = np.asarray(info.edges[(op, i)])
                 label = f"{_fmt_shape(g.shape)}\n‖g‖={float(np.linalg.norm(g.astype(np.float64))):.4g}"

@@ -324,3 +324,31 @@ def test_numpy_interop():
     shared = np.zeros(2)
     ag.from_numpy(shared).data[0] = 5
     assert shared[0] == 5
+
+
+class NoGradForFirst(ag.Function):
+    """Returns None for its first input even though that input requires grad."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * 0 + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, grad
+
+
+def test_none_gradient_does_not_stall_nodes_reached_by_other_paths():
+    x = leaf(3)
+    shared = x * 2  # reached through NoGradForFirst (None) and through the direct sum
+    y = NoGradForFirst.apply(shared, x) + shared
+    y.sum().backward()
+    # d/dx: through b -> 1, through `shared` directly -> 2; nothing through the None edge.
+    np.testing.assert_allclose(x.grad.data, np.full(3, 3.0))
+
+
+def test_input_that_receives_only_none_gets_no_grad():
+    a, b = leaf(2), leaf(2, seed=1)
+    NoGradForFirst.apply(a * 3, b).sum().backward()
+    assert a.grad is None
+    np.testing.assert_allclose(b.grad.data, np.ones(2))

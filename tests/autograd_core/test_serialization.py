@@ -22,6 +22,7 @@ def checkpoint():
         "ints": np.arange(4, dtype=np.int64),
         "scalar": np.float32(2.5),
         "empty": [],
+        "count": np.array(3, dtype=np.int64),  # 0-d, like BatchNorm's num_batches_tracked
     }
 
 
@@ -38,6 +39,7 @@ def test_round_trip(tmp_path):
     assert back["optimizer"]["param_groups"][0]["betas"] == (0.9, 0.999)
     assert back["scheduler"] == {"last_epoch": 7, "best": float("inf"), "note": None}
     assert back["ints"].dtype == np.int64 and back["scalar"] == 2.5 and back["empty"] == []
+    assert back["count"].shape == () and back["count"] == 3
 
 
 def test_unsupported_objects_are_refused_and_nothing_written(tmp_path):

@@ -1,0 +1,34 @@
+"""Inverted dropout: in training, zero each element with probability p and scale the
+rest by 1/(1-p); in evaluation, the identity.
+
+    >>> import autograd_core as ag
+    >>> import nn
+    >>> nn.Dropout(0.5).eval()(ag.ones(3))
+    tensor([1., 1., 1.])
+"""
+
+from __future__ import annotations
+
+import autograd_core.functional as F
+from autograd_core import Tensor
+
+from .module import Module
+
+
+class Dropout(Module):
+    """Zero elements with probability `p` while training (masks drawn from the shared
+    generator, so `ag.manual_seed` makes them reproducible). `inplace` is accepted for
+    PyTorch compatibility; the result is a new Tensor."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
