@@ -1,0 +1,277 @@
+"""Plain-NumPy twins of every kernel: same names, signatures and results, written for clarity.
+
+The tests hold both the kernels and these twins against independent naive loops, and
+benchmarks/bench_kernels.py times them side by side. Input checking is the kernels' job; the twins
+only normalise arguments. One known difference: in max pooling a window holding several NaNs points
+its argmax at the first (NumPy) where the kernel, like PyTorch, points at the last.
+
+    >>> from autograd_core.kernels import reference
+    >>> reference.softmax_forward(np.array([0.0, 0.0]))
+    array([0.5, 0.5])
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._jit import float_array, int_pair
+from .dropout import dropout_backward, dropout_forward, dropout_mask  # noqa: F401  (already plain NumPy)
+
+_erfc = np.frompyfunc(math.erfc, 1, 1)  # NumPy has no erf ufunc
+
+
+def _pair(v):
+    return int_pair(v, "reference", "argument", 0)
+
+
+def _grad(g, like):
+    return np.asarray(g, dtype=like.dtype)
+
+
+# ---- activations -------------------------------------------------------------------------------------
+
+
+def relu_forward(x):
+    x = float_array(x, "relu_forward")
+    return np.where(x <= 0, 0, x)
+
+
+def relu_backward(x, g):
+    x = float_array(x, "relu_backward")
+    return np.where(x <= 0, 0, _grad(g, x))
+
+
+def leaky_relu_forward(x, slope=0.01):
+    x = float_array(x, "leaky_relu_forward")
+    return np.where(x > 0, x, x * slope)
+
+
+def leaky_relu_backward(x, g, slope=0.01):
+    x, g = float_array(x, "leaky_relu_backward"), _grad(g, x)
+    return np.where(x > 0, g, g * slope)
+
+
+def sigmoid_forward(x):
+    x = float_array(x, "sigmoid_forward")
+    e = np.exp(-np.abs(x))
+    r = 1 / (1 + e)
+    return np.where(x >= 0, r, e * r)
+
+
+def sigmoid_backward(y, g):
+    y = float_array(y, "sigmoid_backward", "y")
+    return _grad(g, y) * y * (1 - y)
+
+
+def tanh_forward(x):
+    return np.tanh(float_array(x, "tanh_forward"))
+
+
+def tanh_backward(y, g):
+    y = float_array(y, "tanh_backward", "y")
+    return _grad(g, y) * (1 - y * y)
+
+
+def _normal_cdf(x):
+    return 0.5 * np.asarray(_erfc(-x.astype(np.float64) / math.sqrt(2)), dtype=np.float64)
+
+
+def gelu_forward(x):
+    x = float_array(x, "gelu_forward")
+    return (x * _normal_cdf(x)).astype(x.dtype)
+
+
+def gelu_backward(x, g):
+    x = float_array(x, "gelu_backward")
+    x64 = x.astype(np.float64)
+    pdf = np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
+    return (_grad(g, x) * (_normal_cdf(x) + x64 * pdf)).astype(x.dtype)
+
+
+def softplus_forward(x, beta=1.0, threshold=20.0):
+    x = float_array(x, "softplus_forward")
+    z = beta * x
+    stable = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+    return np.where(z > threshold, x, stable).astype(x.dtype)
+
+
+def softplus_backward(x, g, beta=1.0, threshold=20.0):
+    x = float_array(x, "softplus_backward")
+    g = _grad(g, x)
+    return np.where(beta * x > threshold, g, g * sigmoid_forward(beta * x)).astype(x.dtype)
+
+
+# ---- softmax family ----------------------------------------------------------------------------------
+
+
+def softmax_forward(x):
+    x = float_array(x, "softmax_forward")
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_backward(y, g):
+    y = float_array(y, "softmax_backward", "y")
+    g = _grad(g, y)
+    return y * (g - (g * y).sum(axis=-1, keepdims=True))
+
+
+def log_softmax_forward(x):
+    x = float_array(x, "log_softmax_forward")
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def log_softmax_backward(y, g):
+    y = float_array(y, "log_softmax_backward", "y")
+    g = _grad(g, y)
+    return g - np.exp(y) * g.sum(axis=-1, keepdims=True)
+
+
+def _smoothed_target(target, n, c, label_smoothing, ignore_index, dtype):
+    """q (N, C) and the mask of ignored rows."""
+    target = np.asarray(target)
+    if target.ndim == 2:
+        return (1 - label_smoothing) * target.astype(dtype) + label_smoothing / c, np.zeros(n, bool)
+    ignored = target == ignore_index
+    q = np.full((n, c), label_smoothing / c, dtype)
+    q[np.arange(n)[~ignored], target[~ignored]] += 1 - label_smoothing
+    q[ignored] = 0
+    return q, ignored
+
+
+def cross_entropy_forward(logits, target, label_smoothing=0.0, ignore_index=-100):
+    logits = float_array(logits, "cross_entropy_forward", "logits")
+    log_probs = log_softmax_forward(logits)
+    q, _ = _smoothed_target(target, *logits.shape, label_smoothing, ignore_index, logits.dtype)
+    return -(q * log_probs).sum(axis=1), log_probs
+
+
+def cross_entropy_backward(log_probs, target, label_smoothing, grad_rows, ignore_index=-100):
+    log_probs = float_array(log_probs, "cross_entropy_backward", "log_probs")
+    q, ignored = _smoothed_target(target, *log_probs.shape, label_smoothing, ignore_index, log_probs.dtype)
+    d = np.exp(log_probs) * q.sum(axis=1, keepdims=True) - q
+    d[ignored] = 0
+    return _grad(grad_rows, log_probs)[:, None] * d
+
+
+# ---- convolution -------------------------------------------------------------------------------------
+
+
+def _windows(xp, kh, kw, stride, dilation):
+    """(N, C, Hout, Wout, kh, kw) view of the padded input read by each output."""
+    (sh, sw), (dh, dw) = stride, dilation
+    view = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    return view[:, :, ::sh, ::sw, ::dh, ::dw]
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1):
+    x = float_array(x, "conv2d_forward")
+    (ph, pw) = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    win = _windows(xp, w.shape[2], w.shape[3], _pair(stride), _pair(dilation))
+    y = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2)
+    if b is not None:
+        y = y + np.asarray(b)[:, None, None]
+    return np.ascontiguousarray(y, dtype=x.dtype)
+
+
+def conv2d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True):
+    x = float_array(x, "conv2d_backward")
+    g = _grad(g, x)
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    kh, kw = w.shape[2:]
+    ho, wo = g.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    dx = dweight = db = None
+    if need_x:
+        dxp = np.zeros_like(xp)
+        for i in range(kh):
+            for j in range(kw):
+                contribution = np.tensordot(g, w[:, :, i, j], axes=([1], [0])).transpose(0, 3, 1, 2)
+                rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+                cols = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+                dxp[:, :, rows, cols] += contribution
+        dx = np.ascontiguousarray(dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]])
+    if need_w:
+        dweight = np.tensordot(g, _windows(xp, kh, kw, (sh, sw), (dh, dw)), axes=([0, 2, 3], [0, 2, 3]))
+        dweight = dweight.astype(x.dtype)
+    if need_b:
+        db = g.sum(axis=(0, 2, 3))
+    return dx, dweight, db
+
+
+def conv1d_forward(x, w, b, stride=1, padding=0, dilation=1):
+    y = conv2d_forward(np.asarray(x)[:, :, None], np.asarray(w)[:, :, None], b, (1, stride), (0, padding),
+                       (1, dilation))
+    return y[:, :, 0]
+
+
+def conv1d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True):
+    x, w, g = (np.asarray(a)[:, :, None] for a in (x, w, g))
+    geometry = (1, stride), (0, padding), (1, dilation)
+    dx, dweight, db = conv2d_backward(x, w, g, *geometry, need_x, need_w, need_b)
+    return (None if dx is None else dx[:, :, 0]), (None if dweight is None else dweight[:, :, 0]), db
+
+
+# ---- pooling -----------------------------------------------------------------------------------------
+
+
+def _pool_geometry(kernel, stride, padding):
+    k = _pair(kernel)
+    return k, (k if stride is None else _pair(stride)), _pair(padding)
+
+
+def max_pool2d_forward(x, kernel, stride=None, padding=0):
+    x = float_array(x, "max_pool2d_forward")
+    (kh, kw), (sh, sw), (ph, pw) = _pool_geometry(kernel, stride, padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    flat = win.reshape(*win.shape[:4], kh * kw)
+    local = flat.argmax(axis=-1)  # the first maximum, as PyTorch
+    y = np.take_along_axis(flat, local[..., None], axis=-1)[..., 0]
+    rows = np.arange(win.shape[2])[:, None] * sh - ph + local // kw
+    cols = np.arange(win.shape[3])[None, :] * sw - pw + local % kw
+    return np.ascontiguousarray(y), rows * x.shape[3] + cols
+
+
+def max_pool2d_backward(g, argmax, input_shape):
+    g = np.asarray(g)
+    n, c = input_shape[:2]
+    dx = np.zeros((n * c, math.prod(input_shape[2:])), g.dtype)
+    planes = np.repeat(np.arange(n * c), g[0, 0].size)
+    np.add.at(dx, (planes, np.asarray(argmax).reshape(-1)), g.reshape(-1))
+    return dx.reshape(input_shape)
+
+
+def max_pool1d_forward(x, kernel, stride=None, padding=0):
+    stride = kernel if stride is None else stride
+    y, argmax = max_pool2d_forward(np.asarray(x)[:, :, None], (1, kernel), (1, stride), (0, padding))
+    return y[:, :, 0], argmax[:, :, 0]
+
+
+def max_pool1d_backward(g, argmax, input_shape):
+    return max_pool2d_backward(g, argmax, tuple(input_shape))
+
+
+def avg_pool2d_forward(x, kernel, stride=None, padding=0):
+    x = float_array(x, "avg_pool2d_forward")
+    (kh, kw), (sh, sw), (ph, pw) = _pool_geometry(kernel, stride, padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    return np.ascontiguousarray(win.sum(axis=(4, 5)) / (kh * kw), dtype=x.dtype)
+
+
+def avg_pool2d_backward(g, input_shape, kernel, stride=None, padding=0):
+    g = np.asarray(g)
+    (kh, kw), (sh, sw), (ph, pw) = _pool_geometry(kernel, stride, padding)
+    n, c, h, w = input_shape
+    ho, wo = g.shape[2:]
+    dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), g.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += g / (kh * kw)
+    return np.ascontiguousarray(dxp[:, :, ph:ph + h, pw:pw + w])

@@ -1,0 +1,315 @@
+"""softmax, log_softmax and cross-entropy along the LAST axis (the caller moves the axis there).
+
+Every row is one fused loop: find the max m, then sum exp(x - m), then write the output, so logits of
+magnitude 1e4 neither overflow nor lose the answer. Rows run in parallel from `PARALLEL_MIN_*`
+elements on (`sized`). Rules (row vectors; y = softmax(x), lp = log_softmax(x)):
+
+    softmax        y = exp(x - m) / S,  S = sum exp(x - m)        dx = y * (g - sum(g * y))
+    log_softmax    lp = (x - m) - log S                         dx = g - exp(lp) * sum(g)
+    cross_entropy  loss = -sum(q * lp),  q = (1 - ls) * target + ls / C      dx = exp(lp) * sum(q) - q
+
+where `target` is a one-hot row for class-index targets or the given probabilities.
+
+    >>> log_softmax_forward(np.array([1e4, 0.0]))
+    array([     0., -10000.])
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._jit import PARALLEL_MIN_CHEAP, PARALLEL_MIN_MATH, float_array, njit, prange, same_shape, sized
+
+# ---- one row at a time ---------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _row_max(x):
+    m = x[0]
+    for j in range(1, x.size):
+        if x[j] > m:
+            m = x[j]
+    return m
+
+
+@njit(cache=True)
+def _softmax_row(x, out):
+    m = _row_max(x)
+    s = 0.0
+    for j in range(x.size):
+        e = math.exp(x[j] - m)
+        out[j] = e
+        s += e
+    inv = 1.0 / s
+    for j in range(x.size):
+        out[j] = out[j] * inv
+
+
+@njit(cache=True)
+def _log_softmax_row(x, out):
+    m = _row_max(x)
+    s = 0.0
+    for j in range(x.size):
+        s += math.exp(x[j] - m)
+    log_s = math.log(s)
+    for j in range(x.size):
+        out[j] = (x[j] - m) - log_s
+
+
+@njit(cache=True)
+def _softmax_grad_row(y, g, out):
+    dot = 0.0
+    for j in range(y.size):
+        dot += g[j] * y[j]
+    for j in range(y.size):
+        out[j] = y[j] * (g[j] - dot)
+
+
+@njit(cache=True)
+def _log_softmax_grad_row(lp, g, out):
+    s = 0.0
+    for j in range(lp.size):
+        s += g[j]
+    for j in range(lp.size):
+        out[j] = g[j] - math.exp(lp[j]) * s
+
+
+@njit(cache=True)
+def _ce_index_row(x, t, smoothing, ignore_index, lp):
+    """log_softmax of row x into lp; returns the row's loss (0 for an ignored row)."""
+    _log_softmax_row(x, lp)
+    if t == ignore_index:
+        return 0.0
+    loss = -(1.0 - smoothing) * lp[t]
+    if smoothing > 0:
+        s = 0.0
+        for j in range(lp.size):
+            s += lp[j]
+        loss -= smoothing / lp.size * s
+    return loss
+
+
+@njit(cache=True)
+def _ce_prob_row(x, p, smoothing, lp):
+    _log_softmax_row(x, lp)
+    uniform = smoothing / lp.size
+    loss = 0.0
+    for j in range(lp.size):
+        loss -= ((1.0 - smoothing) * p[j] + uniform) * lp[j]
+    return loss
+
+
+@njit(cache=True)
+def _ce_index_grad_row(lp, t, smoothing, ignore_index, grad, out):
+    if t == ignore_index:
+        for j in range(lp.size):
+            out[j] = 0.0
+        return
+    uniform = smoothing / lp.size
+    for j in range(lp.size):
+        out[j] = grad * (math.exp(lp[j]) - uniform)  # sum(q) = 1 for a smoothed one-hot q
+    out[t] -= grad * (1.0 - smoothing)
+
+
+@njit(cache=True)
+def _ce_prob_grad_row(lp, p, smoothing, grad, out):
+    uniform = smoothing / lp.size
+    total = smoothing  # sum(q) = (1 - ls) * sum(p) + ls; probabilities need not sum to 1
+    for j in range(lp.size):
+        total += (1.0 - smoothing) * p[j]
+    for j in range(lp.size):
+        out[j] = grad * (math.exp(lp[j]) * total - ((1.0 - smoothing) * p[j] + uniform))
+
+
+# ---- loops over rows; iteration r writes row r only ------------------------------------------------
+
+
+@njit(cache=True, parallel=True)
+def _softmax(x, out):
+    for r in prange(x.shape[0]):
+        _softmax_row(x[r], out[r])
+
+
+@njit(cache=True, parallel=True)
+def _log_softmax(x, out):
+    for r in prange(x.shape[0]):
+        _log_softmax_row(x[r], out[r])
+
+
+@njit(cache=True, parallel=True)
+def _softmax_grad(y, g, out):
+    for r in prange(y.shape[0]):
+        _softmax_grad_row(y[r], g[r], out[r])
+
+
+@njit(cache=True, parallel=True)
+def _log_softmax_grad(lp, g, out):
+    for r in prange(lp.shape[0]):
+        _log_softmax_grad_row(lp[r], g[r], out[r])
+
+
+@njit(cache=True, parallel=True)
+def _ce_index(x, target, smoothing, ignore_index, lp, loss):
+    for r in prange(x.shape[0]):
+        loss[r] = _ce_index_row(x[r], target[r], smoothing, ignore_index, lp[r])
+
+
+@njit(cache=True, parallel=True)
+def _ce_prob(x, p, smoothing, lp, loss):
+    for r in prange(x.shape[0]):
+        loss[r] = _ce_prob_row(x[r], p[r], smoothing, lp[r])
+
+
+@njit(cache=True, parallel=True)
+def _ce_index_grad(lp, target, smoothing, ignore_index, grad, out):
+    for r in prange(lp.shape[0]):
+        _ce_index_grad_row(lp[r], target[r], smoothing, ignore_index, grad[r], out[r])
+
+
+@njit(cache=True, parallel=True)
+def _ce_prob_grad(lp, p, smoothing, grad, out):
+    for r in prange(lp.shape[0]):
+        _ce_prob_grad_row(lp[r], p[r], smoothing, grad[r], out[r])
+
+
+# ---- the public kernels --------------------------------------------------------------------------
+
+
+def _rows(kernel, loop, threshold, arrays):
+    """Run a row loop over `arrays` viewed as (rows, last axis); returns the new output array."""
+    out = np.empty_like(arrays[0])
+    if out.ndim == 0:
+        raise ValueError(f"{kernel}: needs at least one axis, got a 0-d array")
+    if out.size > 0:
+        sized(loop, out.size, threshold)(*[a.reshape(-1, a.shape[-1]) for a in (*arrays, out)])
+    return out
+
+
+def softmax_forward(x: np.ndarray) -> np.ndarray:
+    """y = exp(x - m) / sum exp(x - m) along the last axis.  `softmax_forward([0., 0.])` -> `[0.5, 0.5]`"""
+    x = float_array(x, "softmax_forward")
+    return _rows("softmax_forward", _softmax, PARALLEL_MIN_MATH, (x,))
+
+
+def softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """dx = y * (g - sum(g * y)) along the last axis, from the output y.
+
+    >>> softmax_backward(np.array([0.5, 0.5]), np.array([1.0, 0.0]))
+    array([ 0.25, -0.25])
+    """
+    y = float_array(y, "softmax_backward", "y")
+    g = same_shape(g, y, "softmax_backward", "g", "y")
+    return _rows("softmax_backward", _softmax_grad, PARALLEL_MIN_CHEAP, (y, g))
+
+
+def log_softmax_forward(x: np.ndarray) -> np.ndarray:
+    """y = (x - m) - log sum exp(x - m) along the last axis.
+
+    >>> log_softmax_forward(np.array([0.0, 0.0]))
+    array([-0.69314718, -0.69314718])
+    """
+    x = float_array(x, "log_softmax_forward")
+    return _rows("log_softmax_forward", _log_softmax, PARALLEL_MIN_MATH, (x,))
+
+
+def log_softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """dx = g - exp(y) * sum(g) along the last axis, y the log-softmax output.
+
+    >>> log_softmax_backward(np.log([0.5, 0.5]), np.array([1.0, 0.0]))
+    array([ 0.5, -0.5])
+    """
+    y = float_array(y, "log_softmax_backward", "y")
+    g = same_shape(g, y, "log_softmax_backward", "g", "y")
+    return _rows("log_softmax_backward", _log_softmax_grad, PARALLEL_MIN_MATH, (y, g))
+
+
+def _check_target(kernel, target, n, c, ignore_index, dtype):
+    """Class indices (N,) checked against [0, C) or ignore_index, or probabilities (N, C) as `dtype`."""
+    target = np.asarray(target)
+    if target.ndim == 1:
+        if target.shape[0] != n or not np.issubdtype(target.dtype, np.integer):
+            raise ValueError(f"{kernel}: class-index target must be integers of shape ({n},), "
+                             f"got {target.dtype} with shape {target.shape}")
+        target = np.ascontiguousarray(target, dtype=np.int64)
+        bad = (target != ignore_index) & ((target < 0) | (target >= c))
+        if bad.any():
+            raise ValueError(f"{kernel}: target {target[bad][0]} is out of range for {c} classes")
+        return target
+    if target.shape != (n, c):
+        raise ValueError(f"{kernel}: target must be class indices ({n},) or probabilities ({n}, {c}), "
+                         f"got shape {target.shape}")
+    return np.ascontiguousarray(target, dtype=dtype)
+
+
+def _check_smoothing(kernel, label_smoothing):
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{kernel}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    return float(label_smoothing)
+
+
+def cross_entropy_forward(
+    logits: np.ndarray, target: np.ndarray, label_smoothing: float = 0.0, ignore_index: int = -100
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row loss -sum(q * log_softmax(logits)) and the log-probabilities, as PyTorch's
+    `F.cross_entropy(..., reduction='none', label_smoothing=ls)`.
+
+    `target` is int class indices (N,) or float probabilities (N, C); q = (1-ls)*onehot(target) + ls/C,
+    or (1-ls)*target + ls/C. Rows whose index equals `ignore_index` get loss 0.
+
+    >>> loss, lp = cross_entropy_forward(np.array([[0.0, 0.0]]), np.array([1]))
+    >>> loss
+    array([0.69314718])
+    """
+    kernel = "cross_entropy_forward"
+    logits = float_array(logits, kernel, "logits")
+    if logits.ndim != 2:
+        raise ValueError(f"{kernel}: logits must be 2-D (N, C), got shape {logits.shape}")
+    n, c = logits.shape
+    target = _check_target(kernel, target, n, c, ignore_index, logits.dtype)
+    smoothing = _check_smoothing(kernel, label_smoothing)
+    log_probs = np.empty_like(logits)
+    loss = np.empty(n, dtype=logits.dtype)
+    if target.ndim == 1:
+        loop = sized(_ce_index, logits.size, PARALLEL_MIN_MATH)
+        loop(logits, target, smoothing, int(ignore_index), log_probs, loss)
+    else:
+        sized(_ce_prob, logits.size, PARALLEL_MIN_MATH)(logits, target, smoothing, log_probs, loss)
+    return loss, log_probs
+
+
+def cross_entropy_backward(
+    log_probs: np.ndarray,
+    target: np.ndarray,
+    label_smoothing: float,
+    grad_rows: np.ndarray,
+    ignore_index: int = -100,
+) -> np.ndarray:
+    """d(sum_r grad_rows[r] * loss[r]) / d logits = grad_rows[:, None] * (softmax * sum(q) - q).
+
+    Ignored rows get zero gradient; reductions (mean over the non-ignored rows...) are the caller's.
+
+    >>> loss, lp = cross_entropy_forward(np.array([[0.0, 0.0]]), np.array([1]))
+    >>> cross_entropy_backward(lp, np.array([1]), 0.0, np.ones(1))
+    array([[ 0.5, -0.5]])
+    """
+    kernel = "cross_entropy_backward"
+    log_probs = float_array(log_probs, kernel, "log_probs")
+    if log_probs.ndim != 2:
+        raise ValueError(f"{kernel}: log_probs must be 2-D (N, C), got shape {log_probs.shape}")
+    n, c = log_probs.shape
+    target = _check_target(kernel, target, n, c, ignore_index, log_probs.dtype)
+    smoothing = _check_smoothing(kernel, label_smoothing)
+    grad_rows = np.asarray(grad_rows)
+    if grad_rows.shape != (n,):
+        raise ValueError(f"{kernel}: grad_rows must have shape ({n},), got {grad_rows.shape}")
+    grad_rows = np.ascontiguousarray(grad_rows, dtype=log_probs.dtype)
+    out = np.empty_like(log_probs)
+    loop_size = log_probs.size
+    if target.ndim == 1:
+        loop = sized(_ce_index_grad, loop_size, PARALLEL_MIN_MATH)
+        loop(log_probs, target, smoothing, int(ignore_index), grad_rows, out)
+    else:
+        sized(_ce_prob_grad, loop_size, PARALLEL_MIN_MATH)(log_probs, target, smoothing, grad_rows, out)
+    return out

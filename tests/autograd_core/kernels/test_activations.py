@@ -1,0 +1,156 @@
+"""Activation kernels and their NumPy twins against per-element Python formulas, finite
+differences (float64) and torch.nn.functional."""
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd_core.kernels import activations as A
+from autograd_core.kernels import reference as R
+from autograd_core.kernels._jit import PARALLEL_MIN_CHEAP
+
+# name -> (forward(v, **p), derivative(v, **p)), written the obvious way and independently of the kernels
+NAIVE = {
+    "relu": (lambda v: v if v > 0 else 0.0, lambda v: 1.0 if v > 0 else 0.0),
+    "leaky_relu": (lambda v, slope: v if v > 0 else slope * v, lambda v, slope: 1.0 if v > 0 else slope),
+    "sigmoid": (lambda v: 0.5 * (1 + math.tanh(v / 2)), lambda v: 0.25 / math.cosh(v / 2) ** 2),
+    "tanh": (math.tanh, lambda v: 1 / math.cosh(v) ** 2),
+    "gelu": (
+        lambda v: 0.5 * v * (1 + math.erf(v / math.sqrt(2))),
+        lambda v: 0.5 * (1 + math.erf(v / math.sqrt(2))) + v * math.exp(-v * v / 2) / math.sqrt(2 * math.pi),
+    ),
+    "softplus": (
+        lambda v, beta, threshold: v if beta * v > threshold else math.log1p(math.exp(beta * v)) / beta,
+        lambda v, beta, threshold: 1.0 if beta * v > threshold else 1 / (1 + math.exp(-beta * v)),
+    ),
+}
+PARAMS = {"leaky_relu": {"slope": 0.07}, "softplus": {"beta": 1.5, "threshold": 4.0}}
+USES_OUTPUT = {"sigmoid", "tanh"}  # their backward takes y = forward(x)
+TOL = {np.float32: dict(rtol=2e-6, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
+MODULES = {"kernel": A, "reference": R}
+
+
+def _naive(fn, x, **p):
+    return np.array([fn(float(v), **p) for v in x.reshape(-1)]).reshape(x.shape)
+
+
+def _inputs(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    x.reshape(-1)[:2] = 0.0  # the kinks of relu/leaky_relu
+    return x, rng.standard_normal(shape).astype(dtype)
+
+
+def _backward(module, name, x, g, **p):
+    arg = getattr(module, f"{name}_forward")(x, **p) if name in USES_OUTPUT else x
+    return getattr(module, f"{name}_backward")(arg, g, **p)
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1,), (7,), (3, 5), (2, 3, 4, 5), ()])
+@pytest.mark.parametrize("name", NAIVE)
+def test_forward_and_backward_match_naive(impl, name, shape, dtype):
+    module, p = MODULES[impl], PARAMS.get(name, {})
+    x, g = _inputs(shape, dtype)
+    y = getattr(module, f"{name}_forward")(x, **p)
+    dx = _backward(module, name, x, g, **p)
+    assert y.dtype == dx.dtype == dtype and y.shape == dx.shape == shape
+    np.testing.assert_allclose(y, _naive(NAIVE[name][0], x, **p), **TOL[dtype])
+    np.testing.assert_allclose(dx, g * _naive(NAIVE[name][1], x, **p), **TOL[dtype])
+
+
+@pytest.mark.parametrize("name", NAIVE)
+def test_parallel_loop_matches_serial_loop(name):
+    # above the threshold the prange loop runs; it must agree with the small-array (serial) path
+    p = PARALLEL_MIN_CHEAP + 3
+    x, g = _inputs((p,), np.float32, seed=1)
+    params = PARAMS.get(name, {})
+    forward = getattr(A, f"{name}_forward")
+    big, small = forward(x, **params), forward(x[:1000], **params)
+    np.testing.assert_array_equal(big[:1000], small)
+    np.testing.assert_array_equal(_backward(A, name, x, g, **params)[:1000],
+                                  _backward(A, name, x[:1000], g[:1000], **params))
+    np.testing.assert_allclose(big, getattr(R, f"{name}_forward")(x, **params), rtol=2e-6, atol=2e-7)
+
+
+@pytest.mark.parametrize("name", NAIVE)
+def test_backward_matches_finite_differences(name):
+    p = PARAMS.get(name, {})
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(20) * 3
+    x[np.abs(x) < 1e-3] = 0.5  # keep away from kinks, where a central difference averages two slopes
+    weights = rng.standard_normal(20)
+    analytic = _backward(A, name, x, weights, **p)  # d sum(weights * f(x)) / dx
+    forward, eps = getattr(A, f"{name}_forward"), 1e-6
+    numeric = np.empty_like(x)
+    for i in range(x.size):
+        hi, lo = x.copy(), x.copy()
+        hi[i] += eps
+        lo[i] -= eps
+        numeric[i] = (weights @ forward(hi, **p) - weights @ forward(lo, **p)) / (2 * eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", NAIVE)
+def test_matches_torch(name, dtype):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    p = PARAMS.get(name, {})
+    torch_fn = {
+        "relu": F.relu, "leaky_relu": lambda t: F.leaky_relu(t, p.get("slope")), "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh, "gelu": F.gelu,
+        "softplus": lambda t: F.softplus(t, p.get("beta"), p.get("threshold")),
+    }[name]
+    x, g = _inputs((4, 33), dtype, seed=3)
+    xt = torch.from_numpy(x).requires_grad_()
+    yt = torch_fn(xt)
+    (gt,) = torch.autograd.grad(yt, xt, torch.from_numpy(g))
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(getattr(A, f"{name}_forward")(x, **p), yt.detach().numpy(), **tol)
+    np.testing.assert_allclose(_backward(A, name, x, g, **p), gt.numpy(), **tol)
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_finite_with_exact_limits(impl, dtype):
+    module = MODULES[impl]
+    x = np.array([-1e4, -1e3, -50.0, 0.0, 50.0, 1e3, 1e4], dtype)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is the point
+        y = module.sigmoid_forward(x)
+    assert np.isfinite(y).all()
+    assert y[0] == y[1] == 0.0 and y[-1] == y[-2] == 1.0 and y[3] == 0.5
+    assert 0 < y[2] < 1e-20
+
+
+def test_nan_passes_through_like_torch():
+    x = np.array([np.nan, -1.0, 1.0])
+    for forward in (A.relu_forward, A.sigmoid_forward, A.gelu_forward, A.softplus_forward):
+        assert np.isnan(forward(x)[0])
+    np.testing.assert_array_equal(A.relu_backward(x, np.ones(3)), [1.0, 0.0, 1.0])  # NaN is not <= 0
+
+
+def test_softplus_is_linear_above_threshold_and_stable_below():
+    x = np.array([-1e4, 0.0, 19.0, 21.0, 1e4])
+    y = A.softplus_forward(x)
+    assert y[0] == 0.0 and y[1] == pytest.approx(math.log(2)) and y[3] == 21.0 and y[4] == 1e4
+    assert y[2] == pytest.approx(math.log1p(math.exp(19.0)))
+    np.testing.assert_array_equal(A.softplus_backward(x, np.ones(5))[[0, 3, 4]], [0.0, 1.0, 1.0])
+
+
+def test_bad_inputs_raise_value_error_naming_the_kernel():
+    with pytest.raises(ValueError, match="relu_backward.*shape"):
+        A.relu_backward(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="gelu_forward.*int64"):
+        A.gelu_forward(np.arange(3))
+    with pytest.raises(ValueError, match="softplus_forward.*beta"):
+        A.softplus_forward(np.ones(3), beta=0.0)
+
+
+def test_accepts_non_contiguous_input_and_returns_contiguous():
+    x = np.arange(-6.0, 6.0).reshape(3, 4).T
+    y = A.leaky_relu_forward(x, 0.5)
+    assert y.flags.c_contiguous
+    np.testing.assert_array_equal(y, np.where(x > 0, x, 0.5 * x))

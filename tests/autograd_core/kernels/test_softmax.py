@@ -1,0 +1,208 @@
+"""softmax / log_softmax / cross-entropy kernels and their NumPy twins against row-by-row Python
+loops, finite differences (float64) and torch.nn.functional; stability at logits of 1e4."""
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd_core.kernels import reference as R
+from autograd_core.kernels import softmax as S
+from autograd_core.kernels._jit import PARALLEL_MIN_MATH
+
+MODULES = {"kernel": S, "reference": R}
+TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-12)}
+SHAPES = [(1,), (5,), (3, 7), (2, 3, 4), (4, 1)]
+
+
+def naive_log_softmax_row(row):
+    m = max(row)
+    log_total = math.log(sum(math.exp(v - m) for v in row))
+    return [v - m - log_total for v in row]
+
+
+def naive_rows(fn, *arrays):
+    """Apply fn(row, ...) -> list to every last-axis row (as Python floats), in float64."""
+    shape = arrays[0].shape
+    flat = [a.astype(np.float64).reshape(-1, shape[-1]) for a in arrays]
+    rows = [fn(*[list(map(float, a[r])) for a in flat]) for r in range(flat[0].shape[0])]
+    return np.array(rows).reshape(shape)
+
+
+def naive_softmax(x):
+    return naive_rows(lambda row: [math.exp(v) for v in naive_log_softmax_row(row)], x)
+
+
+def naive_softmax_grad(y, g):
+    def row(yr, gr):
+        dot = sum(a * b for a, b in zip(gr, yr))
+        return [yi * (gi - dot) for yi, gi in zip(yr, gr)]
+
+    return naive_rows(row, y, g)
+
+
+def naive_log_softmax_grad(lp, g):
+    return naive_rows(lambda lr, gr: [gi - math.exp(li) * sum(gr) for li, gi in zip(lr, gr)], lp, g)
+
+
+def naive_cross_entropy(logits, target, smoothing, ignore_index=-100):
+    n, c = logits.shape
+    loss = np.zeros(n)
+    for r in range(n):
+        lp = naive_log_softmax_row(list(map(float, logits[r])))
+        if target.ndim == 1:
+            if target[r] == ignore_index:
+                continue
+            q = [smoothing / c + (1 - smoothing) * (j == target[r]) for j in range(c)]
+        else:
+            q = [(1 - smoothing) * float(target[r, j]) + smoothing / c for j in range(c)]
+        loss[r] = -sum(qj * lj for qj, lj in zip(q, lp))
+    return loss
+
+
+def _x(shape, dtype, seed=0, scale=3.0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) * scale).astype(dtype), rng.standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_softmax_and_log_softmax_match_naive(impl, shape, dtype):
+    module = MODULES[impl]
+    x, g = _x(shape, dtype)
+    y, lp = module.softmax_forward(x), module.log_softmax_forward(x)
+    assert y.dtype == lp.dtype == dtype and y.shape == lp.shape == shape
+    np.testing.assert_allclose(y, naive_softmax(x), **TOL[dtype])
+    np.testing.assert_allclose(lp, naive_rows(naive_log_softmax_row, x), **TOL[dtype])
+    np.testing.assert_allclose(module.softmax_backward(y, g), naive_softmax_grad(y, g), **TOL[dtype])
+    np.testing.assert_allclose(module.log_softmax_backward(lp, g), naive_log_softmax_grad(lp, g),
+                               **TOL[dtype])
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("kind", ["index", "prob"])
+def test_cross_entropy_matches_naive(impl, kind, smoothing, dtype):
+    module = MODULES[impl]
+    rng = np.random.default_rng(1)
+    logits = (rng.standard_normal((9, 5)) * 3).astype(dtype)
+    if kind == "index":
+        target = rng.integers(0, 5, 9)
+        target[[2, 6]] = -100
+    else:
+        target = rng.random((9, 5)).astype(dtype)
+        target /= target.sum(axis=1, keepdims=True)
+    loss, log_probs = module.cross_entropy_forward(logits, target, smoothing)
+    assert loss.dtype == log_probs.dtype == dtype and loss.shape == (9,)
+    np.testing.assert_allclose(loss, naive_cross_entropy(logits, target, smoothing), **TOL[dtype])
+    np.testing.assert_allclose(log_probs, naive_rows(naive_log_softmax_row, logits), **TOL[dtype])
+    if kind == "index":
+        assert loss[2] == loss[6] == 0.0
+
+
+def _numeric_grad(f, x, weights, eps=1e-6):
+    numeric = np.empty_like(x)
+    for i in range(x.size):
+        hi, lo = x.copy(), x.copy()
+        hi.flat[i] += eps
+        lo.flat[i] -= eps
+        numeric.flat[i] = (np.sum(weights * f(hi)) - np.sum(weights * f(lo))) / (2 * eps)
+    return numeric
+
+
+@pytest.mark.parametrize("impl", MODULES)
+def test_backwards_match_finite_differences(impl):
+    module = MODULES[impl]
+    x, weights = _x((3, 6), np.float64, seed=2)
+    np.testing.assert_allclose(module.softmax_backward(module.softmax_forward(x), weights),
+                               _numeric_grad(module.softmax_forward, x, weights), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(module.log_softmax_backward(module.log_softmax_forward(x), weights),
+                               _numeric_grad(module.log_softmax_forward, x, weights), rtol=1e-6, atol=1e-9)
+    rows = np.random.default_rng(3).standard_normal(3)
+    targets = [np.array([4, -100, 0]), np.abs(weights) / np.abs(weights).sum(axis=1, keepdims=True)]
+    for target in targets:
+        _, log_probs = module.cross_entropy_forward(x, target, 0.2)
+        analytic = module.cross_entropy_backward(log_probs, target, 0.2, rows)
+        numeric = _numeric_grad(lambda z, t=target: module.cross_entropy_forward(z, t, 0.2)[0], x, rows)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matches_torch(dtype):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    x, g = _x((2, 5, 7), dtype, seed=4)
+    xt = torch.from_numpy(x).requires_grad_()
+    for ours, ours_grad, theirs in [(S.softmax_forward, S.softmax_backward, torch.softmax),
+                                    (S.log_softmax_forward, S.log_softmax_backward, torch.log_softmax)]:
+        yt = theirs(xt, -1)
+        (gt,) = torch.autograd.grad(yt, xt, torch.from_numpy(g))
+        y = ours(x)
+        np.testing.assert_allclose(y, yt.detach().numpy(), **tol)
+        np.testing.assert_allclose(ours_grad(y, g), gt.numpy(), **tol)
+    logits = x.reshape(10, 7)
+    rows = np.random.default_rng(5).standard_normal(10).astype(dtype)
+    index = np.array([0, 6, 3, -100, 2, 2, 5, 1, 4, 0])
+    prob = np.abs(g.reshape(10, 7))
+    for target, smoothing in [(index, 0.0), (index, 0.3), (prob, 0.0), (prob, 0.3)]:
+        lt = torch.from_numpy(logits).requires_grad_()
+        loss_t = F.cross_entropy(lt, torch.from_numpy(target), reduction="none", label_smoothing=smoothing)
+        (gt,) = torch.autograd.grad(loss_t, lt, torch.from_numpy(rows))
+        loss, log_probs = S.cross_entropy_forward(logits, target, smoothing)
+        np.testing.assert_allclose(loss, loss_t.detach().numpy(), **tol)
+        dlogits = S.cross_entropy_backward(log_probs, target, smoothing, rows)
+        np.testing.assert_allclose(dlogits, gt.numpy(), **tol)
+
+
+def test_parallel_rows_match_serial_rows():
+    x, g = _x((PARALLEL_MIN_MATH // 50 + 7, 50), np.float32, seed=6)
+    pairs = [(S.softmax_forward, S.softmax_backward), (S.log_softmax_forward, S.log_softmax_backward)]
+    for forward, backward in pairs:
+        y = forward(x)
+        np.testing.assert_array_equal(y[:3], forward(x[:3]))
+        np.testing.assert_array_equal(backward(y, g)[:3], backward(y[:3], g[:3]))
+    target = np.arange(x.shape[0]) % 50
+    loss, log_probs = S.cross_entropy_forward(x, target, 0.1)
+    np.testing.assert_array_equal(loss[:3], S.cross_entropy_forward(x[:3], target[:3], 0.1)[0])
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_stable_for_logits_of_magnitude_1e4(impl, dtype):
+    module = MODULES[impl]
+    x = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, -1e4]], dtype)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        lp = module.log_softmax_forward(x)
+        y = module.softmax_forward(x)
+        loss, _ = module.cross_entropy_forward(x, np.array([1, 0, 2]), 0.0)
+    np.testing.assert_allclose(lp[0], [0.0, -2e4, -1e4])
+    np.testing.assert_allclose(lp[1], [-math.log(3)] * 3, rtol=1e-6)
+    np.testing.assert_allclose(y[2], [0.5, 0.5, 0.0])
+    np.testing.assert_allclose(loss, [2e4, math.log(3), 2e4 + math.log(2)], rtol=1e-6)
+    assert np.isfinite(lp).all() and np.isfinite(y).all() and np.isfinite(loss).all()
+
+
+def test_empty_rows_and_bad_inputs():
+    assert S.softmax_forward(np.zeros((0, 4))).shape == (0, 4)
+    with pytest.raises(ValueError, match="softmax_forward.*0-d"):
+        S.softmax_forward(np.array(1.0))
+    with pytest.raises(ValueError, match="cross_entropy_forward.*target 5 is out of range for 5 classes"):
+        S.cross_entropy_forward(np.zeros((2, 5)), np.array([1, 5]), 0.0)
+    with pytest.raises(ValueError, match="cross_entropy_forward.*shape \\(3,\\)"):
+        S.cross_entropy_forward(np.zeros((2, 5)), np.array([1, 2, 3]), 0.0)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        S.cross_entropy_forward(np.zeros((2, 5)), np.array([1, 2]), 1.5)
+    with pytest.raises(ValueError, match="cross_entropy_backward.*grad_rows"):
+        S.cross_entropy_backward(np.zeros((2, 5)), np.array([1, 2]), 0.0, np.ones(3))
+    with pytest.raises(ValueError, match="log_softmax_backward.*shape"):
+        S.log_softmax_backward(np.zeros((2, 5)), np.zeros((5, 2)))
+
+
+def test_ignore_index_can_be_a_real_class():
+    loss, log_probs = S.cross_entropy_forward(np.zeros((2, 3)), np.array([0, 1]), 0.0, ignore_index=0)
+    assert loss[0] == 0.0 and loss[1] == pytest.approx(math.log(3))
+    d = S.cross_entropy_backward(log_probs, np.array([0, 1]), 0.0, np.ones(2), ignore_index=0)
+    assert (d[0] == 0).all()
