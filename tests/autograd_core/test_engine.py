@@ -106,14 +106,12 @@ def test_graph_released_when_output_dropped():
 def test_million_op_chain_back_propagates_iteratively():
     x = ag.tensor(np.ones((2,), dtype=np.float32), requires_grad=True)
     y = x
-    t0 = time.perf_counter()
     for _ in range(1_000_000):
         y = y * 1.0
-    y.sum().backward()
-    elapsed = time.perf_counter() - t0
+    y.sum().backward()  # no RecursionError; linear time is checked below
     np.testing.assert_allclose(x.grad.data, np.ones(2))
     del y
-    assert elapsed < 120  # not a benchmark: only guards against quadratic behaviour
+
 
 
 def test_backward_time_is_linear_in_chain_length():
@@ -352,3 +350,22 @@ def test_input_that_receives_only_none_gets_no_grad():
     NoGradForFirst.apply(a * 3, b).sum().backward()
     assert a.grad is None
     np.testing.assert_allclose(b.grad.data, np.ones(2))
+
+
+def test_backward_restores_the_garbage_collector_state():
+    import gc
+
+    x = leaf(2)
+    (x * 2).sum().backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (x * 2).sum().backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    bad = (x * 2).sum()
+    bad.backward()
+    with pytest.raises(RuntimeError):
+        bad.backward()  # an error inside the walk must not leave the collector off
+    assert gc.isenabled()
