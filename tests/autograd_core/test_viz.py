@@ -141,3 +141,75 @@ def test_missing_dot_gives_a_clear_message(tmp_path, monkeypatch):
     loss, _ = small_mlp_graph()
     with pytest.raises(RuntimeError, match="graphviz"):
         ag.viz.save_graph(loss, tmp_path / "g.png")
+
+
+nn = pytest.importorskip("nn")
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+        self.classifier = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+def test_modules_become_nested_clusters_with_named_parameters():
+    ag.manual_seed(0)
+    model = Net()
+    loss = nn.CrossEntropyLoss()(model(ag.randn(5, 4)), ag.tensor([0, 1, 2, 0, 1]))
+    loss.backward(retain_graph=True)
+    src = ag.viz.draw_graph(loss).source  # names found through the modules, no params=
+    for label in ("features.0 (Linear)", "features.1 (ReLU)", "classifier (Linear)",
+                  "features (Sequential)", "label=Net", "CrossEntropyLoss"):
+        assert label in src, label
+    for name in ("features.0.weight", "features.0.bias", "classifier.weight", "classifier.bias"):
+        assert f'"{name}\n' in src
+    # features.0 sits inside features, which sits inside Net: count the open braces.
+    def depth(key):
+        before = src[: src.index(key)]
+        return before.count("{") - before.count("}")
+
+    assert depth("features.0 (Linear)") > depth("features (Sequential)") > depth("label=Net") > 1
+    flat = ag.viz.draw_graph(loss, group_by_module=False).source
+    assert "cluster" not in flat
+
+
+def test_ordering_edges_are_not_drawn_as_gradients():
+    ag.manual_seed(0)
+    out, _ = nn.RNN(3, 4)(ag.randn(3, 2, 3))
+    loss = out.sum()
+    loss.backward(retain_graph=True)
+    src = ag.viz.draw_graph(loss).source
+    assert "RecurrentStepBackward" in src and 'label=order' in src
+    assert "gradient dies here" not in src
+
+
+def cnn_loss():
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(4 * 4 * 4, 10))
+    loss = nn.CrossEntropyLoss()(model(ag.randn(2, 1, 8, 8)), ag.tensor([1, 7]))
+    loss.backward(retain_graph=True)
+    return loss
+
+
+def mlp_loss():
+    ag.manual_seed(0)
+    model = nn.MLP(6, [8, 8], 3)
+    loss = nn.CrossEntropyLoss()(model(ag.randn(4, 6)), ag.tensor([0, 1, 2, 1]))
+    loss.backward(retain_graph=True)
+    return loss
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@pytest.mark.parametrize("make", [mlp_loss, cnn_loss], ids=["mlp", "cnn"])
+@pytest.mark.parametrize("suffix, magic", [(".svg", b"<?xml"), (".png", b"\x89PNG")])
+def test_render_nn_graphs_through_dot(tmp_path, make, suffix, magic):
+    path = ag.viz.save_graph(make(), tmp_path / f"graph{suffix}")
+    data = path.read_bytes()
+    assert data.startswith(magic) and len(data) > 1000
+    if suffix == ".svg":
+        assert "Conv2dBackward" in data.decode() or "LinearBackward" in data.decode()
