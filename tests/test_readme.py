@@ -24,3 +24,17 @@ def test_ci_runs_the_readme_commands():
     install, test = setup_commands()
     assert f"python -m {install}" in ci or install in ci
     assert test in ci
+
+
+def test_readme_example_runs_and_learns(capsys):
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"## In the PyTorch style\n\n```python\n(.*?)```", readme, re.S).group(1)
+    exec(compile(code, "README example", "exec"), {})
+    final_loss = float(capsys.readouterr().out.strip().splitlines()[-1])
+    assert final_loss < 1.0  # ln 3 ≈ 1.10 is chance level for three classes
+
+
+def test_readme_picture_exists():
+    readme = (ROOT / "README.md").read_text()
+    for path in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme):
+        assert (ROOT / path).is_file(), path

@@ -1,0 +1,255 @@
+"""The whole benchmark report in one command: every workload, this project against PyTorch
+CPU in the same run (same threads, float32, medians after warm-up), and NumPy's own matmul
+throughput as the machine's reference.
+
+    python benchmarks/report.py            # writes benchmarks/RESULTS.md and the README's table
+    python benchmarks/report.py --quick    # fewer steps, for a smoke run
+
+Absolute times drift on shared machines; the ratios taken in one run are the figures to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import pathlib
+import platform
+import re
+import statistics
+import sys
+import time
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import autograd_core as ag  # noqa: E402
+import bench_coldstart  # noqa: E402
+import bench_overhead  # noqa: E402
+import bench_rnn  # noqa: E402
+import bench_training  # noqa: E402
+
+THREADS = bench_training.THREADS
+
+
+def _median_s(fn, runs: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def numpy_gemm_gflops(n: int = 1024, runs: int = 20) -> float:
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    b = np.random.default_rng(1).standard_normal((n, n)).astype(np.float32)
+    return 2 * n**3 / _median_s(lambda: a @ b, runs) / 1e9
+
+
+def matmul_efficiency(runs: int) -> list[dict]:
+    """The library's matmul forward + backward against the same three GEMMs in NumPy."""
+    rows = []
+    for m, k, n in ((128, 784, 256), (1024, 784, 256), (1024, 256, 128)):
+        rng = np.random.default_rng(0)
+        a0 = rng.standard_normal((m, k)).astype(np.float32)
+        b0 = rng.standard_normal((k, n)).astype(np.float32)
+        g0 = np.ones((m, n), dtype=np.float32)
+        a, b = ag.tensor(a0, requires_grad=True), ag.tensor(b0, requires_grad=True)
+
+        def ours():
+            (a @ b).backward(g0)
+            a.grad = b.grad = None
+
+        def numpy_only():
+            a0 @ b0
+            g0 @ b0.T
+            a0.T @ g0
+
+        flops = 3 * 2 * m * k * n
+        ours_s, np_s = _median_s(ours, runs), _median_s(numpy_only, runs)
+        rows.append({"shape": f"({m},{k})@({k},{n})", "ours_gflops": flops / ours_s / 1e9,
+                     "numpy_gflops": flops / np_s / 1e9, "fraction": np_s / ours_s})
+    return rows
+
+
+def backward_forward_ratio(steps: int) -> dict:
+    """Backward time / forward time of a training step, ours and torch's (MLP b128, CNN)."""
+    import autograd_core.functional as F
+
+    out = {}
+    work = bench_training.make_workloads()
+    for name in ("mlp_b128", "cnn"):
+        weights, x, y, forward = work[name]
+        params = {k: ag.tensor(v, requires_grad=True) for k, v in weights.items()}
+        xt, yt = ag.tensor(x), ag.tensor(y)
+        fwd = _median_s(lambda: F.cross_entropy(forward(F, params, xt), yt), steps)
+
+        def both():
+            F.cross_entropy(forward(F, params, xt), yt).backward()
+            for p in params.values():
+                p.grad = None
+
+        row = {"ours": (_median_s(both, steps) - fwd) / fwd}
+        try:
+            import torch
+            import torch.nn.functional as TF
+
+            tp = {k: torch.tensor(v, requires_grad=True) for k, v in weights.items()}
+            tx, ty = torch.tensor(x), torch.tensor(y)
+            tf = _median_s(lambda: TF.cross_entropy(forward(TF, tp, tx), ty), steps)
+
+            def tboth():
+                TF.cross_entropy(forward(TF, tp, tx), ty).backward()
+                for p in tp.values():
+                    p.grad = None
+
+            row["torch"] = (_median_s(tboth, steps) - tf) / tf
+        except ImportError:
+            row["torch"] = None
+        out[name] = row
+    return out
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    for mod in ("numba", "torch"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except ImportError:
+            versions[mod] = "not installed"
+    return {"cpu": cpu, "cores": os.cpu_count(), "threads": THREADS, "versions": versions,
+            "date": datetime.date.today().isoformat()}
+
+
+def ratio(a, b) -> str:
+    return f"{a / b:.2f}x" if a is not None and b else "-"
+
+
+def render(r: dict) -> str:
+    m = r["machine"]
+    v = m["versions"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores), {m['threads']} threads for both "
+        f"engines; Python {v['python']}, NumPy {v['numpy']}, Numba {v['numba']}, PyTorch {v['torch']} "
+        "(CPU). float32; medians after warm-up; ratio = autograd-core / PyTorch (lower is better).",
+        "",
+        f"NumPy sgemm 1024³: **{r['gemm']:.0f} GFLOP/s** (the machine's reference).",
+        "",
+        "| workload | autograd-core | PyTorch | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    ov = r["overhead"]
+    torch_key = next((k for k in ov if k.startswith("torch")), None)
+    lines.append(f"| per-op overhead, 1,000-op chain on (4,4), fwd+bwd (µs/op) | "
+                 f"{ov['autograd_core']:.2f} | {ov[torch_key]:.2f} | "
+                 f"{ratio(ov['autograd_core'], ov[torch_key])} |" if torch_key else
+                 f"| per-op overhead (µs/op) | {ov['autograd_core']:.2f} | - | - |")
+    labels = {"mlp_b128": "MLP 784-256-128-10, batch 128 (ms/step)",
+              "mlp_b1024": "MLP 784-256-128-10, batch 1024 (ms/step)",
+              "cnn": "CNN on (64,1,28,28) (ms/step)", "conv1d": "Conv1d net on (32,4,256) (ms/step)"}
+    for name, row in r["training"].items():
+        t = f"{row['torch']:.2f}" if row["torch"] else "-"
+        lines.append(f"| {labels[name]} | {row['autograd_core']:.2f} | {t} | "
+                     f"{ratio(row['autograd_core'], row['torch'])} |")
+    rnn = r["rnn"]
+    ours = rnn["autograd-core nn.RNN"][0]
+    for key, label in (("torch loop (matmuls)", "hand-unrolled loop"), ("torch nn.RNN (fused)", "fused nn.RNN")):
+        if key in rnn:
+            lines.append(f"| Elman RNN 32→128, 50 steps, batch 32 vs torch {label} (ms/step) | "
+                         f"{ours:.2f} | {rnn[key][0]:.2f} | {ratio(ours, rnn[key][0])} |")
+    for name, row in r["bwd_fwd"].items():
+        t = f"{row['torch']:.2f}" if row["torch"] is not None else "-"
+        lines.append(f"| backward / forward time, {name} | {row['ours']:.2f} | {t} | "
+                     f"{ratio(row['ours'], row['torch'])} |")
+    cs = r["cold"]
+    ti = f"{cs['torch_import_s']:.2f}" if cs.get("torch_import_s") else "-"
+    lines += [
+        f"| import autograd_core, nn, optim / import torch (s) | {cs['import_s']:.2f} | {ti} | "
+        f"{ratio(cs['import_s'], cs.get('torch_import_s'))} |",
+        f"| first CNN step, empty kernel cache (s) | {cs['first_step_cold_s']:.2f} | - | - |",
+        f"| first CNN step, warm kernel cache (s) | {cs['first_step_warm_s']:.2f} | - | - |",
+        "",
+        "Matmul forward + backward (three GEMMs) against the same GEMMs in NumPy:",
+        "",
+        "| shape | autograd-core GFLOP/s | NumPy GFLOP/s | fraction of NumPy |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in r["matmul"]:
+        lines.append(f"| {row['shape']} | {row['ours_gflops']:.1f} | {row['numpy_gflops']:.1f} | "
+                     f"{row['fraction']:.0%} |")
+    lines += ["", "Re-run with `python benchmarks/report.py`."]
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(table: str) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    block = "<!-- bench:start -->\n" + table + "<!-- bench:end -->"
+    if "<!-- bench:start -->" in text:
+        text = re.sub(r"<!-- bench:start -->.*?<!-- bench:end -->", lambda _: block, text, flags=re.S)
+        readme.write_text(text)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
+    parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    args = parser.parse_args(argv)
+    steps = 8 if args.quick else 30
+    try:
+        import torch
+
+        torch.set_num_threads(THREADS)
+    except ImportError:
+        pass
+
+    results = {"machine": machine()}
+    print("numpy gemm ...", flush=True)
+    results["gemm"] = numpy_gemm_gflops(runs=5 if args.quick else 20)
+    print("matmul efficiency ...", flush=True)
+    results["matmul"] = matmul_efficiency(steps)
+    print("per-op overhead ...", flush=True)
+    results["overhead"] = bench_overhead.main(["--repeats", str(max(5, steps))])["us_per_op"]
+    print("training steps ...", flush=True)
+    results["training"] = bench_training.run(steps=max(20, steps))
+    print("RNN ...", flush=True)
+    x0, y0 = bench_rnn.data()
+    variants = {"autograd-core nn.RNN": bench_rnn.ours_rnn(x0, y0)}
+    try:
+        cell_loop, matmul_loop, fused = bench_rnn.torch_steps(x0, y0)
+        variants.update({"torch loop (matmuls)": matmul_loop, "torch nn.RNN (fused)": fused})
+    except ImportError:
+        pass
+    results["rnn"] = bench_rnn.run(variants, max(20, steps))
+    print("backward / forward ratio ...", flush=True)
+    results["bwd_fwd"] = backward_forward_ratio(max(20, steps))
+    print("cold start ...", flush=True)
+    results["cold"] = bench_coldstart.main(["--repeats", "3" if args.quick else "5"])
+
+    text = render(results)
+    (HERE / "RESULTS.md").write_text(text)
+    if not args.no_readme:
+        update_readme(text.split("\n", 2)[2])  # the README has its own heading
+    print(text)
+    return results
+
+
+if __name__ == "__main__":
+    main()
