@@ -27,11 +27,12 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-import autograd_core as ag  # noqa: E402
 import bench_coldstart  # noqa: E402
 import bench_overhead  # noqa: E402
 import bench_rnn  # noqa: E402
 import bench_training  # noqa: E402
+
+import autograd_core as ag  # noqa: E402
 
 THREADS = bench_training.THREADS
 
@@ -53,66 +54,63 @@ def numpy_gemm_gflops(n: int = 1024, runs: int = 20) -> float:
     return 2 * n**3 / _median_s(lambda: a @ b, runs) / 1e9
 
 
+def _matmul_row(m: int, k: int, n: int, runs: int) -> dict:
+    rng = np.random.default_rng(0)
+    a0 = rng.standard_normal((m, k)).astype(np.float32)
+    b0 = rng.standard_normal((k, n)).astype(np.float32)
+    g0 = np.ones((m, n), dtype=np.float32)
+    a, b = ag.tensor(a0, requires_grad=True), ag.tensor(b0, requires_grad=True)
+
+    def ours():
+        (a @ b).backward(g0)
+        a.grad = b.grad = None
+
+    def numpy_only():
+        a0 @ b0
+        g0 @ b0.T
+        a0.T @ g0
+
+    flops = 3 * 2 * m * k * n
+    ours_s, np_s = _median_s(ours, runs), _median_s(numpy_only, runs)
+    return {"shape": f"({m},{k})@({k},{n})", "ours_gflops": flops / ours_s / 1e9,
+            "numpy_gflops": flops / np_s / 1e9, "fraction": np_s / ours_s}
+
+
 def matmul_efficiency(runs: int) -> list[dict]:
     """The library's matmul forward + backward against the same three GEMMs in NumPy."""
-    rows = []
-    for m, k, n in ((128, 784, 256), (1024, 784, 256), (1024, 256, 128)):
-        rng = np.random.default_rng(0)
-        a0 = rng.standard_normal((m, k)).astype(np.float32)
-        b0 = rng.standard_normal((k, n)).astype(np.float32)
-        g0 = np.ones((m, n), dtype=np.float32)
-        a, b = ag.tensor(a0, requires_grad=True), ag.tensor(b0, requires_grad=True)
+    return [_matmul_row(m, k, n, runs) for m, k, n in ((128, 784, 256), (1024, 784, 256), (1024, 256, 128))]
 
-        def ours():
-            (a @ b).backward(g0)
-            a.grad = b.grad = None
 
-        def numpy_only():
-            a0 @ b0
-            g0 @ b0.T
-            a0.T @ g0
+def _step_ratio(F, params: dict, x, y, forward, steps: int) -> float:
+    """(forward+backward − forward) / forward for one framework's functional API."""
+    fwd = _median_s(lambda: F.cross_entropy(forward(F, params, x), y), steps)
 
-        flops = 3 * 2 * m * k * n
-        ours_s, np_s = _median_s(ours, runs), _median_s(numpy_only, runs)
-        rows.append({"shape": f"({m},{k})@({k},{n})", "ours_gflops": flops / ours_s / 1e9,
-                     "numpy_gflops": flops / np_s / 1e9, "fraction": np_s / ours_s})
-    return rows
+    def both():
+        F.cross_entropy(forward(F, params, x), y).backward()
+        for p in params.values():
+            p.grad = None
+
+    return (_median_s(both, steps) - fwd) / fwd
 
 
 def backward_forward_ratio(steps: int) -> dict:
     """Backward time / forward time of a training step, ours and torch's (MLP b128, CNN)."""
     import autograd_core.functional as F
 
+    try:
+        import torch
+        import torch.nn.functional as TF
+    except ImportError:
+        torch = None
     out = {}
     work = bench_training.make_workloads()
     for name in ("mlp_b128", "cnn"):
         weights, x, y, forward = work[name]
-        params = {k: ag.tensor(v, requires_grad=True) for k, v in weights.items()}
-        xt, yt = ag.tensor(x), ag.tensor(y)
-        fwd = _median_s(lambda: F.cross_entropy(forward(F, params, xt), yt), steps)
-
-        def both():
-            F.cross_entropy(forward(F, params, xt), yt).backward()
-            for p in params.values():
-                p.grad = None
-
-        row = {"ours": (_median_s(both, steps) - fwd) / fwd}
-        try:
-            import torch
-            import torch.nn.functional as TF
-
-            tp = {k: torch.tensor(v, requires_grad=True) for k, v in weights.items()}
-            tx, ty = torch.tensor(x), torch.tensor(y)
-            tf = _median_s(lambda: TF.cross_entropy(forward(TF, tp, tx), ty), steps)
-
-            def tboth():
-                TF.cross_entropy(forward(TF, tp, tx), ty).backward()
-                for p in tp.values():
-                    p.grad = None
-
-            row["torch"] = (_median_s(tboth, steps) - tf) / tf
-        except ImportError:
-            row["torch"] = None
+        ours = {k: ag.tensor(v, requires_grad=True) for k, v in weights.items()}
+        row = {"ours": _step_ratio(F, ours, ag.tensor(x), ag.tensor(y), forward, steps), "torch": None}
+        if torch is not None:
+            theirs = {k: torch.tensor(v, requires_grad=True) for k, v in weights.items()}
+            row["torch"] = _step_ratio(TF, theirs, torch.tensor(x), torch.tensor(y), forward, steps)
         out[name] = row
     return out
 
@@ -170,7 +168,8 @@ def render(r: dict) -> str:
                      f"{ratio(row['autograd_core'], row['torch'])} |")
     rnn = r["rnn"]
     ours = rnn["autograd-core nn.RNN"][0]
-    for key, label in (("torch loop (matmuls)", "hand-unrolled loop"), ("torch nn.RNN (fused)", "fused nn.RNN")):
+    pairs = (("torch loop (matmuls)", "hand-unrolled loop"), ("torch nn.RNN (fused)", "fused nn.RNN"))
+    for key, label in pairs:
         if key in rnn:
             lines.append(f"| Elman RNN 32→128, 50 steps, batch 32 vs torch {label} (ms/step) | "
                          f"{ours:.2f} | {rnn[key][0]:.2f} | {ratio(ours, rnn[key][0])} |")
