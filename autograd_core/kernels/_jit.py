@@ -40,6 +40,8 @@ FASTMATH = {"reassoc", "contract"}
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
+Size2 = int | tuple[int, int]  # a 2-d kernel's size, stride, padding or dilation: one int, or (h, w)
+
 
 def prange(*args):
     """Stands for `numba.prange`: plain `range` when called from Python."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import FASTMATH, float_array, int_pair, int_single, njit, prange
+from ._jit import FASTMATH, Size2, float_array, int_pair, int_single, njit, prange
 
 # ---- loops ---------------------------------------------------------------------------------------
 
@@ -305,8 +305,8 @@ def conv1d_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, stride: int = 1
     return (None if dx is None else dx.reshape(x.shape)), (None if dw is None else dw.reshape(w.shape)), db
 
 
-def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride=1, padding=0,
-                   dilation=1) -> np.ndarray:
+def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Size2 = 1, padding: Size2 = 0,
+                   dilation: Size2 = 1) -> np.ndarray:
     """y (N, Cout, Hout, Wout) from x (N, Cin, H, W), w (Cout, Cin, kH, kW), b (Cout,) or None.
 
     stride, padding, dilation: an int or an (h, w) pair; Hout = (H + 2ph - dh(kH-1) - 1) // sh + 1.
@@ -322,8 +322,8 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride=1,
     return _forward_2d(x, w, b, *geometry, out_size)
 
 
-def conv2d_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, stride=1, padding=0, dilation=1,
-                    need_x: bool = True, need_w: bool = True, need_b: bool = True
+def conv2d_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, stride: Size2 = 1, padding: Size2 = 0,
+                    dilation: Size2 = 1, need_x: bool = True, need_w: bool = True, need_b: bool = True
                     ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """(dx, dw, db) of conv2d for the output gradient g (N, Cout, Hout, Wout); None for those not needed.
 

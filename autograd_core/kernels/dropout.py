@@ -25,7 +25,8 @@ def _check_p(kernel: str, p: float) -> float:
     return float(p)
 
 
-def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
+def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator,
+                 dtype: np.dtype | type = np.float32) -> np.ndarray:
     """An array of `shape` holding 0 with probability p and 1/(1-p) otherwise; all zeros for p = 1.
 
     >>> dropout_mask((3,), 0.0, np.random.default_rng(0), np.float64)

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from ._jit import PARALLEL_MIN_CHEAP, float_array, int_pair, int_single, njit, prange, sized
+from ._jit import PARALLEL_MIN_CHEAP, Size2, float_array, int_pair, int_single, njit, prange, sized
 
 # ---- loops over (n, c) planes, x and dx viewed as (planes, H, W) -----------------------------------
 
@@ -187,7 +187,8 @@ def max_pool1d_backward(g: np.ndarray, argmax: np.ndarray, input_shape: tuple[in
     return _max_pool_backward("max_pool1d_backward", g, argmax, input_shape, 1)
 
 
-def max_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> tuple[np.ndarray, np.ndarray]:
+def max_pool2d_forward(x: np.ndarray, kernel: Size2, stride: Size2 | None = None,
+                       padding: Size2 = 0) -> tuple[np.ndarray, np.ndarray]:
     """(y, argmax) for x (N, C, H, W); kernel, stride, padding are ints or (h, w) pairs; argmax = r*W + q."""
     return _max_pool_forward("max_pool2d_forward", x, kernel, stride, padding, 2)
 
@@ -202,7 +203,8 @@ def max_pool2d_backward(g: np.ndarray, argmax: np.ndarray, input_shape: tuple[in
     return _max_pool_backward("max_pool2d_backward", g, argmax, input_shape, 2)
 
 
-def avg_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndarray:
+def avg_pool2d_forward(x: np.ndarray, kernel: Size2, stride: Size2 | None = None,
+                       padding: Size2 = 0) -> np.ndarray:
     """Window means of x (N, C, H, W), zero padding counted.
 
     >>> avg_pool2d_forward(np.arange(4.0).reshape(1, 1, 2, 2), 2)
@@ -215,8 +217,8 @@ def avg_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndar
     return y
 
 
-def avg_pool2d_backward(g: np.ndarray, input_shape: tuple[int, ...], kernel, stride=None,
-                        padding=0) -> np.ndarray:
+def avg_pool2d_backward(g: np.ndarray, input_shape: tuple[int, ...], kernel: Size2,
+                        stride: Size2 | None = None, padding: Size2 = 0) -> np.ndarray:
     """dx (input_shape): each g / (kh*kw) spread over its window.
 
     >>> avg_pool2d_backward(np.ones((1, 1, 1, 1)), (1, 1, 2, 2), 2)
