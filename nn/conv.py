@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import math
-
 import autograd_core.functional as F
 from autograd_core import Tensor, empty, pad
 
@@ -70,12 +68,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def _padded(self, x: Tensor) -> tuple[Tensor, tuple]:
         """The input and the symmetric padding to give the functional op."""
