@@ -50,7 +50,8 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 f"gradcheck: input {i} is {inputs[i].dtype}; use float64 for reliable finite differences",
                 stacklevel=2,
             )
-    fn_name = getattr(fn, "__name__", type(fn).__name__)
+    # __qualname__ names a custom Function's apply as `MyFn.apply`, not just `apply`
+    fn_name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", type(fn).__name__)
 
     saved_grads = [inputs[i].grad for i in checked]
     for i in checked:

@@ -53,8 +53,9 @@ class History:
         self.epochs = 0
         self.stopped_early = False
 
-    def plot(self) -> Figure:
+    def plot(self, figsize: tuple[float, float] | None = None) -> Figure:
         """A matplotlib figure: the loss curves, then one panel per metric (train and validation).
+        `figsize` defaults to 4.5 × 3.5 inches per panel.
 
             >>> fig = history.plot()              # doctest: +SKIP
             >>> fig.savefig("curves.png")         # doctest: +SKIP
@@ -69,7 +70,8 @@ class History:
         panels = [("loss", self.train_loss, self.val_loss)]
         panels += [(name, self.metrics.get(f"train_{name}", []), self.metrics.get(f"val_{name}", []))
                    for name in names]
-        fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.5), squeeze=False)
+        figsize = figsize or (4.5 * len(panels), 3.5)
+        fig, axes = plt.subplots(1, len(panels), figsize=figsize, squeeze=False)
         for ax, (title, train, val) in zip(axes[0], panels):
             for label, values in (("train", train), ("validation", val)):
                 if values:
