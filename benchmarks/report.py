@@ -81,38 +81,11 @@ def matmul_efficiency(runs: int) -> list[dict]:
     return [_matmul_row(m, k, n, runs) for m, k, n in ((128, 784, 256), (1024, 784, 256), (1024, 256, 128))]
 
 
-def _step_ratio(F, params: dict, x, y, forward, steps: int) -> float:
-    """(forward+backward − forward) / forward for one framework's functional API."""
-    fwd = _median_s(lambda: F.cross_entropy(forward(F, params, x), y), steps)
-
-    def both():
-        F.cross_entropy(forward(F, params, x), y).backward()
-        for p in params.values():
-            p.grad = None
-
-    return (_median_s(both, steps) - fwd) / fwd
-
-
 def backward_forward_ratio(steps: int) -> dict:
-    """Backward time / forward time of a training step, ours and torch's (MLP b128, CNN)."""
-    import autograd_core.functional as F
-
-    try:
-        import torch
-        import torch.nn.functional as TF
-    except ImportError:
-        torch = None
-    out = {}
-    work = bench_training.make_workloads()
-    for name in ("mlp_b128", "cnn"):
-        weights, x, y, forward = work[name]
-        ours = {k: ag.tensor(v, requires_grad=True) for k, v in weights.items()}
-        row = {"ours": _step_ratio(F, ours, ag.tensor(x), ag.tensor(y), forward, steps), "torch": None}
-        if torch is not None:
-            theirs = {k: torch.tensor(v, requires_grad=True) for k, v in weights.items()}
-            row["torch"] = _step_ratio(TF, theirs, torch.tensor(x), torch.tensor(y), forward, steps)
-        out[name] = row
-    return out
+    """Backward time / forward time of a training step (MLP b128, CNN), each engine in
+    its own process like the step times."""
+    rows = bench_training.run(["mlp_b128", "cnn"], steps, ratios=True)
+    return {name: {"ours": r["autograd_core"], "torch": r["torch"]} for name, r in rows.items()}
 
 
 def machine() -> dict:
