@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import os
 import pathlib
 import platform
 import re
 import statistics
+import subprocess
 import sys
 import time
 
@@ -86,6 +88,38 @@ def backward_forward_ratio(steps: int) -> dict:
     its own process like the step times."""
     rows = bench_training.run(["mlp_b128", "cnn"], steps, ratios=True)
     return {name: {"ours": r["autograd_core"], "torch": r["torch"]} for name, r in rows.items()}
+
+
+RNN_VARIANTS = ("autograd-core nn.RNN", "torch loop (matmuls)", "torch nn.RNN (fused)")
+
+
+def rnn_variant_ms(name: str, steps: int) -> float:
+    """One RNN variant's median ms per training step, timed in this process."""
+    x0, y0 = bench_rnn.data()
+    if name.startswith("torch"):
+        import torch
+
+        torch.set_num_threads(THREADS)
+        _, matmul_loop, fused = bench_rnn.torch_steps(x0, y0)
+        step = matmul_loop if "matmuls" in name else fused
+    else:
+        step = bench_rnn.ours_rnn(x0, y0)
+    return bench_rnn.run({name: step}, steps)[name][0]
+
+
+def rnn_in_children(steps: int, rounds: int = 2) -> dict:
+    """Each variant in its own process (as bench_training does, and for the same reason)."""
+    has_torch = importlib.util.find_spec("torch") is not None
+    out = {}
+    for name in RNN_VARIANTS:
+        if name.startswith("torch") and not has_torch:
+            continue
+        cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--rnn-variant", name,
+               "--steps", str(steps)]
+        runs = [float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()[-1])
+                for _ in range(rounds)]
+        out[name] = (min(runs),)
+    return out
 
 
 def machine() -> dict:
@@ -183,7 +217,12 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    parser.add_argument("--rnn-variant", help=argparse.SUPPRESS)
+    parser.add_argument("--steps", type=int, default=30, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rnn_variant:  # a child process started by rnn_in_children()
+        print(rnn_variant_ms(args.rnn_variant, args.steps))
+        return {}
     steps = 8 if args.quick else 30
     try:
         import torch
@@ -202,14 +241,7 @@ def main(argv=None) -> dict:
     print("training steps ...", flush=True)
     results["training"] = bench_training.run(steps=max(20, steps))
     print("RNN ...", flush=True)
-    x0, y0 = bench_rnn.data()
-    variants = {"autograd-core nn.RNN": bench_rnn.ours_rnn(x0, y0)}
-    try:
-        cell_loop, matmul_loop, fused = bench_rnn.torch_steps(x0, y0)
-        variants.update({"torch loop (matmuls)": matmul_loop, "torch nn.RNN (fused)": fused})
-    except ImportError:
-        pass
-    results["rnn"] = bench_rnn.run(variants, max(20, steps))
+    results["rnn"] = rnn_in_children(max(20, steps))
     print("backward / forward ratio ...", flush=True)
     results["bwd_fwd"] = backward_forward_ratio(max(20, steps))
     print("cold start ...", flush=True)
