@@ -65,7 +65,10 @@ class CrossEntropy(Op):
             scale = g / count if reduction == "mean" else g
             rows = np.full(n, scale, dtype=log_probs.dtype)
         dlogits = K.cross_entropy_backward(log_probs, target, label_smoothing, rows, ignore_index)
-        return dlogits, None, None, None, None
+        dtarget = None
+        if ctx.next[1] is not None:  # probability targets: d/dp of -Σ ((1-ε)p + ε/C) log q
+            dtarget = -(1 - label_smoothing) * log_probs * np.asarray(rows)[:, None]
+        return dlogits, dtarget, None, None, None
 
 
 def cross_entropy(input, target, reduction: str = "mean", label_smoothing: float = 0.0,
@@ -99,11 +102,18 @@ def cross_entropy(input, target, reduction: str = "mean", label_smoothing: float
             raise IndexError(
                 f"cross_entropy: target {int(t[bad].flat[0])} is out of bounds for {n_classes} classes"
             )
+    if probs and isinstance(target, Tensor) and target.requires_grad:
+        t = target  # keep it in the graph: probability targets get a gradient too
     logits = input
     extra = input.shape[2:]
     if extra:  # (N, C, d1, ...) -> (N·d1·..., C)
-        logits = input.permute(0, *range(2, input.ndim), 1).reshape(-1, n_classes)
-        t = np.moveaxis(t, 1, -1).reshape(-1, n_classes) if probs else t.reshape(-1)
+        to_rows = (0, *range(2, input.ndim), 1)
+        logits = input.permute(*to_rows).reshape(-1, n_classes)
+        if probs:
+            t = t.permute(*to_rows).reshape(-1, n_classes) if isinstance(t, Tensor) else \
+                np.transpose(t, to_rows).reshape(-1, n_classes)
+        else:
+            t = t.reshape(-1)
     loss = CrossEntropy.apply(logits, t, float(label_smoothing), int(ignore_index), reduction)
     if reduction == "none" and extra:
         loss = loss.reshape(input.shape[:1] + extra)
