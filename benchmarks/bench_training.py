@@ -32,6 +32,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+# The environment as it was before any kernel ran: the kernels set OMP_WAIT_POLICY for
+# their own process, and a child timing torch must not inherit that.
+CHILD_ENV = dict(os.environ)
 LR = 0.01
 
 
@@ -145,7 +148,7 @@ def _child(engine: str, names, steps: int, ratios: bool = False) -> dict:
         cmd += ["--only", *names]
     if ratios:
         cmd.append("--ratios")
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=CHILD_ENV)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

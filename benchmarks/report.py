@@ -116,7 +116,8 @@ def rnn_in_children(steps: int, rounds: int = 2) -> dict:
             continue
         cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--rnn-variant", name,
                "--steps", str(steps)]
-        runs = [float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()[-1])
+        runs = [float(subprocess.run(cmd, capture_output=True, text=True, check=True,
+                                     env=bench_training.CHILD_ENV).stdout.split()[-1])
                 for _ in range(rounds)]
         out[name] = (min(runs),)
     return out
@@ -224,13 +225,8 @@ def main(argv=None) -> dict:
         print(rnn_variant_ms(args.rnn_variant, args.steps))
         return {}
     steps = 8 if args.quick else 30
-    try:
-        import torch
-
-        torch.set_num_threads(THREADS)
-    except ImportError:
-        pass
-
+    # torch is imported only where it is timed (children, the overhead chain), so that it
+    # does not share this process's thread pools while the matmul figures are taken.
     results = {"machine": machine()}
     print("numpy gemm ...", flush=True)
     results["gemm"] = numpy_gemm_gflops(runs=5 if args.quick else 20)
