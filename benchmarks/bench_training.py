@@ -193,7 +193,7 @@ def _time_here(engine: str, names, steps: int, ratios: bool = False) -> dict:
     return out
 
 
-def run(names=None, steps: int = 30, rounds: int = 2, ratios: bool = False) -> dict:
+def run(names=None, steps: int = 30, rounds: int = 3, ratios: bool = False) -> dict:
     """{workload: {"autograd_core": ms, "torch": ms or None}}; engines alternate over
     `rounds` child processes each and the lower median of the rounds is kept. With
     `ratios`, the figures are backward/forward time ratios instead of step times."""

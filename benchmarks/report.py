@@ -107,7 +107,7 @@ def rnn_variant_ms(name: str, steps: int) -> float:
     return bench_rnn.run({name: step}, steps)[name][0]
 
 
-def rnn_in_children(steps: int, rounds: int = 2) -> dict:
+def rnn_in_children(steps: int, rounds: int = 3) -> dict:
     """Each variant in its own process (as bench_training does, and for the same reason)."""
     has_torch = importlib.util.find_spec("torch") is not None
     out = {}
