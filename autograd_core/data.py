@@ -73,7 +73,7 @@ class TensorDataset(Dataset):
             if t.ndim == 0:
                 raise ValueError(f"TensorDataset: argument {i} is 0-dimensional; samples run along dim 0")
             wrapped.append(t)
-        arrays = [t.data for t in wrapped]
+        arrays = [t._data for t in wrapped]
         sizes = [len(a) for a in arrays]
         if len(set(sizes)) != 1:
             raise ValueError(
@@ -111,7 +111,7 @@ def default_collate(samples: Sequence[Any]) -> Any:
     if isinstance(first, dict):
         return {key: default_collate([s[key] for s in samples]) for key in first}
     if isinstance(first, Tensor):
-        return Tensor._make(np.stack([s.data for s in samples]), None)
+        return Tensor._make(np.stack([s._data for s in samples]), None)
     if isinstance(first, (np.ndarray, np.generic)):
         return Tensor._make(np.stack([np.asarray(s) for s in samples]), None)
     if isinstance(first, numbers.Number):

@@ -59,15 +59,15 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
             "nothing to differentiate. Create the inputs with requires_grad=True."
         )
     if gradient is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward(): grad can be implicitly created only for scalar outputs, but this "
                 f"tensor has shape {root.shape}. Reduce it first (e.g. .sum()) or pass "
                 "gradient= with the same shape."
             )
-        grad = np.ones(root.shape, dtype=root.data.dtype)
+        grad = np.ones(root.shape, dtype=root._data.dtype)
     else:
-        grad = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
         if grad.shape != root.shape:
             raise ShapeError(
                 f"backward(): gradient has shape {grad.shape} but the tensor has shape {root.shape}"
@@ -109,7 +109,7 @@ def replay(root, watch) -> None:
     touching any .grad, running hooks or freeing anything (used by ag.viz)."""
     from .tensor import Tensor
 
-    grad = np.ones(root.shape, dtype=root.data.dtype)
+    grad = np.ones(root.shape, dtype=root._data.dtype)
     start = root.grad_fn if root.grad_fn is not None else root
     with no_grad():
         _walk(start, grad, True, Tensor, watch)
@@ -186,19 +186,19 @@ def _release_inputs(node, deps, ready, retain_graph) -> None:
 def _accumulate_leaf(leaf, grad, Tensor) -> None:
     if leaf._hooks is not None:
         grad = _run_hooks(leaf._hooks, grad, leaf.shape, "leaf", Tensor)
-    dtype = leaf.data.dtype
+    dtype = leaf._data.dtype
     if leaf.grad is None:
         # A fresh array: `grad` may be shared with other leaves or be a broadcast view.
         leaf.grad = Tensor._make(np.array(grad, dtype=dtype, copy=True), None)
     else:
-        leaf.grad.data = leaf.grad.data + grad.astype(dtype, copy=False)
+        leaf.grad._data = leaf.grad._data + grad.astype(dtype, copy=False)
 
 
 def _run_hooks(hooks, grad, shape, name, Tensor):
     for hook in hooks:
         out = hook(Tensor._make(np.asarray(grad), None))
         if out is not None:
-            new = out.data if isinstance(out, Tensor) else np.asarray(out)
+            new = out._data if isinstance(out, Tensor) else np.asarray(out)
             if new.shape != tuple(shape):
                 raise ShapeError(
                     f"hook on {name}: returned a gradient of shape {new.shape}, expected {tuple(shape)}"

@@ -121,7 +121,7 @@ class Function:
             out = cls.forward(ctx, *args, **kwargs)
         if isinstance(out, tuple):
             raise TypeError(f"{cls.__name__}.forward must return a single Tensor, got a tuple")
-        data = out.data if isinstance(out, Tensor) else np.asarray(out)
+        data = out._data if isinstance(out, Tensor) else np.asarray(out)
         if state.anomaly:
             _check_finite(ctx.name, "forward", data)
         if not requires:
@@ -142,7 +142,7 @@ class Function:
                 f"{len(self.next)} arguments"
             )
         return tuple(
-            None if g is None else (g.data if isinstance(g, Tensor) else np.asarray(g))
+            None if g is None else (g._data if isinstance(g, Tensor) else np.asarray(g))
             for g in grads
         )
 
@@ -166,7 +166,7 @@ class Op(Function):
             raws = []
             for a in args:
                 if isinstance(a, Tensor):
-                    raws.append(a.data)
+                    raws.append(a._data)
                     if a.requires_grad:
                         requires = True
                         edges.append(a.grad_fn or a)
@@ -175,7 +175,7 @@ class Op(Function):
                     raws.append(a)
                 edges.append(None)
         else:
-            raws = [a.data if isinstance(a, Tensor) else a for a in args]
+            raws = [a._data if isinstance(a, Tensor) else a for a in args]
         try:
             data = cls.forward(ctx, *raws, **kwargs)
         except ValueError as exc:

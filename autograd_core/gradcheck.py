@@ -32,7 +32,7 @@ def _outputs(out) -> list:
 
 
 def _project(outs, cotangents) -> float:
-    return float(sum(np.sum(o.data.astype(np.float64) * v) for o, v in zip(outs, cotangents)))
+    return float(sum(np.sum(o._data.astype(np.float64) * v) for o, v in zip(outs, cotangents)))
 
 
 def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
@@ -69,7 +69,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             if o.requires_grad:
                 o.backward(Tensor._make(v.astype(o.dtype), None), retain_graph=True)
         analytic = [
-            np.zeros(inputs[i].shape) if inputs[i].grad is None else inputs[i].grad.data.astype(np.float64)
+            np.zeros(inputs[i].shape) if inputs[i].grad is None else inputs[i].grad._data.astype(np.float64)
             for i in checked
         ]
     finally:
@@ -79,7 +79,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     worst = None  # (excess, input index, element index, analytic, numeric)
     with no_grad():
         for k, i in enumerate(checked):
-            x = inputs[i].data
+            x = inputs[i]._data
             flat = x.reshape(-1)  # a view: perturb in place, then restore
             if not np.shares_memory(flat, x):
                 raise ValueError(f"gradcheck: input {i} must be contiguous")

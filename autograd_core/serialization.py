@@ -50,7 +50,7 @@ def _encode(obj, arrays: list, where: str):
     if isinstance(obj, np.generic):
         return _encode(obj.item(), arrays, where)
     if isinstance(obj, Tensor):
-        arrays.append(obj.data)
+        arrays.append(obj._data)
         return {"__tensor__": len(arrays) - 1, "requires_grad": bool(obj.requires_grad)}
     if isinstance(obj, np.ndarray):
         if obj.dtype.hasobject:

@@ -48,20 +48,20 @@ class Tensor:
     ((2,), dtype('float32'))
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
     # numpy must defer to our reflected operators: `ndarray + Tensor` -> Tensor.__radd__
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         arr = as_array(data, resolve_dtype(dtype))
         if requires_grad and not is_floating(arr.dtype):
             raise RuntimeError(
                 f"only floating-point tensors can require gradients, but this one has dtype "
                 f"{arr.dtype}. Create it from floats or pass dtype=ag.float32."
             )
-        self.data = arr
+        self._data = arr
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
@@ -71,7 +71,7 @@ class Tensor:
     def _make(cls, data: np.ndarray, grad_fn) -> Tensor:
         """Wrap an op's output without re-validating it (the hot path)."""
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = grad_fn is not None
         t.grad_fn = grad_fn
@@ -81,15 +81,24 @@ class Tensor:
     # -- attributes --------------------------------------------------------------------
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
+
+    @property
+    def data(self) -> Tensor:
+        """The same storage as a Tensor outside the graph (PyTorch's `.data`)."""
+        return Tensor._make(self._data, None)
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     @property
     def is_leaf(self) -> bool:
@@ -100,38 +109,38 @@ class Tensor:
         return S.permute(self, tuple(reversed(range(self.ndim))))
 
     def size(self, dim: int | None = None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     # -- conversion ----------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, like torch's .numpy())."""
         if self.requires_grad:
             raise RuntimeError("numpy(): call .detach().numpy() on a tensor that requires grad")
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -140,23 +149,23 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of one element can be used as an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -172,14 +181,14 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph."""
-        return Tensor._make(self.data, None)
+        return Tensor._make(self._data, None)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("requires_grad_(False) is only valid on leaf tensors; use detach()")
-        if requires_grad and not is_floating(self.data.dtype):
+        if requires_grad and not is_floating(self._data.dtype):
             raise RuntimeError(
-                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+                f"only floating-point tensors can require gradients, got dtype {self._data.dtype}"
             )
         self.requires_grad = requires_grad
         return self
@@ -199,9 +208,9 @@ class Tensor:
             t = ref()
             if t is not None:
                 if t.grad is None:
-                    t.grad = Tensor._make(np.array(grad.data, copy=True), None)
+                    t.grad = Tensor._make(np.array(grad._data, copy=True), None)
                 else:
-                    t.grad.data = t.grad.data + grad.data
+                    t.grad._data = t.grad._data + grad._data
 
         node._retains = keep
         node.register_prehook(keep)
@@ -244,22 +253,22 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def copy_(self, src) -> Tensor:
         self._check_inplace("copy_")
-        np.copyto(self.data, src.data if isinstance(src, Tensor) else np.asarray(src), casting="unsafe")
+        np.copyto(self._data, src._data if isinstance(src, Tensor) else np.asarray(src), casting="unsafe")
         return self
 
     def fill_(self, value) -> Tensor:
         self._check_inplace("fill_")
-        self.data[...] = value
+        self._data[...] = value
         return self
 
     def __setitem__(self, key, value) -> None:
         self._check_inplace("__setitem__")
-        self.data[I.normalize_key(key)] = value.data if isinstance(value, Tensor) else value
+        self._data[I.normalize_key(key)] = value._data if isinstance(value, Tensor) else value
 
     # -- arithmetic ----------------------------------------------------------------------
     def __add__(self, other):
@@ -306,22 +315,22 @@ class Tensor:
 
     # Comparisons give bool tensors outside the graph.
     def __eq__(self, other):
-        return Tensor._make(np.asarray(self.data == _raw(other)), None)
+        return Tensor._make(np.asarray(self._data == _raw(other)), None)
 
     def __ne__(self, other):
-        return Tensor._make(np.asarray(self.data != _raw(other)), None)
+        return Tensor._make(np.asarray(self._data != _raw(other)), None)
 
     def __lt__(self, other):
-        return Tensor._make(np.asarray(self.data < _raw(other)), None)
+        return Tensor._make(np.asarray(self._data < _raw(other)), None)
 
     def __le__(self, other):
-        return Tensor._make(np.asarray(self.data <= _raw(other)), None)
+        return Tensor._make(np.asarray(self._data <= _raw(other)), None)
 
     def __gt__(self, other):
-        return Tensor._make(np.asarray(self.data > _raw(other)), None)
+        return Tensor._make(np.asarray(self._data > _raw(other)), None)
 
     def __ge__(self, other):
-        return Tensor._make(np.asarray(self.data >= _raw(other)), None)
+        return Tensor._make(np.asarray(self._data >= _raw(other)), None)
 
     def eq(self, other):
         return self == other
@@ -345,9 +354,9 @@ class Tensor:
         return I.getitem(self, key)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (I.GetItem.apply(self, i) for i in range(len(self.data)))
+        return (I.GetItem.apply(self, i) for i in range(len(self._data)))
 
     # -- math -----------------------------------------------------------------------------
     def abs(self):
@@ -462,10 +471,10 @@ class Tensor:
         return R.norm(self, p, dim, keepdim)
 
     def all(self) -> bool:
-        return bool(self.data.all())
+        return bool(self._data.all())
 
     def any(self) -> bool:
-        return bool(self.data.any())
+        return bool(self._data.any())
 
     def softmax(self, dim: int):
         return SM.softmax(self, dim)
@@ -526,7 +535,7 @@ class Tensor:
 
 
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 function.Tensor = Tensor  # see function.py: the ops wrap their results in this class

@@ -259,7 +259,7 @@ def draw_graph(root: Tensor, params: dict | None = None, show_grads: bool = True
     # The output the walk starts from, then one edge per input of each node.
     dot.node("output", f"output\n{_fmt_shape(root.shape)} {root.dtype}", shape="doubleoctagon",
              style="filled", fillcolor="#d8f5d0")
-    dot.edge("output", str(id(start)), label="1" if root.data.size == 1 else "ones")
+    dot.edge("output", str(id(start)), label="1" if root._data.size == 1 else "ones")
     if hidden:
         dot.node("collapsed", f"… {hidden} more operations not drawn\n(max_nodes={max_nodes})",
                  shape="note", style="filled", fillcolor="#fff7c2")

@@ -55,7 +55,7 @@ def ours_rnn(x0, y0):
         loss = ((out[-1] - y) ** 2).mean()
         loss.backward()
         for p in params:
-            p.data -= LR * p.grad.data
+            p._data -= LR * p.grad._data
             p.grad = None
 
     return step
@@ -75,7 +75,7 @@ def ours_cell_loop(x0, y0):
         loss = ((h - y) ** 2).mean()
         loss.backward()
         for p in params:
-            p.data -= LR * p.grad.data
+            p._data -= LR * p.grad._data
             p.grad = None
 
     return step

@@ -97,7 +97,7 @@ def step_autograd(weights, x, y, forward):
         loss = F.cross_entropy(forward(F, params, xt), yt)
         loss.backward()
         for p in params.values():  # plain SGD, in place, outside the graph
-            p.data -= LR * p.grad.data
+            p._data -= LR * p.grad._data
             p.grad = None
         return loss
 

@@ -52,18 +52,18 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._data[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
                         padding_idx: int | None = None) -> Embedding:
         """An Embedding holding a copy of `embeddings` (frozen by default)."""
         rows, dim = embeddings.shape
-        weight = Tensor(np.array(embeddings.data if isinstance(embeddings, Tensor) else embeddings))
+        weight = Tensor(np.array(embeddings._data if isinstance(embeddings, Tensor) else embeddings))
         return cls(rows, dim, padding_idx=padding_idx, _weight=weight, _freeze=freeze)
 
     def forward(self, ids) -> Tensor:
-        idx = ids.data if isinstance(ids, Tensor) else np.asarray(ids)
+        idx = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
         if idx.dtype.kind not in "iu":
             raise TypeError(f"Embedding: ids must be integers, got dtype {idx.dtype}")
         if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):

@@ -6,7 +6,7 @@ generator, so `ag.manual_seed` makes initialisation reproducible.
     >>> import nn
     >>> w = ag.empty(256, 128)
     >>> _ = nn.init.kaiming_uniform_(w, nonlinearity="relu")
-    >>> bool(abs(w.data).max() <= (6 / 128) ** 0.5)
+    >>> bool(abs(w._data).max() <= (6 / 128) ** 0.5)
     True
 """
 
@@ -73,8 +73,8 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 def _fill(tensor: Tensor, values) -> Tensor:
     # Write into the existing array (optimizers and state dicts keep pointing at it);
-    # `.data` is not tracked, which is what torch's `with no_grad()` achieves.
-    tensor.data[...] = values
+    # `._data` is not tracked, which is what torch's `with no_grad()` achieves.
+    tensor._data[...] = values
     return tensor
 
 

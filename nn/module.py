@@ -327,7 +327,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     # -- dtypes -------------------------------------------------------------------------
     def to(self, *args, **kwargs) -> Module:
@@ -348,10 +348,10 @@ class Module:
             raise TypeError(f"Module.to only accepts floating dtypes, got {dtype}")
         for t in list(self.parameters()) + list(self.buffers()):
             # Same objects, new arrays: optimizers holding these Parameters still see them.
-            if t.data.dtype.kind == "f":
-                t.data = t.data.astype(dtype)
+            if t._data.dtype.kind == "f":
+                t._data = t._data.astype(dtype)
                 if t.grad is not None:
-                    t.grad.data = t.grad.data.astype(dtype)
+                    t.grad._data = t.grad._data.astype(dtype)
         return self
 
     def double(self) -> Module:
@@ -409,14 +409,14 @@ class Module:
                         missing.append(key)
                         continue
                     value = state_dict[key]
-                    arr = np.asarray(value.data if isinstance(value, Tensor) else value)
-                    if arr.shape != target.data.shape:
+                    arr = np.asarray(value._data if isinstance(value, Tensor) else value)
+                    if arr.shape != target._data.shape:
                         errors.append(
                             f"size mismatch for {key}: copying a param with shape {arr.shape} from "
-                            f"checkpoint, the shape in current model is {target.data.shape}."
+                            f"checkpoint, the shape in current model is {target._data.shape}."
                         )
                         continue
-                    np.copyto(target.data, arr, casting="unsafe")
+                    np.copyto(target._data, arr, casting="unsafe")
         unexpected = [k for k in state_dict if k not in expected]
         if strict:
             if unexpected:

@@ -4,7 +4,7 @@ their gradients come from the engine with no hand-written backward.
     >>> import autograd_core as ag
     >>> import nn
     >>> y = nn.BatchNorm1d(3)(ag.randn(8, 3))
-    >>> bool(abs(y.data.mean(0)).max() < 1e-5)
+    >>> bool(abs(y._data.mean(0)).max() < 1e-5)
     True
 """
 
@@ -55,9 +55,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -79,13 +79,13 @@ class _BatchNorm(Module):
             )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / int(self.num_batches_tracked.data)
+                factor = 1.0 / int(self.num_batches_tracked._data)
         axes = (0,) + tuple(range(2, x.ndim))
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)
         if self.training or self.running_mean is None:
-            count = x.data.size // self.num_features
+            count = x._data.size // self.num_features
             if self.training and count <= 1:
                 raise ValueError(
                     f"Expected more than 1 value per channel when training, got input size {x.shape}"
@@ -93,12 +93,12 @@ class _BatchNorm(Module):
             y, mean, var = _normalize(x, axes, self.eps)
             if self.training and self.running_mean is not None:
                 # The running variance is the unbiased one (n / (n - 1)), as PyTorch's.
-                rm, rv = self.running_mean.data, self.running_var.data
-                rm[...] = (1 - factor) * rm + factor * mean.data.reshape(-1)
-                rv[...] = (1 - factor) * rv + factor * var.data.reshape(-1) * (count / (count - 1))
+                rm, rv = self.running_mean._data, self.running_var._data
+                rm[...] = (1 - factor) * rm + factor * mean._data.reshape(-1)
+                rv[...] = (1 - factor) * rv + factor * var._data.reshape(-1) * (count / (count - 1))
         else:
-            mean = self.running_mean.data.reshape(shape)
-            inv_std = 1.0 / np.sqrt(self.running_var.data.reshape(shape) + self.eps)
+            mean = self.running_mean._data.reshape(shape)
+            inv_std = 1.0 / np.sqrt(self.running_var._data.reshape(shape) + self.eps)
             y = (x - mean) * inv_std
         if self.weight is not None:
             y = y * self.weight.reshape(shape)

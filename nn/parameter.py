@@ -33,11 +33,11 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty((0,), dtype=resolve_dtype(dtype) or np.float32)
         elif isinstance(data, Tensor):
-            arr = data.data if dtype is None else data.data.astype(resolve_dtype(dtype))
+            arr = data._data if dtype is None else data._data.astype(resolve_dtype(dtype))
         else:
             arr = as_array(data, resolve_dtype(dtype))
         # Set the slots directly: Tensor.__init__ would copy `arr`, losing the sharing.
-        self.data = arr
+        self._data = arr
         self.grad = None
         self.requires_grad = False
         self.grad_fn = None

@@ -36,7 +36,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
         >>> clip_grad_norm_([p], 1.0).item(), [round(v, 3) for v in p.grad.tolist()]
         (5.0, [0.6, 0.8])
     """
-    grads = [p.grad.data for p in _as_list(parameters) if p.grad is not None]
+    grads = [p.grad._data for p in _as_list(parameters) if p.grad is not None]
     if not grads:
         return Tensor(np.array(0.0, dtype=np.float32))
     dtype = grads[0].dtype
@@ -65,7 +65,7 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -
     clip_value = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
-            np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -86,17 +86,17 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
 
     Unlike torch (which makes each parameter a view of `vec`) the values are copied, so the
     parameters keep their arrays and optimizer state stays attached to them."""
-    data = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
+    data = vec._data if isinstance(vec, Tensor) else np.asarray(vec)
     if data.ndim != 1:
         raise TypeError(f"vector_to_parameters: expected a 1-D vector, got shape {data.shape}")
     params = _as_list(parameters)
-    total = sum(p.data.size for p in params)
+    total = sum(p._data.size for p in params)
     if total != data.size:
         raise ValueError(f"vector_to_parameters: vector has {data.size} elements, the parameters {total}")
     start = 0
     for p in params:
-        n = p.data.size
-        p.data[...] = data[start:start + n].reshape(p.data.shape)
+        n = p._data.size
+        p._data[...] = data[start:start + n].reshape(p._data.shape)
         start += n
 
 
@@ -107,4 +107,4 @@ def count_parameters(module) -> int:
         >>> count_parameters(nn.MLP(784, [256, 128], 10))
         235146
     """
-    return sum(p.data.size for p in module.parameters() if p.requires_grad)
+    return sum(p._data.size for p in module.parameters() if p.requires_grad)

@@ -5,7 +5,7 @@
     >>> w = ag.tensor([1.0, -1.0], requires_grad=True)
     >>> opt = Adam([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step()
-    >>> w.data.round(4)        # the first Adam step moves each weight by about lr
+    >>> w._data.round(4)        # the first Adam step moves each weight by about lr
     array([ 0.9, -0.9], dtype=float32)
 """
 
@@ -150,16 +150,16 @@ class Adam(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["exp_avg"] = np.zeros_like(p.data)
-                    state["exp_avg_sq"] = np.zeros_like(p.data)
+                    state["exp_avg"] = np.zeros_like(p._data)
+                    state["exp_avg_sq"] = np.zeros_like(p._data)
                 if amsgrad and "max_exp_avg_sq" not in state:
-                    state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                    state["max_exp_avg_sq"] = np.zeros_like(p._data)
             states = [self.state[p] for p in params]
             steps = [int(s["step"]) for s in states]
             beta1, beta2 = group["betas"]
             adam_update(
-                [p.data for p in params],
-                [p.grad.data for p in params],
+                [p._data for p in params],
+                [p.grad._data for p in params],
                 [s["exp_avg"] for s in states],
                 [s["exp_avg_sq"] for s in states],
                 [s.get("max_exp_avg_sq") for s in states],

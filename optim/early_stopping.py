@@ -128,7 +128,7 @@ class EarlyStopping:
 def _snapshot(obj: Any) -> Any:
     """A deep copy of a state dict whose Tensors are detached copies (no grad, no graph)."""
     if isinstance(obj, Tensor):
-        return Tensor._make(np.array(obj.data, copy=True), None)
+        return Tensor._make(np.array(obj._data, copy=True), None)
     if isinstance(obj, np.ndarray):
         return obj.copy()
     if isinstance(obj, dict):

@@ -104,8 +104,8 @@ def accuracy(output: Tensor, target: Tensor, threshold: float | None = None) -> 
         >>> accuracy(ag.tensor([-1.5, 2.0, 0.3]), ag.tensor([0.0, 1.0, 0.0]))   # logits
         0.6666666666666666
     """
-    out = np.asarray(output.data if isinstance(output, Tensor) else output)
-    tgt = np.asarray(target.data if isinstance(target, Tensor) else target)
+    out = np.asarray(output._data if isinstance(output, Tensor) else output)
+    tgt = np.asarray(target._data if isinstance(target, Tensor) else target)
     if out.ndim >= 2 and out.shape[1] > 1:
         pred = out.argmax(axis=1)
         if tgt.shape == out.shape:

@@ -6,7 +6,7 @@ between steps (momentum buffers, moment estimates) lives in `state[p]`. A subcla
 `step()` gathers, group by group, the arrays of the parameters that have a gradient and
 their state, and calls a pure update function (`sgd_update`, `adam_update`, ...) that
 changes the parameters in place. Nothing is recorded in the graph: updates act on
-`p.data` directly.
+`p._data` directly.
 
     >>> import autograd_core as ag
     >>> import optim
@@ -153,7 +153,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once from their `.grad`; returns `closure()` if given."""
@@ -242,7 +242,7 @@ def _reject_sets(owner: str, params) -> None:
 def _load_value(where: str, name: str, value: Any, p: Tensor, index: int) -> Any:
     """A private copy of one state entry, cast to the parameter's dtype when it is param-shaped."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if not isinstance(value, np.ndarray):
         return copy.deepcopy(value)
     if value.ndim == 0:

@@ -140,16 +140,16 @@ class RMSprop(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["square_avg"] = np.zeros_like(p.data)
+                    state["square_avg"] = np.zeros_like(p._data)
                 if momentum > 0 and "momentum_buffer" not in state:
-                    state["momentum_buffer"] = np.zeros_like(p.data)
+                    state["momentum_buffer"] = np.zeros_like(p._data)
                 if centered and "grad_avg" not in state:
-                    state["grad_avg"] = np.zeros_like(p.data)
+                    state["grad_avg"] = np.zeros_like(p._data)
             states = [self.state[p] for p in params]
             steps = [int(s["step"]) for s in states]
             rmsprop_update(
-                [p.data for p in params],
-                [p.grad.data for p in params],
+                [p._data for p in params],
+                [p.grad._data for p in params],
                 [s["square_avg"] for s in states],
                 [s.get("grad_avg") for s in states],
                 [s.get("momentum_buffer") for s in states],

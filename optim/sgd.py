@@ -124,8 +124,8 @@ class SGD(Optimizer):
             uses_momentum = group["momentum"] != 0
             buffers = [self.state[p].get("momentum_buffer") if uses_momentum else None for p in params]
             sgd_update(
-                [p.data for p in params],
-                [p.grad.data for p in params],
+                [p._data for p in params],
+                [p.grad._data for p in params],
                 buffers,
                 lr=float(group["lr"]),
                 momentum=float(group["momentum"]),

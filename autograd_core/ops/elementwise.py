@@ -330,7 +330,7 @@ def where(cond, a, b):
     from ..tensor import Tensor
 
     if isinstance(cond, Tensor):
-        cond = cond.data
+        cond = cond._data
     return Where.apply(cond, a, b)
 
 
@@ -362,7 +362,7 @@ def cast(a, dtype):
     from ..tensor import Tensor
 
     if dtype.kind not in "fc":
-        return Tensor._make(a.data.astype(dtype), None)
+        return Tensor._make(a._data.astype(dtype), None)
     return Cast.apply(a, dtype)
 
 

@@ -32,7 +32,7 @@ def normalize_key(key):
 
     def one(k):
         if isinstance(k, Tensor):
-            return k.data
+            return k._data
         if isinstance(k, list):
             return np.asarray(k)
         return k
@@ -110,7 +110,7 @@ def narrow(a, dim: int, start: int, length: int):
 def _index_array(index, name, a, axis):
     from ..tensor import Tensor
 
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{name}: index must hold integers, got dtype {idx.dtype}")
     n = a.shape[axis] if a.ndim else 1

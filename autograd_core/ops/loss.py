@@ -80,7 +80,7 @@ def cross_entropy(input, target, reduction: str = "mean", label_smoothing: float
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     probs = t.dtype.kind == "f"
     if input.ndim == 1:  # unbatched (C,)
         out = cross_entropy(input.reshape(1, -1), Tensor._make(t[None], None), reduction,
@@ -125,7 +125,7 @@ def nll_loss(input, target, reduction: str = "mean", ignore_index: int = -100):
     from ..tensor import Tensor
 
     _check_reduction("nll_loss", reduction)
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if input.ndim != 2 or t.shape != input.shape[:1]:
         raise ShapeError(f"nll_loss: input must be (N, C) and target (N,), got {input.shape} and {t.shape}")
     keep = t != ignore_index
@@ -220,5 +220,5 @@ def binary_cross_entropy_with_logits(input, target, reduction: str = "mean", pos
 
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     _same_shape("binary_cross_entropy_with_logits", input, target)
-    pw = pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight
+    pw = pos_weight._data if isinstance(pos_weight, Tensor) else pos_weight
     return _reduce(BCEWithLogits.apply(input, target, pw), reduction)

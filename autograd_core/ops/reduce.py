@@ -176,14 +176,14 @@ def sum(a, dim=None, keepdim: bool = False):  # noqa: A001
 def mean(a, dim=None, keepdim: bool = False):
     """Mean over `dim`, composed as sum / n."""
     axes = _axes(a, dim, "mean")
-    n = a.data.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+    n = a._data.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
     return Sum.apply(a, axes, keepdim) * (1.0 / n if n else float("nan"))
 
 
 def var(a, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None):
     """Variance over `dim`; unbiased (n - 1) by default, as torch.var."""
     axes = _axes(a, dim, "var")
-    n = a.data.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+    n = a._data.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
     ddof = (1 if unbiased else 0) if correction is None else correction
     centered = a - mean(a, axes, keepdim=True)
     return sum(centered * centered, axes, keepdim) * (1.0 / (n - ddof) if n > ddof else float("nan"))
@@ -241,7 +241,7 @@ def _max_or_min(a, dim, keepdim, use_min):
         idx = node.indices
     else:
         f = np.argmin if use_min else np.argmax
-        idx = f(a.data, axis=axis, keepdims=keepdim)
+        idx = f(a._data, axis=axis, keepdims=keepdim)
     return _ValuesIndices(values, Tensor._make(np.asarray(idx, dtype=np.int64), None))
 
 
@@ -260,8 +260,8 @@ def argmax(a, dim=None, keepdim: bool = False):
     from ..tensor import Tensor
 
     if dim is None:
-        return Tensor._make(np.asarray(np.argmax(a.data), dtype=np.int64), None)
-    return Tensor._make(np.asarray(np.argmax(a.data, axis=dim, keepdims=keepdim), dtype=np.int64), None)
+        return Tensor._make(np.asarray(np.argmax(a._data), dtype=np.int64), None)
+    return Tensor._make(np.asarray(np.argmax(a._data, axis=dim, keepdims=keepdim), dtype=np.int64), None)
 
 
 def argmin(a, dim=None, keepdim: bool = False):
@@ -269,8 +269,8 @@ def argmin(a, dim=None, keepdim: bool = False):
     from ..tensor import Tensor
 
     if dim is None:
-        return Tensor._make(np.asarray(np.argmin(a.data), dtype=np.int64), None)
-    return Tensor._make(np.asarray(np.argmin(a.data, axis=dim, keepdims=keepdim), dtype=np.int64), None)
+        return Tensor._make(np.asarray(np.argmin(a._data), dtype=np.int64), None)
+    return Tensor._make(np.asarray(np.argmin(a._data, axis=dim, keepdims=keepdim), dtype=np.int64), None)
 
 
 def logsumexp(a, dim=None, keepdim: bool = False):

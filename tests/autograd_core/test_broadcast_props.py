@@ -62,7 +62,7 @@ def test_binary_op_under_broadcasting(name, data):
 
     out = op.fn(*inputs)
     assert out.shape == out_shape
-    np.testing.assert_allclose(out.data, op.ref(*arrays), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(out._data, op.ref(*arrays), rtol=1e-12, atol=0)
 
     upstream = rng.standard_normal(out_shape)
     out.backward(ag.tensor(upstream))
@@ -72,4 +72,4 @@ def test_binary_op_under_broadcasting(name, data):
             continue
         expected = gather_back(upstream * partial, x.shape).reshape(x.shape)
         assert x.grad is not None and x.grad.shape == x.shape, f"input {i}"
-        np.testing.assert_allclose(x.grad.data, expected, rtol=1e-10, atol=1e-12, err_msg=f"input {i}")
+        np.testing.assert_allclose(x.grad._data, expected, rtol=1e-10, atol=1e-12, err_msg=f"input {i}")

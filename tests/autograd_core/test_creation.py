@@ -59,9 +59,9 @@ def test_requires_grad_flag_on_creation():
 
 def test_manual_seed_reproduces_draws():
     ag.manual_seed(123)
-    a = (ag.randn(3).data, ag.rand(2).data, ag.randint(0, 100, (4,)).data)
+    a = (ag.randn(3)._data, ag.rand(2)._data, ag.randint(0, 100, (4,))._data)
     ag.manual_seed(123)
-    b = (ag.randn(3).data, ag.rand(2).data, ag.randint(0, 100, (4,)).data)
+    b = (ag.randn(3)._data, ag.rand(2)._data, ag.randint(0, 100, (4,))._data)
     for u, v in zip(a, b):
         np.testing.assert_array_equal(u, v)
 

@@ -20,21 +20,21 @@ def test_leaf_grads_accumulate_across_calls():
     x = leaf(3)
     (x * 2).sum().backward()
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.full(3, 5.0))
+    np.testing.assert_allclose(x.grad._data, np.full(3, 5.0))
 
 
 def test_shared_subexpression_sums_paths():
     x = leaf(4)
     y = x * x  # used twice below
     (y + y * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 8 * x.data)
+    np.testing.assert_allclose(x.grad._data, 8 * x._data)
 
 
 def test_same_tensor_both_operands_and_grad_arrays_not_aliased():
     a, b = leaf(3), leaf(3, seed=1)
     (a + b).sum().backward()
-    a.grad.data[0] = 100.0  # writing one leaf's grad must not change the other's
-    assert b.grad.data[0] == 1.0
+    a.grad._data[0] = 100.0  # writing one leaf's grad must not change the other's
+    assert b.grad._data[0] == 1.0
 
 
 def test_non_leaf_grad_is_none_unless_retained():
@@ -44,7 +44,7 @@ def test_non_leaf_grad_is_none_unless_retained():
     z.retain_grad()
     z.sum().backward()
     assert y.grad is None
-    np.testing.assert_allclose(z.grad.data, np.ones(3))
+    np.testing.assert_allclose(z.grad._data, np.ones(3))
     assert not y.is_leaf and x.is_leaf
 
 
@@ -53,7 +53,7 @@ def test_backward_on_non_scalar_needs_gradient():
     with pytest.raises(RuntimeError, match=r"only for scalar outputs.*\(2, 3\)"):
         (x * 2).backward()
     (x * 2).backward(gradient=ag.ones(2, 3, dtype=ag.float64))
-    np.testing.assert_allclose(x.grad.data, np.full((2, 3), 2.0))
+    np.testing.assert_allclose(x.grad._data, np.full((2, 3), 2.0))
 
 
 def test_gradient_of_wrong_shape_is_refused():
@@ -74,9 +74,9 @@ def test_retain_graph_allows_second_backward():
     x = leaf(3)
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad._data.copy()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * first)
+    np.testing.assert_allclose(x.grad._data, 2 * first)
 
 
 def test_saved_arrays_are_released_after_backward():
@@ -84,7 +84,7 @@ def test_saved_arrays_are_released_after_backward():
     y = x.exp()          # ExpBackward saves its output array
     z = (y * x).sum()    # MulBackward saves both operands
     saved = [weakref.ref(a) for node in (y.grad_fn, z.grad_fn.next[0]) for a in node.saved
-             if a is not x.data]  # the leaf's own array lives on with x
+             if a is not x._data]  # the leaf's own array lives on with x
     assert len(saved) == 2
     del y
     gc.collect()
@@ -109,7 +109,7 @@ def test_million_op_chain_back_propagates_iteratively():
     for _ in range(1_000_000):
         y = y * 1.0
     y.sum().backward()  # no RecursionError; linear time is checked below
-    np.testing.assert_allclose(x.grad.data, np.ones(2))
+    np.testing.assert_allclose(x.grad._data, np.ones(2))
     del y
 
 
@@ -158,15 +158,15 @@ def test_broadcast_gradient_shapes():
     a, b = leaf(3, 1), leaf(1, 4, seed=1)
     (a * b).sum().backward()
     assert a.grad.shape == (3, 1) and b.grad.shape == (1, 4)
-    np.testing.assert_allclose(a.grad.data[:, 0], np.full(3, b.data.sum()))
+    np.testing.assert_allclose(a.grad._data[:, 0], np.full(3, b._data.sum()))
 
 
 def test_zero_dim_tensors():
     a, b = ag.tensor(3.0, requires_grad=True), leaf(2, 2)
     (a * b).sum().backward()
-    assert a.grad.shape == () and isinstance(a.grad.data, np.ndarray)
-    np.testing.assert_allclose(a.grad.data, b.data.sum())
-    assert (a * a).shape == () and isinstance((a * a).data, np.ndarray)
+    assert a.grad.shape == () and isinstance(a.grad._data, np.ndarray)
+    np.testing.assert_allclose(a.grad._data, b._data.sum())
+    assert (a * a).shape == () and isinstance((a * a)._data, np.ndarray)
 
 
 def test_shape_errors_name_the_op_and_shapes():
@@ -218,19 +218,19 @@ def test_grad_mode_is_per_thread():
 def test_hooks_on_leaf_and_non_leaf():
     x = leaf(3)
     seen = []
-    x.register_hook(lambda g: seen.append(g.data.copy()))
+    x.register_hook(lambda g: seen.append(g._data.copy()))
     y = x * 2
     handle = y.register_hook(lambda g: g * 10)  # replaces the gradient flowing on
     y.sum().backward()
     np.testing.assert_allclose(seen[0], np.full(3, 20.0))
-    np.testing.assert_allclose(x.grad.data, np.full(3, 20.0))
+    np.testing.assert_allclose(x.grad._data, np.full(3, 20.0))
     handle.remove()
 
 
 def test_leaf_hook_runs_once_with_total_gradient():
     x = leaf(2)
     calls = []
-    x.register_hook(lambda g: calls.append(g.data.copy()))
+    x.register_hook(lambda g: calls.append(g._data.copy()))
     (x * 2 + x * 3).sum().backward()
     assert len(calls) == 1
     np.testing.assert_allclose(calls[0], np.full(2, 5.0))
@@ -245,7 +245,7 @@ def test_detect_anomaly_names_the_op():
         z = y.sqrt().sum()  # forward finite (0), backward 1/(2·0) = inf
         with pytest.raises(RuntimeError, match="SqrtBackward.*backward"):
             z.backward()
-    assert np.isnan(x.log().data[0])  # outside the context: no check
+    assert np.isnan(x.log()._data[0])  # outside the context: no check
 
 
 class Cube(ag.Function):
@@ -301,7 +301,7 @@ def test_detach_and_data_are_untracked():
     x = leaf(2)
     y = x.detach() * 2
     assert not y.requires_grad
-    assert x.detach().data is x.data
+    assert x.detach()._data is x._data
 
 
 def test_inplace_on_leaf_requiring_grad_is_refused():
@@ -310,7 +310,7 @@ def test_inplace_on_leaf_requiring_grad_is_refused():
         x.zero_()
     with ag.no_grad():
         x.zero_()
-    assert (x.data == 0).all()
+    assert (x._data == 0).all()
 
 
 def test_numpy_interop():
@@ -318,9 +318,9 @@ def test_numpy_interop():
     assert isinstance(np.asarray(x), np.ndarray)
     r = np.array([1.0, 1.0], dtype=np.float32) + x  # numpy defers to Tensor.__radd__
     assert isinstance(r, ag.Tensor)
-    np.testing.assert_allclose(r.data, [2.0, 3.0])
+    np.testing.assert_allclose(r._data, [2.0, 3.0])
     shared = np.zeros(2)
-    ag.from_numpy(shared).data[0] = 5
+    ag.from_numpy(shared)._data[0] = 5
     assert shared[0] == 5
 
 
@@ -342,14 +342,14 @@ def test_none_gradient_does_not_stall_nodes_reached_by_other_paths():
     y = NoGradForFirst.apply(shared, x) + shared
     y.sum().backward()
     # d/dx: through b -> 1, through `shared` directly -> 2; nothing through the None edge.
-    np.testing.assert_allclose(x.grad.data, np.full(3, 3.0))
+    np.testing.assert_allclose(x.grad._data, np.full(3, 3.0))
 
 
 def test_input_that_receives_only_none_gets_no_grad():
     a, b = leaf(2), leaf(2, seed=1)
     NoGradForFirst.apply(a * 3, b).sum().backward()
     assert a.grad is None
-    np.testing.assert_allclose(b.grad.data, np.ones(2))
+    np.testing.assert_allclose(b.grad._data, np.ones(2))
 
 
 def test_backward_restores_the_garbage_collector_state():

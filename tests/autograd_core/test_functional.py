@@ -81,12 +81,12 @@ def test_matches_torch(name):
     ours = [ag.tensor(a.copy(), requires_grad=True) for a in inputs]
     theirs = [torch.tensor(a.copy(), requires_grad=True) for a in inputs]
     out_ours, out_theirs = call(F, *ours), call(torch.nn.functional, *theirs)
-    np.testing.assert_allclose(out_ours.data, out_theirs.detach().numpy(), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(out_ours._data, out_theirs.detach().numpy(), rtol=1e-6, atol=1e-8)
     cot = np.random.default_rng(1).standard_normal(out_ours.shape)
     out_ours.backward(ag.tensor(cot))
     out_theirs.backward(torch.tensor(cot))
     for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=1e-6, atol=1e-8)
 
 
 def test_dropout_is_inverted_and_seeded():
@@ -94,12 +94,12 @@ def test_dropout_is_inverted_and_seeded():
     ag.manual_seed(3)
     y = F.dropout(x, 0.2)
     ag.manual_seed(3)
-    np.testing.assert_array_equal(F.dropout(x, 0.2).data, y.data)
-    kept = y.data != 0
-    assert set(np.unique(y.data)) <= {0.0, np.float32(1 / 0.8)}
+    np.testing.assert_array_equal(F.dropout(x, 0.2)._data, y._data)
+    kept = y._data != 0
+    assert set(np.unique(y._data)) <= {0.0, np.float32(1 / 0.8)}
     assert 0.15 < 1 - kept.mean() < 0.25
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, y.data)  # d(x·mask)/dx = mask
+    np.testing.assert_allclose(x.grad._data, y._data)  # d(x·mask)/dx = mask
     assert F.dropout(x, 0.5, training=False) is x
 
 
@@ -108,20 +108,20 @@ def test_cross_entropy_and_log_softmax_stable_at_1e4(scale):
     logits = ag.tensor([[scale, 0.0, -scale], [0.0, scale, 1.0]], requires_grad=True)
     loss = F.cross_entropy(logits, ag.tensor([0, 2]))
     loss.backward()
-    assert np.isfinite(loss.item()) and np.isfinite(logits.grad.data).all()
+    assert np.isfinite(loss.item()) and np.isfinite(logits.grad._data).all()
     lsm = F.log_softmax(logits, 1)
-    assert np.isfinite(lsm.data).all()
-    np.testing.assert_allclose(np.exp(lsm.data).sum(1), 1.0, rtol=1e-6)
+    assert np.isfinite(lsm._data).all()
+    np.testing.assert_allclose(np.exp(lsm._data).sum(1), 1.0, rtol=1e-6)
 
 
 @pytest.mark.parametrize("scale", [1e3, -1e3])
 def test_sigmoid_and_bce_with_logits_stable_at_1e3(scale):
     x = ag.tensor([scale, -scale, 0.0], requires_grad=True)
     s = F.sigmoid(x)
-    assert np.isfinite(s.data).all() and set(s.data[:2]) == {0.0, 1.0}
+    assert np.isfinite(s._data).all() and set(s._data[:2]) == {0.0, 1.0}
     loss = F.binary_cross_entropy_with_logits(x, ag.tensor([1.0, 0.0, 1.0]))
     loss.backward()
-    assert np.isfinite(loss.item()) and np.isfinite(x.grad.data).all()
+    assert np.isfinite(loss.item()) and np.isfinite(x.grad._data).all()
 
 
 def test_errors_name_the_op_and_shapes():

@@ -28,10 +28,10 @@ def test_forward_matches_numpy(spec, shapes, dtype):
         assert out.shape == np.shape(ref)
         if _is_float(ref):
             assert out.dtype == (spec.out_dtype or dtype)
-            np.testing.assert_allclose(out.data, ref, **TOL[out.dtype.type])
+            np.testing.assert_allclose(out._data, ref, **TOL[out.dtype.type])
         else:  # indices
             assert out.dtype == np.int64
-            np.testing.assert_array_equal(out.data, ref)
+            np.testing.assert_array_equal(out._data, ref)
 
 
 @pytest.mark.parametrize("spec,shapes", cases())
@@ -55,7 +55,7 @@ def test_matches_torch(spec, shapes):
     for out, ref in zip(ours, theirs):
         ref = ref.detach().numpy()
         assert out.shape == ref.shape and out.dtype == ref.dtype
-        np.testing.assert_allclose(out.data, ref, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(out._data, ref, rtol=1e-6, atol=1e-6)
         upstream.append(rng.standard_normal(ref.shape).astype(ref.dtype) if _is_float(ref) else None)
 
     pairs = [(o, t, g) for o, t, g in zip(ours, theirs, upstream) if g is not None]
@@ -68,7 +68,7 @@ def test_matches_torch(spec, shapes):
         expected = np.zeros(ref.shape) if ref.grad is None else ref.grad.numpy()
         assert mine.grad is not None, f"input {i} got no gradient"
         assert mine.grad.shape == mine.shape
-        np.testing.assert_allclose(mine.grad.data, expected, rtol=1e-6, atol=1e-6, err_msg=f"input {i}")
+        np.testing.assert_allclose(mine.grad._data, expected, rtol=1e-6, atol=1e-6, err_msg=f"input {i}")
 
 
 # -- ties ---------------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ TIES = [  # (call, d sum(call(X)) / dX): amax/amin and full max()/min() share ev
 def test_ties_split_the_gradient_evenly(call, expected):
     x = ag.tensor(X, requires_grad=True)
     call(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.array(expected, dtype=float))
+    np.testing.assert_array_equal(x.grad._data, np.array(expected, dtype=float))
 
 
 Y = np.array([[3.0, 1.0, 3.0], [0.0, 0.0, 2.0], [5.0, 5.0, 5.0]])  # ties in every row
@@ -103,12 +103,12 @@ def test_max_dim_sends_the_gradient_to_the_returned_index(name, keepdim):
     x = ag.tensor(Y, requires_grad=True)
     values, indices = getattr(x, name)(1, keepdim=keepdim)
     values.sum().backward()
-    rows, idx = np.arange(3), indices.data.reshape(3)
+    rows, idx = np.arange(3), indices._data.reshape(3)
     assert values.shape == ((3, 1) if keepdim else (3,))
-    np.testing.assert_array_equal(Y[rows, idx], values.data.reshape(3))
+    np.testing.assert_array_equal(Y[rows, idx], values._data.reshape(3))
     one_hot = np.zeros((3, 3))
     one_hot[rows, idx] = 1.0
-    np.testing.assert_array_equal(x.grad.data, one_hot)
+    np.testing.assert_array_equal(x.grad._data, one_hot)
 
 
 BINARY_TIES = [  # fn, a, b, d sum(fn(a, b))/da, d/db: a tie sends half to each side
@@ -123,8 +123,8 @@ BINARY_TIES = [  # fn, a, b, d sum(fn(a, b))/da, d/db: a tie sends half to each 
 def test_maximum_and_minimum_ties_split_evenly(fn, a, b, grad_a, grad_b):
     ta, tb = ag.tensor(np.array(a), requires_grad=True), ag.tensor(np.array(b), requires_grad=True)
     fn(ta, tb).sum().backward()
-    np.testing.assert_array_equal(ta.grad.data, np.array(grad_a, dtype=float))
-    np.testing.assert_array_equal(tb.grad.data, np.array(grad_b, dtype=float))
+    np.testing.assert_array_equal(ta.grad._data, np.array(grad_a, dtype=float))
+    np.testing.assert_array_equal(tb.grad._data, np.array(grad_b, dtype=float))
 
 
 TIE_CALLS = [call for call, _ in TIES] + [
@@ -143,17 +143,17 @@ def test_ties_match_torch(k, data):
     torch = pytest.importorskip("torch")
     ours, theirs = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     out, ref = TIE_CALLS[k](ours), TIE_CALLS[k](theirs)
-    np.testing.assert_allclose(out.data, ref.detach().numpy())
+    np.testing.assert_allclose(out._data, ref.detach().numpy())
     out.sum().backward()
     ref.sum().backward()
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy())
+    np.testing.assert_allclose(ours.grad._data, theirs.grad.numpy())
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_max_dim_indices_match_torch_on_ties(name, dim):
     torch = pytest.importorskip("torch")
-    ours = getattr(ag.tensor(Y), name)(dim).indices.data
+    ours = getattr(ag.tensor(Y), name)(dim).indices._data
     theirs = getattr(torch.tensor(Y), name)(dim).indices.numpy()
     np.testing.assert_array_equal(ours, theirs)
 
@@ -180,9 +180,9 @@ def test_boundary_values_follow_torch_conventions(label, call, data, grad, out):
     x = ag.tensor(np.array(data), requires_grad=True)
     y = call(x)
     if out is not None:
-        np.testing.assert_allclose(y.data, out, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(y._data, out, rtol=1e-12, atol=1e-12)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.array(grad, dtype=float), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, np.array(grad, dtype=float), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("label,call,data,grad,out", BOUNDARY, ids=[b[0] for b in BOUNDARY])
@@ -191,10 +191,10 @@ def test_boundary_values_match_torch(label, call, data, grad, out):
     ours, theirs = ag.tensor(np.array(data), requires_grad=True), torch.tensor(data, requires_grad=True,
                                                                                 dtype=torch.float64)
     y, ref = call(ours), call(theirs)
-    np.testing.assert_allclose(y.data, ref.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(y._data, ref.detach().numpy(), rtol=1e-12)
     y.sum().backward()
     ref.sum().backward()
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.grad._data, theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 # -- gradcheck must be able to fail ---------------------------------------------------------------
@@ -221,7 +221,7 @@ class CubeWrongAtOneElement(Cube):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        g = (3 * x**2 * grad).data.copy()
+        g = (3 * x**2 * grad)._data.copy()
         g[1, 2] += 0.5
         return ag.tensor(g)
 
@@ -259,6 +259,6 @@ def test_gradcheck_reports_the_wrong_element():
 
 def test_gradcheck_reports_the_wrong_input():
     x, y = _x(3), _x(3) * 2
-    y = ag.tensor(y.data, requires_grad=True)
+    y = ag.tensor(y._data, requires_grad=True)
     with pytest.raises(ag.GradcheckError, match=r"WrongProductRuleBackward.*input 1"):
         ag.gradcheck(WrongProductRule.apply, (x, y))

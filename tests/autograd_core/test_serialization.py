@@ -31,7 +31,7 @@ def test_round_trip(tmp_path):
     ag.save(obj, tmp_path / "ckpt.agc")
     back = ag.load(tmp_path / "ckpt.agc")
     assert isinstance(back["model"]["0.weight"], ag.Tensor)
-    np.testing.assert_array_equal(back["model"]["0.weight"].data, obj["model"]["0.weight"].data)
+    np.testing.assert_array_equal(back["model"]["0.weight"]._data, obj["model"]["0.weight"]._data)
     assert back["model"]["0.weight"].requires_grad and not back["model"]["0.bias"].requires_grad
     state = back["optimizer"]["state"][0]  # int keys stay ints
     assert state["step"] == 5 and isinstance(state["exp_avg"], np.ndarray)
@@ -120,5 +120,5 @@ def test_interrupted_save_leaves_previous_file_intact(tmp_path, monkeypatch):
         ag.save({"a": ag.zeros(2), "b": ag.zeros(2), "c": ag.zeros(2)}, path)
     monkeypatch.undo()
     assert path.read_bytes() == before
-    np.testing.assert_array_equal(ag.load(path)["w"].data, np.ones(3))
+    np.testing.assert_array_equal(ag.load(path)["w"]._data, np.ones(3))
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.agc"]  # no temporary left behind

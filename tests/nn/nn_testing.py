@@ -94,7 +94,7 @@ def torch_parity(ours, theirs, *inputs, atol: float = 1e-10, rtol: float = 1e-8,
     assert len(t_out) == len(o_out)
     for t, o in zip(t_out, o_out):
         assert tuple(t.shape) == o.shape, (tuple(t.shape), o.shape)
-        np.testing.assert_allclose(o.data, t.detach().numpy(), atol=atol, rtol=rtol)
+        np.testing.assert_allclose(o._data, t.detach().numpy(), atol=atol, rtol=rtol)
     vs = _cotangents(o_out)
     t_live = [(t, v) for t, v in zip(t_out, vs) if t.requires_grad]
     if not t_live:
@@ -104,13 +104,13 @@ def torch_parity(ours, theirs, *inputs, atol: float = 1e-10, rtol: float = 1e-8,
     for t, o in zip(flat_outputs(tuple(t_in)), flat_outputs(tuple(o_in))):
         if isinstance(o, ag.Tensor) and o.requires_grad:
             expected = t.grad.numpy() if t.grad is not None else np.zeros(o.shape)
-            got = o.grad.data if o.grad is not None else np.zeros(o.shape)
+            got = o.grad._data if o.grad is not None else np.zeros(o.shape)
             np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol)
     ours_params = dict(ours.named_parameters())
     for name, p in theirs.named_parameters():
         expected = p.grad.numpy() if p.grad is not None else np.zeros(tuple(p.shape))
         mine = ours_params[name].grad
-        got = mine.data if mine is not None else np.zeros(ours_params[name].shape)
+        got = mine._data if mine is not None else np.zeros(ours_params[name].shape)
         np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol, err_msg=f"gradient of {name}")
     return o_out
 

@@ -136,19 +136,19 @@ def test_batchnorm_running_stats_follow_torch(momentum, dims):
         theirs(torch.tensor(x))
         ours(ag.tensor(x))
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(ours.state_dict()[key]._data, value.numpy(), rtol=1e-12, atol=1e-12)
     assert int(ours.num_batches_tracked.item()) == 4
     theirs.eval()
     ours.eval()
     x = rng.standard_normal(dims)
-    np.testing.assert_allclose(ours(ag.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(ours(ag.tensor(x))._data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-12)
 
 
 def test_batchnorm_without_running_stats_uses_batch_stats_in_eval():
     bn = nn.BatchNorm1d(2, track_running_stats=False).eval()
     assert bn.running_mean is None and "running_mean" not in bn.state_dict()
     y = bn(ag.tensor(rand(10, 2)))
-    np.testing.assert_allclose(y.data.mean(0), 0, atol=1e-6)
+    np.testing.assert_allclose(y._data.mean(0), 0, atol=1e-6)
 
 
 def test_batchnorm_rejects_one_value_per_channel_and_wrong_rank():
@@ -173,14 +173,14 @@ def test_embedding_matches_torch_with_repeated_ids_and_padding():
         ours = nn.Embedding(5, 3, padding_idx=padding_idx)
         same_state_dict_layout(ours, theirs)
         torch_parity(ours, theirs, ids)
-    assert not ours.weight.grad.data[1].any()  # the padding row gets nothing
+    assert not ours.weight.grad._data[1].any()  # the padding row gets nothing
 
 
 def test_embedding_accumulates_and_pads():
     emb = nn.Embedding(4, 2, padding_idx=-1)
-    assert emb.padding_idx == 3 and not emb.weight.data[3].any()
+    assert emb.padding_idx == 3 and not emb.weight._data[3].any()
     emb(ag.tensor([0, 0, 2, 0])).sum().backward()
-    np.testing.assert_allclose(emb.weight.grad.data[:, 0], [3, 0, 1, 0])
+    np.testing.assert_allclose(emb.weight.grad._data[:, 0], [3, 0, 1, 0])
     # The padding row is deliberately cut from the gradient: gradcheck a table without one.
     assert gradcheck_module(nn.Embedding(4, 2), np.array([[0, 1], [1, 3]]))
     with pytest.raises(IndexError, match="out of range"):
@@ -192,15 +192,15 @@ def test_embedding_accumulates_and_pads():
 def test_embedding_from_pretrained_is_frozen_copy():
     w = ag.randn(3, 2)
     emb = nn.Embedding.from_pretrained(w)
-    assert not emb.weight.requires_grad and emb.weight.data is not w.data
-    np.testing.assert_array_equal(emb(ag.tensor([2])).data, w.data[[2]])
+    assert not emb.weight.requires_grad and emb.weight._data is not w._data
+    np.testing.assert_array_equal(emb(ag.tensor([2]))._data, w._data[[2]])
     assert nn.utils.count_parameters(emb) == 0
 
 
 def test_dropout_scales_in_train_and_is_identity_in_eval():
     drop = nn.Dropout(0.25)
     x = ag.ones(200, 100)
-    y = drop(x).data
+    y = drop(x)._data
     kept = y != 0
     assert abs(kept.mean() - 0.75) < 0.02
     np.testing.assert_allclose(y[kept], 1 / 0.75, rtol=1e-6)
@@ -215,9 +215,9 @@ def test_dropout_is_reproducible_under_manual_seed_and_masks_the_gradient():
     a = nn.Dropout(0.5)(x)
     ag.manual_seed(3)
     b = nn.Dropout(0.5)(x)
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a._data, b._data)
     a.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, a.data)  # grad = mask / (1 - p) = output for x = 1
+    np.testing.assert_array_equal(x.grad._data, a._data)  # grad = mask / (1 - p) = output for x = 1
 
 
 def test_dropout_gradcheck_with_a_fixed_mask():
@@ -267,7 +267,7 @@ def test_mlp_structure_and_keys():
 def test_softmax_without_dim_follows_torch_legacy_rule():
     with pytest.warns(UserWarning, match="Implicit dimension"):
         y = nn.Softmax()(ag.tensor(rand(2, 3)))
-    np.testing.assert_allclose(y.data.sum(1), 1.0)
+    np.testing.assert_allclose(y._data.sum(1), 1.0)
 
 
 @given(batch=st.integers(1, 4), lead=st.lists(st.integers(1, 3), max_size=2),
@@ -280,8 +280,8 @@ def test_linear_shapes_for_any_leading_dims(batch, lead, n_in, n_out):
 @given(n=st.integers(2, 6), c=st.integers(1, 4), length=st.integers(1, 4))
 def test_batchnorm_output_is_normalised_per_channel(n, c, length):
     x = ag.tensor(np.random.default_rng(n * 100 + c).standard_normal((n, c, length)) * 5 + 2)
-    y = nn.BatchNorm1d(c)(x).data
+    y = nn.BatchNorm1d(c)(x)._data
     np.testing.assert_allclose(y.mean(axis=(0, 2)), 0, atol=1e-5)
     var = y.var(axis=(0, 2))
-    raw_var = x.data.var(axis=(0, 2))
+    raw_var = x._data.var(axis=(0, 2))
     np.testing.assert_allclose(var, raw_var / (raw_var + 1e-5), rtol=1e-3)

@@ -86,7 +86,7 @@ def test_cross_entropy_is_stable_for_huge_logits():
 def test_losses_train_a_tiny_classifier():
     ag.manual_seed(0)
     x = ag.tensor(rand(32, 2))
-    y = ag.tensor((x.data[:, 0] + x.data[:, 1] > 0).astype(np.int64))
+    y = ag.tensor((x._data[:, 0] + x._data[:, 1] > 0).astype(np.int64))
     model, loss_fn = nn.Linear(2, 2), nn.CrossEntropyLoss()
     first = None
     for _ in range(50):
@@ -95,7 +95,7 @@ def test_losses_train_a_tiny_classifier():
         model.zero_grad()
         loss.backward()
         for p in model.parameters():
-            p.data -= 0.5 * p.grad.data
+            p._data -= 0.5 * p.grad._data
     assert loss.item() < first / 2
 
 

@@ -45,10 +45,10 @@ def test_parameter_is_a_tensor_requiring_grad_with_torch_repr():
 
 def test_parameter_shares_a_tensors_array_but_copies_other_data():
     t = ag.zeros(3)
-    assert nn.Parameter(t).data is t.data  # as torch.nn.Parameter(t)
+    assert nn.Parameter(t)._data is t._data  # as torch.nn.Parameter(t)
     arr = np.zeros(3, dtype=np.float32)
     p = nn.Parameter(arr)
-    p.data[0] = 5
+    p._data[0] = 5
     assert arr[0] == 0 and p.dtype == np.float32
     with pytest.raises(RuntimeError, match="floating"):
         nn.Parameter(ag.tensor([1, 2]))
@@ -57,7 +57,7 @@ def test_parameter_shares_a_tensors_array_but_copies_other_data():
 def test_parameter_deepcopy_and_pickle_keep_the_class():
     p = nn.Parameter(ag.ones(2))
     for q in (copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
-        assert type(q) is nn.Parameter and q.requires_grad and q.data is not p.data
+        assert type(q) is nn.Parameter and q.requires_grad and q._data is not p._data
 
 
 # -- registration ----------------------------------------------------------------------
@@ -190,9 +190,9 @@ def test_train_eval_propagate_and_return_self():
 def test_zero_grad_and_requires_grad():
     lin = nn.Linear(2, 1)
     lin(ag.ones(3, 2)).sum().backward()
-    grad_array = lin.weight.grad.data
+    grad_array = lin.weight.grad._data
     lin.zero_grad(set_to_none=False)
-    assert lin.weight.grad.data is grad_array and not grad_array.any()
+    assert lin.weight.grad._data is grad_array and not grad_array.any()
     lin.zero_grad()
     assert lin.weight.grad is None and lin.bias.grad is None
     lin.requires_grad_(False)
@@ -221,8 +221,8 @@ def test_to_double_converts_in_place_keeping_identity_and_int_buffers():
 def test_deepcopy_gives_independent_weights():
     model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
     clone = copy.deepcopy(model)
-    clone[0].weight.data[...] = 0
-    assert model[0].weight.data.any()
+    clone[0].weight._data[...] = 0
+    assert model[0].weight._data.any()
     assert type(clone[0].weight) is nn.Parameter
 
 
@@ -231,17 +231,17 @@ def test_state_dict_values_are_detached_and_share_arrays():
     lin = nn.Linear(2, 2)
     sd = lin.state_dict()
     assert not sd["weight"].requires_grad and type(sd["weight"]) is ag.Tensor
-    assert sd["weight"].data is lin.weight.data
+    assert sd["weight"]._data is lin.weight._data
     assert lin.state_dict(keep_vars=True)["weight"] is lin.weight
 
 
 def test_load_state_dict_copies_in_place_from_tensors_or_arrays():
     src, dst = nn.Linear(3, 2), nn.Linear(3, 2)
-    array = dst.weight.data
-    result = dst.load_state_dict({k: v.data.astype(np.float64) for k, v in src.state_dict().items()})
+    array = dst.weight._data
+    result = dst.load_state_dict({k: v._data.astype(np.float64) for k, v in src.state_dict().items()})
     assert result == ([], []) and result.missing_keys == [] and result.unexpected_keys == []
-    assert dst.weight.data is array and array.dtype == np.float32
-    np.testing.assert_array_equal(array, src.weight.data)
+    assert dst.weight._data is array and array.dtype == np.float32
+    np.testing.assert_array_equal(array, src.weight._data)
     dst.load_state_dict(nn.Linear(3, 2).state_dict())  # Tensors work too
 
 
@@ -281,7 +281,7 @@ def test_state_dict_round_trips_through_ag_save(tmp_path):
     clone = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
     assert clone.load_state_dict(ag.load(tmp_path / "model.agc")) == ([], [])
     for key, value in model.state_dict().items():
-        np.testing.assert_array_equal(clone.state_dict()[key].data, value.data)
+        np.testing.assert_array_equal(clone.state_dict()[key]._data, value._data)
     assert clone[1].num_batches_tracked.item() == 1
 
 

@@ -103,12 +103,12 @@ def test_parameter_names_and_order_match_torch():
 def test_initialisation_is_uniform_in_one_over_sqrt_hidden():
     ag.manual_seed(0)
     rnn = nn.GRU(10, 16, num_layers=2)
-    values = np.concatenate([p.data.ravel() for p in rnn.parameters()])
+    values = np.concatenate([p._data.ravel() for p in rnn.parameters()])
     assert np.abs(values).max() <= 0.25 and np.abs(values).max() > 0.24
     assert abs(values.mean()) < 0.01
     ag.manual_seed(0)
     again = nn.GRU(10, 16, num_layers=2)
-    np.testing.assert_array_equal(again.weight_hh_l1.data, rnn.weight_hh_l1.data)
+    np.testing.assert_array_equal(again.weight_hh_l1._data, rnn.weight_hh_l1._data)
 
 
 def test_long_sequence_backpropagates_without_recursion_error():
@@ -118,7 +118,7 @@ def test_long_sequence_backpropagates_without_recursion_error():
     out, h = rnn(x)
     (out.sum() + h.sum()).backward()
     assert rnn.weight_hh_l0.grad.shape == (3, 3)
-    assert np.isfinite(rnn.weight_hh_l0.grad.data).all() and rnn.weight_hh_l0.grad.data.any()
+    assert np.isfinite(rnn.weight_hh_l0.grad._data).all() and rnn.weight_hh_l0.grad._data.any()
 
 
 def test_second_backward_needs_retain_graph_and_then_doubles_gradients():
@@ -126,10 +126,10 @@ def test_second_backward_needs_retain_graph_and_then_doubles_gradients():
     out, _ = rnn(ag.tensor(rand(4, 2, 3)))
     loss = out.sum()
     loss.backward(retain_graph=True)
-    first = {n: p.grad.data.copy() for n, p in rnn.named_parameters()}
+    first = {n: p.grad._data.copy() for n, p in rnn.named_parameters()}
     loss.backward()
     for n, p in rnn.named_parameters():
-        np.testing.assert_allclose(p.grad.data, 2 * first[n], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p.grad._data, 2 * first[n], rtol=1e-5, atol=1e-6)
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
 
@@ -137,7 +137,7 @@ def test_second_backward_needs_retain_graph_and_then_doubles_gradients():
 def _grads(rnn, x, pick):
     rnn.zero_grad()
     pick(rnn(x)[0]).sum().backward()
-    return {n: p.grad.data.copy() for n, p in rnn.named_parameters()}
+    return {n: p.grad._data.copy() for n, p in rnn.named_parameters()}
 
 
 @pytest.mark.parametrize("name", ["RNN", "GRU"])
@@ -151,7 +151,7 @@ def test_backward_from_two_outputs_of_one_retained_graph(name):
     out[-1].sum().backward(retain_graph=True)
     out[0].sum().backward()
     for n, p in rnn.named_parameters():
-        np.testing.assert_allclose(p.grad.data, last[n] + first[n], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p.grad._data, last[n] + first[n], rtol=1e-5, atol=1e-6)
 
 
 def test_no_grad_forward_gives_same_output_and_no_graph():
@@ -160,7 +160,7 @@ def test_no_grad_forward_gives_same_output_and_no_graph():
     with ag.no_grad():
         out, (h, c) = rnn(x)
     assert out.grad_fn is None and not out.requires_grad
-    np.testing.assert_allclose(out.data, rnn(x)[0].data, rtol=1e-6)
+    np.testing.assert_allclose(out._data, rnn(x)[0]._data, rtol=1e-6)
 
 
 def test_gradient_reaches_the_input_and_initial_state():
@@ -177,12 +177,12 @@ def test_dropout_between_layers_only_in_training():
     rnn = nn.RNN(3, 8, num_layers=2, dropout=0.5)
     x = ag.tensor(rand(4, 2, 3))
     ag.manual_seed(0)
-    a = rnn(x)[0].data
+    a = rnn(x)[0]._data
     ag.manual_seed(1)
-    b = rnn(x)[0].data
+    b = rnn(x)[0]._data
     assert not np.allclose(a, b)
     rnn.eval()
-    np.testing.assert_array_equal(rnn(x)[0].data, rnn(x)[0].data)
+    np.testing.assert_array_equal(rnn(x)[0]._data, rnn(x)[0]._data)
 
 
 def test_float32_stays_float32():

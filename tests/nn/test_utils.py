@@ -23,25 +23,25 @@ def params_with_grads(scale=1.0, seed=0):
 def test_clip_grad_norm_matches_torch(max_norm, norm_type):
     torch = pytest.importorskip("torch")
     ours = params_with_grads(scale=2.0)
-    theirs = [torch.tensor(p.data, requires_grad=True) for p in ours]
+    theirs = [torch.tensor(p._data, requires_grad=True) for p in ours]
     for t, p in zip(theirs, ours):
-        t.grad = torch.tensor(p.grad.data)
+        t.grad = torch.tensor(p.grad._data)
     total = utils.clip_grad_norm_(ours, max_norm, norm_type)
     expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
     assert isinstance(total, ag.Tensor) and total.shape == ()
     assert total.item() == pytest.approx(expected.item(), rel=1e-12)
     for t, p in zip(theirs, ours):
-        np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(p.grad._data, t.grad.numpy(), rtol=1e-12)
 
 
 def test_clip_grad_norm_scales_in_place_only_when_needed():
     p = ag.zeros(2, requires_grad=True)
     p.grad = ag.tensor([3.0, 4.0])
-    array = p.grad.data
+    array = p.grad._data
     assert utils.clip_grad_norm_(p, 10.0).item() == pytest.approx(5.0)
     np.testing.assert_allclose(array, [3.0, 4.0])
     assert utils.clip_grad_norm_([p], 1.0).item() == pytest.approx(5.0)
-    assert p.grad.data is array
+    assert p.grad._data is array
     np.testing.assert_allclose(array, [0.6, 0.8], rtol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(array), 1.0, rtol=1e-5)
 
@@ -57,28 +57,28 @@ def test_clip_grad_norm_edge_cases():
 def test_clip_grad_value_matches_torch():
     torch = pytest.importorskip("torch")
     ours = params_with_grads(scale=3.0)
-    theirs = [torch.tensor(p.data, requires_grad=True) for p in ours]
+    theirs = [torch.tensor(p._data, requires_grad=True) for p in ours]
     for t, p in zip(theirs, ours):
-        t.grad = torch.tensor(p.grad.data)
+        t.grad = torch.tensor(p.grad._data)
     assert utils.clip_grad_value_(ours, 0.7) is None
     torch.nn.utils.clip_grad_value_(theirs, 0.7)
     for t, p in zip(theirs, ours):
-        np.testing.assert_array_equal(p.grad.data, t.grad.numpy())
-    assert max(np.abs(p.grad.data).max() for p in ours) == pytest.approx(0.7)
+        np.testing.assert_array_equal(p.grad._data, t.grad.numpy())
+    assert max(np.abs(p.grad._data).max() for p in ours) == pytest.approx(0.7)
 
 
 def test_parameters_to_vector_and_back():
     torch = pytest.importorskip("torch")
     model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
     vec = utils.parameters_to_vector(model.parameters())
-    expected = torch.nn.utils.parameters_to_vector([torch.tensor(p.data) for p in model.parameters()])
-    np.testing.assert_array_equal(vec.data, expected.numpy())
+    expected = torch.nn.utils.parameters_to_vector([torch.tensor(p._data) for p in model.parameters()])
+    np.testing.assert_array_equal(vec._data, expected.numpy())
     (vec * ag.arange(vec.shape[0], dtype=ag.float32)).sum().backward()  # differentiable, like torch's
-    np.testing.assert_array_equal(model[0].weight.grad.data.ravel(), np.arange(6))
-    arrays = [p.data for p in model.parameters()]
+    np.testing.assert_array_equal(model[0].weight.grad._data.ravel(), np.arange(6))
+    arrays = [p._data for p in model.parameters()]
     utils.vector_to_parameters(ag.arange(11, dtype=ag.float32), model.parameters())
-    assert all(p.data is a for p, a in zip(model.parameters(), arrays))  # copied in place
-    np.testing.assert_array_equal(model[1].bias.data, [10.0])
+    assert all(p._data is a for p, a in zip(model.parameters(), arrays))  # copied in place
+    np.testing.assert_array_equal(model[1].bias._data, [10.0])
     with pytest.raises(ValueError, match="11 elements"):
         utils.vector_to_parameters(ag.zeros(11), [ag.zeros(3)])
 

@@ -30,14 +30,14 @@ def run_ours(make_opt, init, grads, dtype=np.float64):
     """Feed the fixed gradients to the optimizer built by make_opt(params); the trajectory."""
     params = [ag.tensor(a.astype(dtype), requires_grad=True) for a in init]
     opt = make_opt(params)
-    arrays = [p.data for p in params]
+    arrays = [p._data for p in params]
     trajectory = []
     for step_grads in grads:
         for p, g in zip(params, step_grads):
             p.grad = ag.tensor(g.astype(dtype))
         opt.step()
-        trajectory.append([p.data.copy() for p in params])
-    assert all(p.data is a for p, a in zip(params, arrays)), "updates must be in place"
+        trajectory.append([p._data.copy() for p in params])
+    assert all(p._data is a for p, a in zip(params, arrays)), "updates must be in place"
     assert all(p.is_leaf and p.grad_fn is None for p in params), "updates must not record the graph"
     return trajectory
 
@@ -103,7 +103,7 @@ class TinyLinear:
     def load_state_dict(self, state_dict, strict: bool = True):
         for name in ("weight", "bias"):
             value = state_dict[name]
-            getattr(self, name).data[...] = value.data if isinstance(value, ag.Tensor) else value
+            getattr(self, name)._data[...] = value._data if isinstance(value, ag.Tensor) else value
 
 
 def _nn_linear():

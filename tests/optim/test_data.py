@@ -14,7 +14,7 @@ def ids_dataset(n=10):
 
 
 def epoch_ids(loader):
-    return np.concatenate([y.data for _, y in loader])
+    return np.concatenate([y._data for _, y in loader])
 
 
 def test_lazy_submodule():
@@ -76,8 +76,8 @@ def test_shuffle_with_drop_last_gives_distinct_samples():
 def test_batches_are_copies():
     ds = ids_dataset(4)
     (x, _), = list(DataLoader(ds, batch_size=4))
-    x.data[...] = -1
-    assert ds.tensors[0].data.min() == 0
+    x._data[...] = -1
+    assert ds.tensors[0]._data.min() == 0
 
 
 class Pairs(Dataset):
@@ -94,7 +94,7 @@ def test_generic_dataset_is_stacked():
     batches = list(DataLoader(Pairs(), batch_size=2))
     assert len(batches) == 3
     x, label, half = batches[1]
-    assert x.shape == (2, 2) and x.dtype == np.float32 and x.data[:, 0].tolist() == [2.0, 3.0]
+    assert x.shape == (2, 2) and x.dtype == np.float32 and x._data[:, 0].tolist() == [2.0, 3.0]
     assert label.dtype == np.int64 and label.tolist() == [2, 3]
     assert half.dtype == np.float32 and half.tolist() == [1.0, 1.5]
 
@@ -106,8 +106,8 @@ def test_fast_path_equals_stacking_samples():
     ag.manual_seed(7)
     slow = list(DataLoader(ds, batch_size=4, shuffle=True, collate_fn=default_collate))
     for (fx, fy), (sx, sy) in zip(fast, slow):
-        np.testing.assert_array_equal(fx.data, sx.data)
-        np.testing.assert_array_equal(fy.data, sy.data)
+        np.testing.assert_array_equal(fx._data, sx._data)
+        np.testing.assert_array_equal(fy._data, sy._data)
 
 
 def test_dataset_is_abstract_and_batch_size_validated():

@@ -31,14 +31,14 @@ def test_restores_the_best_weights(make_linear):
     losses = []
     for scale in scales:
         for p in model.parameters():
-            p.data[...] = scale * (np.arange(p.data.size).reshape(p.shape) + 1)  # in place
+            p._data[...] = scale * (np.arange(p._data.size).reshape(p.shape) + 1)  # in place
         losses.append(val_loss())
         if stopper.step(losses[-1], model):
             break
     assert len(losses) == 5 and stopper.best_epoch == 2 and stopper.best == min(losses)
     assert val_loss() == stopper.best  # the model holds the weights of epoch 2 again
     for p in model.parameters():
-        np.testing.assert_allclose(p.data, 0.2 * (np.arange(p.data.size).reshape(p.shape) + 1), rtol=1e-6)
+        np.testing.assert_allclose(p._data, 0.2 * (np.arange(p._data.size).reshape(p.shape) + 1), rtol=1e-6)
 
 
 def test_min_delta():
@@ -83,14 +83,14 @@ def test_state_dict_round_trip(make_linear, roundtrip):
     best_weight = None
     for epoch, loss in enumerate([3.0, 1.0, 2.0]):
         for p in model.parameters():
-            p.data[...] = epoch
+            p._data[...] = epoch
         if loss == 1.0:
-            best_weight = model.state_dict()["weight"].data.copy()
+            best_weight = model.state_dict()["weight"]._data.copy()
         stopper.step(loss, model)
     restored = optim.EarlyStopping(patience=2)
     restored.load_state_dict(roundtrip(stopper.state_dict()))
     assert (restored.best, restored.best_epoch, restored.num_bad_epochs) == (1.0, 1, 1)
     assert restored.step(2.5, model) is True
-    np.testing.assert_array_equal(model.state_dict()["weight"].data, best_weight)
+    np.testing.assert_array_equal(model.state_dict()["weight"]._data, best_weight)
     with pytest.raises(ValueError, match="unexpected keys"):
         restored.load_state_dict({"bogus": 1})

@@ -62,7 +62,7 @@ def test_binary_accuracy_uses_the_loss_to_pick_the_threshold(make_linear):
     model = make_linear(2, 1)
     ds = blobs()
     x, labels = ds.tensors
-    data = DataLoader(TensorDataset(x, ag.tensor(labels.data[:, None].astype(np.float32))), batch_size=20)
+    data = DataLoader(TensorDataset(x, ag.tensor(labels._data[:, None].astype(np.float32))), batch_size=20)
     history = optim.fit(model, F.binary_cross_entropy_with_logits, optim.Adam(model.parameters(), lr=0.1),
                         data, data, epochs=5, progress=False, metrics=["accuracy"])
     assert history.metrics["val_accuracy"][-1] > 0.95

@@ -106,9 +106,9 @@ def test_state_dict_round_trip_continues_identically(problem, roundtrip):
     checkpoint = roundtrip({"params": [p.detach() for p in resumed_params], "opt": resumed.state_dict()})
     fresh_params, fresh = make()
     for p, saved in zip(fresh_params, checkpoint["params"]):
-        p.data[...] = saved.data
+        p._data[...] = saved._data
     fresh.load_state_dict(checkpoint["opt"])
     for step_grads in grads[10:]:
         feed(fresh_params, fresh, step_grads)
     for a, b in zip(params, fresh_params):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._data, b._data)

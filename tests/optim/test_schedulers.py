@@ -206,5 +206,5 @@ def test_checkpoint_resume_is_bitwise(which, make_linear, roundtrip):
     train_epochs(model_b, opt_b, sched_b, 6 - checkpoint["epoch"])
 
     for (name, a), b in zip(model.state_dict().items(), model_b.state_dict().values()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a._data, b._data, err_msg=name)
     assert opt.param_groups[0]["lr"] == opt_b.param_groups[0]["lr"]

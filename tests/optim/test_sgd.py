@@ -102,7 +102,7 @@ def test_weight_decay_equals_l2_penalty_through_autograd(momentum):
             loss = ((ag.tensor(X) @ w - ag.tensor(y)) ** 2).mean() + penalty * (w * w).sum()
             loss.backward()
             opt.step()
-        return w.data
+        return w._data
 
     np.testing.assert_allclose(train(lam, 0.0), train(0.0, lam / 2), rtol=1e-12, atol=1e-14)
 
@@ -112,8 +112,8 @@ def test_parameters_without_grad_are_skipped():
     opt = optim.SGD([a, b], lr=0.1, momentum=0.9)
     a.grad = ag.ones(2)
     opt.step()
-    np.testing.assert_allclose(a.data, 0.9)
-    np.testing.assert_array_equal(b.data, 1.0)
+    np.testing.assert_allclose(a._data, 0.9)
+    np.testing.assert_array_equal(b._data, 1.0)
     assert b not in opt.state and "momentum_buffer" in opt.state[a]
 
 
@@ -122,7 +122,7 @@ def test_zero_grad():
     opt = optim.SGD([w], lr=0.1)
     w.grad = ag.ones(3)
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(w.grad.data, 0.0)
+    np.testing.assert_array_equal(w.grad._data, 0.0)
     opt.zero_grad()
     assert w.grad is None
 
@@ -140,7 +140,7 @@ def test_step_with_closure_returns_loss():
     with ag.no_grad():  # the closure still records: step() enables grad for it
         loss = opt.step(closure)
     assert loss.item() == 4.0
-    np.testing.assert_allclose(w.data, [1.0])
+    np.testing.assert_allclose(w._data, [1.0])
 
 
 def test_gradient_not_modified():
@@ -149,7 +149,7 @@ def test_gradient_not_modified():
     w.grad = ag.tensor([1.0, 2.0, 3.0])
     for _ in range(2):
         opt.step()
-    np.testing.assert_array_equal(w.grad.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(w.grad._data, [1.0, 2.0, 3.0])
 
 
 @pytest.mark.parametrize(
