@@ -538,4 +538,17 @@ def _raw(x):
     return x._data if isinstance(x, Tensor) else x
 
 
+def _bind_method_tables() -> None:
+    """Bind each family's TENSOR_METHODS (see ops/__init__.py) onto Tensor."""
+    import importlib
+
+    from . import ops
+
+    for family in ops.METHOD_TABLES:
+        module = importlib.import_module(f"{ops.__name__}.{family}")
+        for name, fn in module.TENSOR_METHODS.items():
+            setattr(Tensor, name, fn)
+
+
 function.Tensor = Tensor  # see function.py: the ops wrap their results in this class
+_bind_method_tables()
