@@ -42,6 +42,8 @@ class Parameter(Tensor):
         self.requires_grad = False
         self.grad_fn = None
         self._hooks = None
+        self._vc = data._vc if isinstance(data, Tensor) and dtype is None else None
+        self._view = None
         self.requires_grad_(requires_grad)  # validates: only floating dtypes take gradients
 
     def __repr__(self) -> str:

@@ -18,6 +18,8 @@ from ..function import Op
 
 # -- arithmetic -----------------------------------------------------------------------
 class Add(Op):
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -28,6 +30,8 @@ class Add(Op):
 
 
 class Sub(Op):
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -38,6 +42,8 @@ class Sub(Op):
 
 
 class Mul(Op):
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.saved = (a, b)
@@ -51,6 +57,9 @@ class Mul(Op):
 
 
 class Div(Op):
+    promote = (0, 1)
+    to_float = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.saved = (a, b)
@@ -66,6 +75,8 @@ class Div(Op):
 
 
 class Pow(Op):
+    promote = (0, 1)
+
     """a ** b for tensors or scalars; d/da = b·a^(b-1), d/db = a^b·log a."""
 
     @staticmethod
@@ -79,18 +90,18 @@ class Pow(Op):
         a, b, out = ctx.saved
         ga = gb = None
         if ctx.next[0] is not None:
-            if isinstance(b, (int, float)) and b == 2:
-                ga = g * 2 * a  # the common square, without a power call
+            if isinstance(b, (int, float)):
+                # b == 0 has derivative 0 everywhere (torch), not 0·inf = NaN at a == 0
+                ga = None if b == 0 else (g * 2 * a if b == 2 else g * b * np.power(a, b - 1))
+                if ga is None:
+                    ga = g * 0
             else:
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    ga = g * b * np.power(a, b - 1)
-                # b == 0 has derivative 0 everywhere (torch), not 0·inf = NaN at a == 0
-                if np.any(np.asarray(b) == 0):
-                    ga = np.where(np.asarray(b) == 0, 0, ga).astype(ga.dtype, copy=False)
+                    ga = np.where(b == 0, 0, g * b * np.power(a, b - 1))
         if ctx.next[1] is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 # PyTorch's convention: a contribution of 0 where a == 0 (and out == 0).
-                log_a = np.where(np.asarray(a) == 0, 0.0, np.log(np.where(a == 0, 1, a)))
+                log_a = np.where(a == 0, 0.0, np.log(np.where(a == 0, 1, a)))
             gb = g * out * log_a
         return ga, gb
 
@@ -199,15 +210,18 @@ class Clamp(Op):
     def backward(ctx, g):
         (a,) = ctx.saved
         lo, hi = ctx.bounds
-        keep = np.ones(a.shape, dtype=bool)
-        if lo is not None:
-            keep &= a >= lo
-        if hi is not None:
-            keep &= a <= hi
-        return g * keep, None, None
+        if lo is None:
+            keep = a <= hi
+        elif hi is None:
+            keep = a >= lo
+        else:
+            keep = np.logical_and(a >= lo, a <= hi)
+        return np.where(keep, g, 0), None, None
 
 
 class Maximum(Op):
+    promote = (0, 1)
+
     """Elementwise max; where a == b the gradient is split evenly, as PyTorch."""
 
     @staticmethod
@@ -223,6 +237,8 @@ class Maximum(Op):
 
 
 class Minimum(Op):
+    promote = (0, 1)
+
     """Elementwise min; where a == b the gradient is split evenly, as PyTorch."""
 
     @staticmethod
@@ -240,6 +256,8 @@ class Minimum(Op):
 class Where(Op):
     """cond ? a : b; the condition is a constant (a bool array)."""
 
+    promote = (1, 2)
+
     @staticmethod
     def forward(ctx, cond, a, b):
         cond = np.asarray(cond, dtype=bool)
@@ -253,14 +271,19 @@ class Where(Op):
         return None, np.where(cond, g, zero), np.where(cond, zero, g)
 
 
-def add(a, b):
-    """a + b with broadcasting."""
-    return Add.apply(a, b)
+def add(a, b, alpha=1):
+    """a + alpha * b with broadcasting and PyTorch's type promotion."""
+    return Add.apply(a, b if alpha == 1 else Mul.apply(b, alpha))
 
 
-def sub(a, b):
-    """a - b with broadcasting."""
-    return Sub.apply(a, b)
+def sub(a, b, alpha=1):
+    """a - alpha * b with broadcasting and PyTorch's type promotion."""
+    if getattr(a, "dtype", None) == np.bool_ or getattr(b, "dtype", None) == np.bool_:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Sub.apply(a, b if alpha == 1 else Mul.apply(b, alpha))
 
 
 def mul(a, b):
@@ -369,3 +392,48 @@ def cast(a, dtype):
 def clone(a):
     """A copy that stays in the graph (its gradient flows back unchanged)."""
     return Clone.apply(a)
+
+
+class Fill(Op):
+    """Every element set to `value` (a number or a 0-d tensor): fill_ and zero_."""
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full(a.shape, value, dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, (g.sum() if ctx.next[1] is not None else None)
+
+
+class CopyFrom(Op):
+    """`src` broadcast to `a`'s shape and cast to its dtype: the out-of-place copy_."""
+
+    @staticmethod
+    def forward(ctx, a, src):
+        ctx.src_dtype = np.asarray(src).dtype
+        out = np.empty(a.shape, dtype=a.dtype)
+        try:
+            np.copyto(out, np.broadcast_to(src, a.shape), casting="unsafe")
+        except ValueError:
+            raise RuntimeError(
+                f"copy_: the source of shape {np.shape(src)} must be broadcastable to {a.shape}"
+            ) from None
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        g_src = None
+        if ctx.next[1] is not None:
+            g_src = g if ctx.src_dtype == g.dtype else g.astype(ctx.src_dtype)
+        return None, g_src
+
+
+def fill(a, value):
+    """A tensor of `a`'s shape and dtype full of `value` (fill_ is its in-place form)."""
+    return Fill.apply(a, value)
+
+
+def copy_from(a, src):
+    """`src` broadcast and cast to `a` (copy_ is its in-place form)."""
+    return CopyFrom.apply(a, src)

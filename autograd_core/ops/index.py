@@ -43,6 +43,8 @@ def normalize_key(key):
 
 
 class GetItem(Op):
+    is_view = True  # basic indexing shares memory; version.mark_view checks each result
+
     @staticmethod
     def forward(ctx, a, key):
         ctx.info = (a.shape, key)
@@ -54,12 +56,26 @@ class GetItem(Op):
     @staticmethod
     def backward(ctx, g):
         shape, key = ctx.info
+        return IndexAddZero.call(g, shape, key), None
+
+
+class IndexAddZero(Op):
+    """The gradient of `a[key]`: `g` added into zeros of `a`'s shape at `key` (repeated
+    advanced indices accumulate). Its own gradient is `gg[key]`."""
+
+    @staticmethod
+    def forward(ctx, g, shape, key):
+        ctx.key = key
         grad = np.zeros(shape, dtype=g.dtype)
         if _is_basic(key):
             grad[key] = g
         else:
             np.add.at(grad, key, g)
-        return grad, None
+        return grad
+
+    @staticmethod
+    def backward(ctx, gg):
+        return GetItem.call(gg, ctx.key), None, None
 
 
 class IndexSelect(Op):
@@ -71,9 +87,7 @@ class IndexSelect(Op):
     @staticmethod
     def backward(ctx, g):
         shape, axis, index = ctx.info
-        grad = np.zeros(shape, dtype=g.dtype)
-        np.add.at(grad, (slice(None),) * axis + (index,), g)
-        return grad, None, None
+        return IndexAddZero.call(g, shape, (slice(None),) * axis + (index,)), None, None
 
 
 class Gather(Op):
@@ -90,11 +104,9 @@ class Gather(Op):
     @staticmethod
     def backward(ctx, g):
         shape, axis, index = ctx.info
-        grad = np.zeros(shape, dtype=g.dtype)
         grids = list(np.indices(index.shape, sparse=True))
         grids[axis] = index
-        np.add.at(grad, tuple(grids), g)
-        return grad, None, None
+        return IndexAddZero.call(g, shape, tuple(grids)), None, None
 
 
 def getitem(a, key):
@@ -138,3 +150,47 @@ def gather(a, dim: int, index):
         raise ValueError(f"gather: index of shape {idx.shape} is larger than the input {a.shape} "
                          f"outside dim {axis}")
     return Gather.apply(a, axis, idx)
+
+
+class SetItem(Op):
+    """A copy of `a` with `value` written at `key` (the out-of-place form of `a[key] = value`).
+    d a = the gradient with `key`'s place zeroed; d value = the gradient at `key`."""
+
+    @staticmethod
+    def forward(ctx, a, value, key):
+        ctx.key = key
+        out = a.copy()
+        try:
+            out[key] = value
+        except (IndexError, ValueError) as exc:
+            raise type(exc)(f"index_put: {exc} (tensor of shape {a.shape})") from None
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        key = ctx.key
+        g_a = SetItem.call(g, np.zeros((), dtype=g.dtype), key) if ctx.next[0] is not None else None
+        g_value = GetItem.call(g, key) if ctx.next[1] is not None else None
+        return g_a, g_value, None
+
+
+def setitem_(t, key, value) -> None:
+    """`t[key] = value` with PyTorch's in-place semantics (see inplace.py)."""
+    from .. import version
+    from ..grad_mode import state
+    from ..inplace import apply_inplace
+    from ..tensor import Tensor
+
+    key = normalize_key(key)
+    recording = state.grad_enabled and (
+        t.requires_grad or isinstance(value, Tensor) and value.requires_grad
+    )
+    if not recording:  # the common case: write straight into the storage
+        version.note_inplace(t)
+        try:
+            t._data[key] = value._data if isinstance(value, Tensor) else value
+        except (IndexError, ValueError) as exc:
+            raise type(exc)(f"index_put: {exc} (tensor of shape {t.shape})") from None
+        version.bump(t)
+        return
+    apply_inplace(t, "__setitem__", lambda a, v: SetItem.apply(a, v, key), value)
