@@ -15,12 +15,13 @@ intermediate nodes live only in `pending`, and only until their node has run.
 from __future__ import annotations
 
 import gc
+import threading
 
 import numpy as np
 
-from . import function
-from .function import _FREED, Function, ShapeError, _check_finite, freed_error
-from .grad_mode import no_grad, state
+from . import function, version
+from .function import _FREED, Function, ShapeError, _as_tensor, _check_finite, freed_error
+from .grad_mode import no_grad, set_grad_enabled, state
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple, name: str = "op") -> np.ndarray:
@@ -49,48 +50,196 @@ def unbroadcast(grad: np.ndarray, shape: tuple, name: str = "op") -> np.ndarray:
     return grad
 
 
-def backward(root, gradient=None, retain_graph: bool = False) -> None:
-    """Back-propagate from `root`, adding d root / d leaf into every leaf's `.grad`."""
+def backward(root, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+    """Back-propagate from `root`, adding d root / d leaf into every leaf's `.grad`.
+
+    With `create_graph=True` the backward pass is itself recorded, so the gradients it
+    leaves in `.grad` can be differentiated again; `inputs` limits accumulation to those
+    tensors."""
     from .tensor import Tensor
 
     if not root.requires_grad:
         raise RuntimeError(
-            "backward(): this tensor does not require grad and has no grad_fn, so there is "
+            "element 0 of tensors does not require grad and does not have a grad_fn: there is "
             "nothing to differentiate. Create the inputs with requires_grad=True."
         )
-    if gradient is None:
-        if root._data.size != 1:
-            raise RuntimeError(
-                f"backward(): grad can be implicitly created only for scalar outputs, but this "
-                f"tensor has shape {root.shape}. Reduce it first (e.g. .sum()) or pass "
-                "gradient= with the same shape."
-            )
-        grad = np.ones(root.shape, dtype=root._data.dtype)
-    else:
-        grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
-        if grad.shape != root.shape:
-            raise ShapeError(
-                f"backward(): gradient has shape {grad.shape} but the tensor has shape {root.shape}"
-            )
+    if gradient is None and root._data.size != 1:
+        raise RuntimeError(
+            f"grad can be implicitly created only for scalar outputs, but this tensor has shape "
+            f"{tuple(root.shape)}. Reduce it first (e.g. .sum()) or pass gradient= with the same shape."
+        )
+    grad = _root_grad(root, gradient, create_graph, Tensor)
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets = None
+    if inputs is not None:
+        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        if not inputs:
+            raise RuntimeError("backward(): 'inputs' argument to backward() cannot be empty.")
+        targets = {_node_of(t): t for t in inputs}
     start = root.grad_fn if root.grad_fn is not None else root
-    # The graph holds no reference cycles, so the cyclic collector would only rescan
-    # the many node objects during the walk (a third of its time on a long chain).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with no_grad():  # hooks and accumulation must not record anything
-            _walk(start, grad, retain_graph, Tensor)
-    finally:
-        if collecting:
-            gc.enable()
+    with _gc_paused(), set_grad_enabled(create_graph):
+        _walk(start, grad, retain_graph, Tensor, create_graph=create_graph, targets=targets)
 
 
-def _count_consumers(start) -> dict:
-    """For every node reachable from `start`, how many edges point at it."""
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused=None, materialize_grads: bool = False, is_grads_batched: bool = False) -> tuple:
+    """d outputs / d inputs as a tuple (PyTorch's `torch.autograd.grad`), without touching
+    any `.grad`.
+
+    >>> import autograd_core as ag
+    >>> x = ag.tensor(2.0, requires_grad=True)
+    >>> (g,) = ag.autograd.grad(x ** 3, x, create_graph=True)
+    >>> g, ag.autograd.grad(g, x)[0]
+    (tensor(12., grad_fn=<MulBackward0 object at ...>), tensor(12.))
+    """
+    from .tensor import Tensor
+
+    if is_grads_batched:  # one vector-Jacobian product per row of the grad_outputs
+        from .ops.shape import stack
+
+        rows = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+        per_row = [grad(outputs, inputs, tuple(g[i] for g in rows), True, create_graph, allow_unused,
+                        materialize_grads) for i in range(rows[0].shape[0])]
+        return tuple(None if per_row[0][j] is None else stack([r[j] for r in per_row], 0)
+                     for j in range(len(per_row[0])))
+    single = isinstance(inputs, Tensor)
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    inputs = (inputs,) if single else tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"grad(): got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad(): input {i} does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None and out._data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs (output {i} has shape "
+                f"{tuple(out.shape)}); pass grad_outputs"
+            )
+        roots.append((out.grad_fn if out.grad_fn is not None else out,
+                      _root_grad(out, g, create_graph, Tensor)))
+    targets = {_node_of(t): t for t in inputs}
+    captured = {}
+    with _gc_paused(), set_grad_enabled(create_graph):
+        start = _Roots(roots) if len(roots) > 1 else roots[0][0]
+        first = None if len(roots) > 1 else roots[0][1]
+        _walk(start, first, retain_graph, Tensor, create_graph=create_graph, targets=targets,
+              captured=captured)
+    result = []
+    for i, t in enumerate(inputs):
+        g = captured.get(_node_of(t))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad(): input {i} (shape {tuple(t.shape)}) was not used in the graph of the "
+                    "outputs; pass allow_unused=True if this is expected."
+                )
+            if materialize_grads:
+                g = np.zeros(t.shape, dtype=t.dtype)
+        if g is not None and not isinstance(g, Tensor):
+            g = Tensor._make(g, None)
+        result.append(g)
+    return tuple(result)
+
+
+class _Roots(Function):
+    """A virtual node above several outputs, so that one walk serves them all."""
+
+    def __init__(self, roots):
+        self.next = tuple(node for node, _ in roots)
+        self.grads = tuple(g for _, g in roots)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.grads
+
+    def graph_backward(self, g):
+        return self.grads
+
+    raw = True
+
+
+def _node_of(t):
+    return t.grad_fn if t.grad_fn is not None else t
+
+
+def _root_grad(root, gradient, create_graph, Tensor):
+    if gradient is None:
+        g = np.ones(root.shape, dtype=root._data.dtype)
+        return Tensor._make(g, None) if create_graph else g
+    if isinstance(gradient, Tensor):
+        if tuple(gradient.shape) != tuple(root.shape):
+            raise ShapeError(
+                f"backward(): gradient has shape {tuple(gradient.shape)} but the tensor has shape "
+                f"{tuple(root.shape)}"
+            )
+        return gradient if create_graph else gradient._data
+    g = np.asarray(gradient, dtype=root._data.dtype)
+    if g.shape != root.shape:
+        g = np.broadcast_to(g, root.shape) if g.ndim == 0 else g
+    if g.shape != root.shape:
+        raise ShapeError(f"backward(): gradient has shape {g.shape} but the tensor has shape {root.shape}")
+    return Tensor._make(g, None) if create_graph else g
+
+
+class _GCPause:
+    """Pause the cyclic collector while any thread walks a graph: the graph holds no
+    reference cycles, so the collector would only rescan the many node objects (a third
+    of the walk's time on a long chain). A count under a lock makes it safe for threads:
+    the first walker in turns collection off, the last one out turns it back on."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.active = 0
+        self.was_enabled = False
+
+    def __enter__(self):
+        with self.lock:
+            if self.active == 0:
+                self.was_enabled = gc.isenabled()
+                gc.disable()
+            self.active += 1
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.active -= 1
+            if self.active == 0 and self.was_enabled:
+                gc.enable()
+        return False
+
+
+_gc_pause = _GCPause()
+
+
+def _gc_paused():
+    return _gc_pause
+
+
+def _count_consumers(start, stop=None) -> dict:
+    """For every node reachable from `start` (without going past `stop`), how many edges
+    point at it."""
     deps = {start: 0}
     stack = [start]
     while stack:
         node = stack.pop()
+        if stop is not None and node in stop and node is not start:
+            continue
         for nxt in node.next:
             if nxt is None:
                 continue
@@ -101,6 +250,30 @@ def _count_consumers(start) -> dict:
                 if isinstance(nxt, Function):
                     stack.append(nxt)
     return deps
+
+
+def _leading_to(start, targets) -> set:
+    """The nodes from which some target can be reached: only those need a gradient when
+    gradients are wanted for `targets` alone (autograd.grad, backward(inputs=...))."""
+    order, seen, stack = [], {start}, [start]
+    while stack:  # every reachable node, parents before children
+        node = stack.pop()
+        order.append(node)
+        if isinstance(node, Function):
+            for nxt in node.next:
+                if nxt is not None and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    useful = set(targets)
+    changed = True
+    while changed:  # a fixed point; each pass settles at least the deepest remaining level
+        changed = False
+        for node in reversed(order):
+            if node not in useful and isinstance(node, Function) and any(
+                    n is not None and n in useful for n in node.next):
+                useful.add(node)
+                changed = True
+    return useful
 
 
 def replay(root, watch) -> None:
@@ -115,14 +288,32 @@ def replay(root, watch) -> None:
         _walk(start, grad, True, Tensor, watch)
 
 
-def _walk(start, grad, retain_graph: bool, Tensor, watch=None) -> None:
-    deps = _count_consumers(start) if isinstance(start, Function) else {start: 0}
+def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=False, targets=None,
+          captured=None, stop=False) -> None:
+    """Run every node below `start` once all its consumers have reported. With `targets`
+    only gradients leading there are computed, and they are captured (autograd.grad) or
+    accumulated into those tensors (backward(inputs=...)); `stop` treats targets as
+    independent inputs, not descending below them (a node's own vector-Jacobian product)."""
+    if not isinstance(start, Function):
+        deps = {start: 0}
+    else:
+        deps = _count_consumers(start, targets if stop else None)
+    useful = None if targets is None or stop else _leading_to(start, targets)
     pending = {start: grad}
     ready = [start]
     anomaly = state.anomaly
+    clock = version.clock
     while ready:
         node = ready.pop()
         grad = pending.pop(node, None)
+        if targets is not None and node in targets:
+            if grad is not None:
+                if captured is not None:  # a node's own VJP (stop) runs no user hooks
+                    captured[node] = grad if stop else _run_tensor_hooks(targets[node], grad, Tensor)
+                else:
+                    _accumulate_leaf(targets[node], grad, Tensor, create_graph)
+            if stop or isinstance(node, Tensor):
+                continue
         if grad is None:
             # Every consumer answered None (no gradient flows here): nothing to run, but
             # this node's inputs must still hear from it, or they would wait forever.
@@ -130,29 +321,37 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None) -> None:
                 _release_inputs(node, deps, ready, retain_graph)
             continue
         if isinstance(node, Tensor):
-            if watch is None:
-                _accumulate_leaf(node, grad, Tensor)
-            else:
+            if watch is not None:
                 watch(node, grad, ())
+            elif targets is None:
+                _accumulate_leaf(node, grad, Tensor, create_graph)
             continue
         if node.pre_hooks is not None and watch is None:
             grad = _run_hooks(node.pre_hooks, grad, node.shape, node.name, Tensor)
         if node.saved is _FREED:
             raise freed_error(node.name)
-        if node.raw:
+        if node.stamp != clock[0]:
+            version.check_saved(node)
+        if create_graph:
+            grads = node.graph_backward(grad) if node.raw else node.run_backward(grad, True)
+        elif node.raw:
             grads = node.backward(node, grad)
         else:
             grads = node.run_backward(grad)
         if not retain_graph:
-            node.saved = _FREED
+            node.release()
         if type(grads) is not tuple:
             grads = (grads,)
         if watch is not None:
             watch(node, grad, grads)
+        post = node.__dict__.get("post_hooks")
+        if post is not None:
+            _run_node_post_hooks(post, grads, grad, Tensor)
         for nxt, g in zip(node.next, grads):
             if nxt is None:
                 continue
-            if g is None:  # no gradient for this input, but it still counts as answered
+            if g is None or (useful is not None and nxt not in useful):
+                # no gradient for this input, but it still counts as answered
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:
@@ -161,7 +360,7 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None) -> None:
             if g.shape != nxt.shape:
                 g = unbroadcast(g, nxt.shape, node.name)
             if anomaly:
-                _check_finite(node.name, "backward", g)
+                _check_finite(node.name, "backward", g._data if isinstance(g, Tensor) else g)
             if nxt in pending:
                 pending[nxt] = pending[nxt] + g
             else:
@@ -174,7 +373,7 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None) -> None:
 
 def _release_inputs(node, deps, ready, retain_graph) -> None:
     if not retain_graph:
-        node.saved = _FREED
+        node.release()
     for nxt in node.next:
         if nxt is not None:
             left = deps[nxt] - 1
@@ -183,28 +382,107 @@ def _release_inputs(node, deps, ready, retain_graph) -> None:
                 ready.append(nxt)
 
 
-def _accumulate_leaf(leaf, grad, Tensor) -> None:
-    if leaf._hooks is not None:
-        grad = _run_hooks(leaf._hooks, grad, leaf.shape, "leaf", Tensor)
-    dtype = leaf._data.dtype
-    if leaf.grad is None:
-        # A fresh array: `grad` may be shared with other leaves or be a broadcast view.
-        leaf.grad = Tensor._make(np.array(grad, dtype=dtype, copy=True), None)
+# Accumulation into .grad is a read-modify-write: threads that back-propagate into the
+# same parameters take turns (PyTorch's AccumulateGrad is atomic per tensor too).
+_accumulate_lock = threading.Lock()
+
+
+def _accumulate_leaf(leaf, grad, Tensor, create_graph=False) -> None:
+    grad = _run_tensor_hooks(leaf, grad, Tensor)
+    if create_graph:
+        if not isinstance(grad, Tensor):
+            grad = Tensor._make(np.asarray(grad), None)
+        with _accumulate_lock:
+            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
     else:
-        leaf.grad._data = leaf.grad._data + grad.astype(dtype, copy=False)
+        dtype = leaf._data.dtype
+        if isinstance(grad, Tensor):
+            grad = grad._data
+        with _accumulate_lock:
+            current = leaf.grad
+            if current is None or current.shape != grad.shape:
+                # A fresh array: `grad` may be shared with other leaves or be a broadcast view.
+                leaf.grad = Tensor._make(np.array(grad, dtype=dtype, copy=True), None)
+            elif current.requires_grad:  # left by create_graph: stay out of its graph
+                leaf.grad = Tensor._make(current._data + grad.astype(dtype, copy=False), None)
+            else:
+                np.add(current._data, grad, out=current._data, casting="unsafe")
+                version.bump(current)
+
+
+def _run_tensor_hooks(t, grad, Tensor):
+    hooks = t._hooks if t.grad_fn is None else None
+    if hooks:
+        grad = _run_hooks(hooks, grad, t.shape, "leaf", Tensor)
+    return grad
 
 
 def _run_hooks(hooks, grad, shape, name, Tensor):
+    recorded = isinstance(grad, Tensor)
     for hook in hooks:
-        out = hook(Tensor._make(np.asarray(grad), None))
+        out = hook(grad if recorded else Tensor._make(np.asarray(grad), None))
         if out is not None:
-            new = out._data if isinstance(out, Tensor) else np.asarray(out)
-            if new.shape != tuple(shape):
+            new = out if recorded else (out._data if isinstance(out, Tensor) else np.asarray(out))
+            if tuple(new.shape) != tuple(shape):
                 raise ShapeError(
-                    f"hook on {name}: returned a gradient of shape {new.shape}, expected {tuple(shape)}"
+                    f"hook on {name}: returned a gradient of shape {tuple(new.shape)}, expected {tuple(shape)}"
                 )
-            grad = new
+            grad = _as_tensor(new) if recorded else new
     return grad
+
+
+def register_node_post_hook(node, fn):
+    """PyTorch's Node.register_hook: fn(grad_inputs, grad_outputs) after the node ran."""
+    from .tensor import RemovableHandle
+
+    hooks = node.__dict__.setdefault("post_hooks", [])
+    hooks.append(fn)
+    return RemovableHandle(hooks, fn)
+
+
+def _run_node_post_hooks(hooks, grads, grad, Tensor):
+    wrap = lambda g: None if g is None else (g if isinstance(g, Tensor) else Tensor._make(np.asarray(g), None))
+    for hook in hooks:
+        hook(tuple(wrap(g) for g in grads), (wrap(grad),))
+
+
+class AccumulateGrad:
+    """What PyTorch shows for a leaf in `grad_fn.next_functions`: the node that adds a
+    gradient into `.grad`. `.variable` is the leaf."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def accumulate_grad_node(leaf) -> AccumulateGrad:
+    return AccumulateGrad(leaf)
+
+
+def vjp_through(node, grad) -> tuple:
+    """Recorded backward of a fused op: differentiate its `composite` (the same function
+    written with differentiable ops) at the node's inputs, with `create_graph=True`."""
+    from .tensor import Tensor
+
+    args = node.args
+    with set_grad_enabled(True):
+        out = type(node).composite(node, *args, **(node.kwargs or {}))
+    wanted = [i for i, edge in enumerate(node.next) if edge is not None]
+    targets = {_node_of(args[i]): args[i] for i in wanted}
+    captured: dict = {}
+    start = out.grad_fn if out.grad_fn is not None else out
+    _walk(start, grad, True, Tensor, create_graph=True, targets=targets, captured=captured, stop=True)
+    result: list = [None] * len(args)
+    for i in wanted:
+        g = captured.get(_node_of(args[i]))
+        result[i] = None if g is None else _as_tensor(g)
+    return tuple(result)
 
 
 def note_module_call(module, inputs: tuple, output) -> None:

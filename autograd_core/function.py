@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .grad_mode import no_grad, state
+from . import version
+from .dtypes import promote_operands
+from .grad_mode import enable_grad, no_grad, state
 
 _FREED = "freed"  # marks a node whose saved arrays were released by backward()
 
@@ -49,15 +51,28 @@ class ShapeError(ValueError, RuntimeError):
     A subclass of both ValueError (Python's convention) and RuntimeError (PyTorch's)."""
 
 
+class NodeName(str):
+    """A node's name: a string that can also be called, since PyTorch spells it `name()`."""
+
+    def __call__(self) -> str:
+        return str(self)
+
+
 class Function:
     """Base class of backward nodes; subclass it for custom differentiable operations."""
 
     # Class-level defaults keep node creation cheap: an instance only sets what differs.
     next: tuple = ()          # one edge per forward argument: a node, a leaf Tensor or None
     saved = None              # what save_for_backward stored; _FREED after backward
+    args: tuple = ()          # the forward's arguments (Tensors and constants), until backward
+    kwargs = None             # the forward's keyword arguments, when there were any
+    out_id = 0                # id() of the output array, to recognise it among `saved`
+    stamp = 0                 # the version clock when the node was recorded (see version.py)
     pre_hooks = None          # hooks on the gradient of this node's output
     shape: tuple = ()         # shape of the output, used to un-broadcast gradients
     raw = False               # True for Ops working on raw ndarrays
+    is_view = False           # True for Ops whose output may share memory with input 0
+    composite = None          # fused Ops: the same function written with differentiable ops
     # Inputs whose edge only orders the backward walk: their "gradient" is a placeholder
     # (see ops/recurrence.py); drawings show them as ordering edges, not gradients.
     ordering_inputs: tuple = ()
@@ -81,25 +96,39 @@ class Function:
 
     @property
     def name(self) -> str:
-        """The node's label, e.g. `MulBackward`."""
-        return type(self).__name__ + "Backward"
+        """The node's label as PyTorch names it: `CubeBackward` for a custom Function,
+        `MulBackward0` for the library's ops. Also callable, as PyTorch's `grad_fn.name()`."""
+        return NodeName(type(self).__name__ + ("Backward0" if self.raw else "Backward"))
 
     @property
     def next_functions(self) -> tuple:
-        """The edges to the inputs' nodes (leaf Tensors appear as themselves)."""
-        return self.next
+        """PyTorch's `((node, 0), ...)` pairs: leaves appear as their `AccumulateGrad` node."""
+        from .engine import accumulate_grad_node
+
+        return tuple(
+            (None, 0) if e is None else
+            ((e, 0) if isinstance(e, Function) else (accumulate_grad_node(e), 0))
+            for e in self.next
+        )
 
     def release(self) -> None:
         """Free what forward saved (called by the engine after this node's backward)."""
         self.saved = _FREED
+        self.args = ()
 
     def register_prehook(self, fn) -> None:
         if self.pre_hooks is None:
             self.pre_hooks = []
         self.pre_hooks.append(fn)
 
+    def register_hook(self, fn):
+        """PyTorch's Node.register_hook: fn(grad_inputs, grad_outputs) after this node ran."""
+        from .engine import register_node_post_hook
+
+        return register_node_post_hook(self, fn)
+
     def __repr__(self) -> str:
-        return f"<{self.name}>"
+        return f"<{self.name} object at {id(self):#x}>"
 
     # -- public custom-Function path -----------------------------------------------
     @staticmethod
@@ -127,13 +156,24 @@ class Function:
         if not requires:
             return Tensor._make(data, None)
         ctx.next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+        ctx.args = args
+        ctx.stamp = version.clock[0]
         ctx.shape = data.shape
-        return Tensor._make(data, ctx)
+        result = Tensor._make(data, ctx)
+        if ctx.saved is not None and isinstance(out, Tensor):
+            # An output saved in forward stands for the result itself (double backward).
+            ctx.saved = tuple(result if s is out else s for s in ctx.saved)
+        return result
 
-    def run_backward(self, grad: np.ndarray) -> tuple:
-        """Call the user's backward with Tensors and hand the engine arrays."""
-        with no_grad():
-            grads = type(self).backward(self, Tensor._make(grad, None))
+    def run_backward(self, grad, create_graph: bool = False) -> tuple:
+        """Call the user's backward with Tensors; hand the engine arrays (or Tensors when
+        the backward pass is being recorded)."""
+        if create_graph:
+            with enable_grad():
+                grads = type(self).backward(self, grad)
+        else:
+            with no_grad():
+                grads = type(self).backward(self, Tensor._make(grad, None))
         if not isinstance(grads, tuple):
             grads = (grads,)
         if len(grads) < len(self.next):
@@ -141,10 +181,33 @@ class Function:
                 f"{self.name}: backward returned {len(grads)} gradients but forward took "
                 f"{len(self.next)} arguments"
             )
+        if create_graph:
+            return tuple(None if g is None else _as_tensor(g) for g in grads)
         return tuple(
             None if g is None else (g._data if isinstance(g, Tensor) else np.asarray(g))
             for g in grads
         )
+
+
+def once_differentiable(backward):
+    """Decorator for a custom Function's backward that is not itself differentiable:
+    it runs with recording off, and differentiating its result again raises (PyTorch's
+    `torch.autograd.function.once_differentiable`)."""
+    import functools
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with no_grad():
+            out = backward(ctx, *grads)
+        if not state.grad_enabled or not any(isinstance(g, Tensor) and g.requires_grad for g in grads):
+            return out
+        outs = out if isinstance(out, tuple) else (out,)
+        marked = tuple(
+            None if o is None else OnceDifferentiableError.apply(_as_tensor(o), *grads) for o in outs
+        )
+        return marked if isinstance(out, tuple) else marked[0]
+
+    return wrapper
 
 
 class Op(Function):
@@ -153,12 +216,25 @@ class Op(Function):
     `forward(ctx, *args)` returns an ndarray; `backward(ctx, grad)` returns one gradient
     per forward argument (a single array when there is one argument), in the argument's
     shape or in any shape that broadcasts to it (the engine sums it back down).
+
+    Higher-order gradients reuse the same `backward`: when the backward pass is itself
+    recorded (`create_graph=True`), the engine calls it with `grad` and every saved
+    input or output as Tensors (see `graph_backward`), so a backward is written once,
+    with operators, shared methods and NumPy functions that Tensors also answer.
+    Fused ops whose backward runs a kernel give `composite`: the same function written
+    with differentiable ops, through which the recorded backward goes instead.
     """
 
     raw = True
+    # Positions of the operands that PyTorch's type promotion applies to (dtypes.py), and
+    # whether integer results become floating (true division).
+    promote: tuple | None = None
+    to_float = False
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if cls.promote is not None:
+            args = promote_operands(args, cls.promote, cls.to_float)
         ctx = cls()
         requires = False
         if state.grad_enabled:
@@ -184,14 +260,95 @@ class Op(Function):
             shapes = " and ".join(str(tuple(np.shape(r))) for r in raws if hasattr(r, "shape"))
             raise ShapeError(f"{cls.__name__.lower()}: {exc} (input shapes {shapes})") from None
         if type(data) is not np.ndarray:
-            data = np.asarray(data)  # NumPy returns scalars for 0-d results
+            data = _scalar_output(ctx, data)  # NumPy returns scalars for 0-d results
         if state.anomaly:
             _check_finite(ctx.name, "forward", data)
-        if not requires:
-            return Tensor._make(data, None)
-        ctx.next = tuple(edges)
-        ctx.shape = data.shape
-        return Tensor._make(data, ctx)
+        if requires:
+            ctx.next = tuple(edges)
+            ctx.args = args
+            if kwargs:
+                ctx.kwargs = kwargs
+            ctx.out_id = id(data)
+            ctx.stamp = version.clock[0]
+            ctx.shape = data.shape
+            out = Tensor._make(data, ctx)
+        else:
+            out = Tensor._make(data, None)
+        if cls.is_view:
+            version.mark_view(out, args, cls, kwargs)
+        return out
+
+    @classmethod
+    def call(cls, *args, **kwargs):
+        """Apply the op to Tensors (recorded) or, when no argument is a Tensor, run its
+        forward on raw arrays: how a backward uses another op as one of its steps, so that
+        the same backward serves first-order (arrays) and recorded (Tensors) passes."""
+        for a in args:
+            if isinstance(a, Tensor):
+                return cls.apply(*args, **kwargs)
+        return cls.forward(cls(), *args, **kwargs)
+
+    def graph_backward(self, grad) -> tuple:
+        """This node's backward recorded as a graph: `grad` and the result are Tensors."""
+        cls = type(self)
+        if cls.composite is not None:
+            from .engine import vjp_through
+
+            return vjp_through(self, grad)
+        ctx = object.__new__(cls)
+        ctx.__dict__.update(self.__dict__)
+        if self.saved is not None:
+            ctx.saved = tuple(self.saved_as_tensor(s) for s in self.saved)
+        with enable_grad():
+            grads = cls.backward(ctx, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        for g, edge in zip(grads, self.next):
+            if type(g) is np.ndarray and edge is not None:
+                # A raw array here means some step of the backward ran outside the graph
+                # (a kernel, np.asarray): differentiating it again would be silently wrong.
+                raise RuntimeError(
+                    f"{self.name}: this operation's backward is not differentiable (it returned a "
+                    "raw array while the backward pass was being recorded with create_graph=True)"
+                )
+        return tuple(None if g is None else _as_tensor(g) for g in grads)
+
+    def saved_as_tensor(self, s):
+        """A saved array as the Tensor it was in forward: an input, the output, or a
+        constant (masks, indices and other values the op's derivative treats as fixed)."""
+        if type(s) is not np.ndarray:
+            return s
+        for a in self.args:
+            if isinstance(a, Tensor) and a._data is s:
+                return a
+        if id(s) == self.out_id:
+            return Tensor._make(s, self)
+        return s
+
+
+class OnceDifferentiableError(Op):
+    """Passes a gradient through, and raises if anyone differentiates it again."""
+
+    @staticmethod
+    def forward(ctx, value, *grads):
+        return value
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(
+            "trying to differentiate twice a function that was marked with @once_differentiable"
+        )
+
+
+def _scalar_output(ctx, data) -> np.ndarray:
+    arr = np.asarray(data)
+    if ctx.saved is not None:  # keep the saved output recognisable as the output
+        ctx.saved = tuple(arr if s is data else s for s in ctx.saved)
+    return arr
+
+
+def _as_tensor(g):
+    return g if isinstance(g, Tensor) else Tensor._make(np.asarray(g), None)
 
 
 def freed_error(name: str) -> RuntimeError:

@@ -12,6 +12,8 @@ NumPy per function by what measured faster.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..function import Op
 from ..kernels import activations as K
 
@@ -25,6 +27,9 @@ class Tanh(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if type(g) is not np.ndarray:  # recorded backward: the kernel's formula, differentiable
+            y = ctx.saved[0]
+            return g * (1 - y * y)
         return K.tanh_backward(ctx.saved[0], g)
 
 
@@ -37,6 +42,9 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if type(g) is not np.ndarray:
+            y = ctx.saved[0]
+            return g * y * (1 - y)
         return K.sigmoid_backward(ctx.saved[0], g)
 
 
@@ -48,6 +56,8 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if type(g) is not np.ndarray:
+            return np.where(ctx.saved[0] > 0, g, 0)
         return K.relu_backward(ctx.saved[0], g)
 
 
@@ -60,6 +70,8 @@ class LeakyRelu(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if type(g) is not np.ndarray:
+            return np.where(ctx.saved[0] > 0, g, g * ctx.slope), None
         return K.leaky_relu_backward(ctx.saved[0], g, ctx.slope), None
 
 
@@ -73,6 +85,12 @@ class Gelu(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if type(g) is not np.ndarray:  # d/dx x·Φ(x) = Φ(x) + x·φ(x)
+            from .pointwise import erf
+
+            x = ctx.saved[0]
+            cdf = 0.5 * (1 + erf(x * 0.7071067811865476))
+            return g * (cdf + x * np.exp(-0.5 * x * x) * 0.3989422804014327)
         return K.gelu_backward(ctx.saved[0], g)
 
 
@@ -88,6 +106,9 @@ class Softplus(Op):
     @staticmethod
     def backward(ctx, g):
         beta, threshold = ctx.params
+        if type(g) is not np.ndarray:
+            x = ctx.saved[0]
+            return np.where(x * beta > threshold, g, g * Sigmoid.apply(x * beta)), None, None
         return K.softplus_backward(ctx.saved[0], g, beta, threshold), None, None
 
 

@@ -90,13 +90,15 @@ class MaxDim(Op):
 
     @staticmethod
     def backward(ctx, g):
+        from .index import IndexAddZero
+
         (idx,) = ctx.saved
         shape, dtype, axis, keepdim = ctx.info
         if not keepdim:
             g = np.expand_dims(g, axis)
-        grad = np.zeros(shape, dtype=g.dtype)
-        np.put_along_axis(grad, idx, g, axis=axis)
-        return grad, None, None, None
+        grids = list(np.indices(idx.shape, sparse=True))
+        grids[axis] = idx
+        return IndexAddZero.call(g, shape, tuple(grids)), None, None, None
 
 
 class LogSumExp(Op):
@@ -115,6 +117,8 @@ class LogSumExp(Op):
     def backward(ctx, g):
         a, out = ctx.saved
         axes, keepdim = ctx.info
+        if type(a) is not np.ndarray:  # recorded backward: out must depend on a
+            out = LogSumExp.apply(a, axes, True)
         g = _expand_back(g, a.shape, axes, keepdim)
         return g * np.exp(a - out), None, None
 
@@ -159,6 +163,8 @@ class Norm2(Op):
     def backward(ctx, g):
         a, out = ctx.saved
         axes, keepdim = ctx.info
+        if type(a) is not np.ndarray:  # recorded backward: the norm must depend on a
+            out = Norm2.apply(a, axes, True)
         safe = np.where(out == 0, 1, out)
         g = _expand_back(g, a.shape, axes, keepdim)
         return g * np.where(out == 0, 0, a / safe), None, None
@@ -298,3 +304,111 @@ def norm(a, p=2, dim=None, keepdim: bool = False):
     if isinstance(p, (int, float)) and p > 0:
         return pow_(Sum.apply(pow_(abs_(a), p), axes, keepdim), 1.0 / p)
     raise ValueError(f"norm: unsupported p={p!r}")
+
+
+# -- Tensor methods: PyTorch's keywords, and NumPy's aliases (axis, keepdims) in one place ---
+def _dim_args(dim, keepdim, axis, keepdims):
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("got both dim and its alias axis")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, bool(keepdim)
+
+
+def _cast_for(a, dtype):
+    if dtype is None:
+        return a
+    from ..dtypes import resolve_dtype
+    from .elementwise import cast
+
+    return cast(a, resolve_dtype(dtype))
+
+
+def _sum_method(a, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, out=None):
+    dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
+    if dtype is None and a.dtype.kind in "bui":  # torch sums integers and bools as int64
+        dtype = np.int64
+    return sum(_cast_for(a, dtype), dim, keepdim)
+
+
+def _mean_method(a, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, out=None):
+    dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
+    if dtype is None and a.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {a.dtype}"
+        )
+    return mean(_cast_for(a, dtype), dim, keepdim)
+
+
+def _var_method(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+                keepdims=None, ddof=None):
+    if isinstance(unbiased, (tuple, list)) or (isinstance(unbiased, int) and not isinstance(unbiased, bool)):
+        dim, unbiased = unbiased, True  # var(dim) positionally, as torch.var(x, 1)
+    dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
+    if ddof is not None:
+        correction = ddof
+    return var(a, dim, unbiased, keepdim, correction)
+
+
+def _std_method(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+                keepdims=None, ddof=None):
+    if isinstance(unbiased, (tuple, list)) or (isinstance(unbiased, int) and not isinstance(unbiased, bool)):
+        dim, unbiased = unbiased, True
+    dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
+    if ddof is not None:
+        correction = ddof
+    return std(a, dim, unbiased, keepdim, correction)
+
+
+def _reducer(fn):
+    def method(a, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+        dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
+        return fn(a, dim, keepdim)
+
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def all(a, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):  # noqa: A001
+    """True where every element (along `dim`) is nonzero; a bool tensor, as torch.all."""
+    from ..tensor import Tensor
+
+    dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
+    axes = _axes(a, dim, "all")
+    return Tensor._make(np.asarray(np.all(a._data, axis=axes, keepdims=keepdim)), None)
+
+
+def any(a, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):  # noqa: A001
+    """True where some element (along `dim`) is nonzero; a bool tensor, as torch.any."""
+    from ..tensor import Tensor
+
+    dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
+    axes = _axes(a, dim, "any")
+    return Tensor._make(np.asarray(np.any(a._data, axis=axes, keepdims=keepdim)), None)
+
+
+def _norm_method(a, p="fro", dim=None, keepdim=False, dtype=None):
+    return norm(_cast_for(a, dtype), p, dim, keepdim)
+
+
+TENSOR_METHODS = {
+    "sum": _sum_method,
+    "mean": _mean_method,
+    "var": _var_method,
+    "std": _std_method,
+    "max": _reducer(max),
+    "min": _reducer(min),
+    "amax": _reducer(amax),
+    "amin": _reducer(amin),
+    "argmax": _reducer(argmax),
+    "argmin": _reducer(argmin),
+    "logsumexp": _reducer(logsumexp),
+    "prod": _reducer(prod),
+    "norm": _norm_method,
+    "all": all,
+    "any": any,
+}

@@ -39,6 +39,9 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, g):
         axis = ctx.axis
+        if type(g) is not np.ndarray:  # recorded backward: the kernel's formula, differentiable
+            y = ctx.saved[0]
+            return y * (g - (g * y).sum(axis=axis, keepdims=True)), None
         y = _to_last(ctx.saved[0], axis)
         return _from_last(K.softmax_backward(y, _to_last(g, axis)), axis), None
 
@@ -54,6 +57,9 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, g):
         axis = ctx.axis
+        if type(g) is not np.ndarray:
+            y = ctx.saved[0]
+            return g - np.exp(y) * g.sum(axis=axis, keepdims=True), None
         y = _to_last(ctx.saved[0], axis)
         return _from_last(K.log_softmax_backward(y, _to_last(g, axis)), axis), None
 

@@ -44,7 +44,7 @@ def test_execution_numbers_match_the_engine_order():
     ran = []
     original = engine._walk
 
-    def spy(start, grad, retain_graph, Tensor, watch=None):
+    def spy(start, grad, retain_graph, Tensor, watch=None, **kwargs):
         def watch_all(node, g, grads):
             if not isinstance(node, Tensor):
                 ran.append(node.name)
