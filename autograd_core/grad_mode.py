@@ -108,3 +108,31 @@ class detect_anomaly:
     def __exit__(self, *exc):
         state.anomaly = self._prev
         return False
+
+
+class set_detect_anomaly:  # noqa: N801 - PyTorch's name
+    """Turn anomaly detection on or off: as a call, or as a context manager."""
+
+    def __init__(self, mode: bool, check_nan: bool = True):
+        self._prev = state.anomaly
+        state.anomaly = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        state.anomaly = self._prev
+        return False
+
+
+def is_anomaly_enabled() -> bool:
+    return state.anomaly
+
+
+class inference_mode(_GradModeContext):
+    """PyTorch's inference_mode: like no_grad here (no graph is recorded)."""
+
+    mode = False
+
+    def __init__(self, mode: bool = True):
+        self.mode = not mode

@@ -15,7 +15,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import engine, function
+from . import engine, function, numpy_interop, version
+from . import devices, dtypes
 from .dtypes import as_array, is_floating, resolve_dtype
 from .grad_mode import state
 from .ops import activation as A
@@ -48,9 +49,17 @@ class Tensor:
     ((2,), dtype('float32'))
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
-    # numpy must defer to our reflected operators: `ndarray + Tensor` -> Tensor.__radd__
-    __array_ufunc__ = None
+    # _vc: the storage's version counter (version.py), None until first needed;
+    # _view: (base, chain of view ops) when this tensor is a view of another's storage.
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_hooks", "_vc", "_view", "__weakref__")
+    # NumPy functions called on Tensors run the matching differentiable op (numpy_interop).
+    __array_priority__ = 1000
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return numpy_interop.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return numpy_interop.array_function(func, args, kwargs)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         if isinstance(data, Tensor):
@@ -66,6 +75,8 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
         self._hooks = None
+        self._vc = None
+        self._view = None
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn) -> Tensor:
@@ -76,6 +87,8 @@ class Tensor:
         t.requires_grad = grad_fn is not None
         t.grad_fn = grad_fn
         t._hooks = None
+        t._vc = None
+        t._view = None
         return t
 
     # -- attributes --------------------------------------------------------------------
@@ -162,42 +175,84 @@ class Tensor:
         return int(self._data.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4,
+                               threshold=1000, edgeitems=3)
         extras = []
-        if self._data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype={self._data.dtype}")
+        if self._data.size == 0 and self._data.ndim != 1:
+            extras.append(f"size={tuple(self._data.shape)}")
+        if self._data.dtype not in (dtypes.default_float, np.int64, np.bool_) or (
+                self._data.size == 0 and self._data.dtype != dtypes.default_float):
+            extras.append(f"dtype=autograd_core.{self._data.dtype}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extras) + ")"
 
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        return format(repr(self), spec) if spec else repr(self)
+
     __hash__ = object.__hash__  # __eq__ is elementwise, identity hashing keeps graphs in dicts
 
     # -- graph ---------------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph: bool = False) -> None:
-        """Accumulate d self / d leaf into every leaf's .grad (see engine.backward)."""
-        engine.backward(self, gradient, retain_graph)
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d self / d leaf into every leaf's .grad (see engine.backward);
+        `create_graph=True` records the backward pass so the gradients are differentiable."""
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
-        return Tensor._make(self._data, None)
+        """The same storage (and version counter), cut from the graph."""
+        t = Tensor._make(self._data, None)
+        version.share_counter(self, t)
+        return t
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph, making it a leaf."""
+        if self._view is not None and self.grad_fn is not None:
+            raise RuntimeError("detach_(): can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's storage has seen (PyTorch's `_version`)."""
+        return 0 if self._vc is None else self._vc[0]
+
+    @property
+    def _base(self):
+        """The tensor whose storage this view shares, or None."""
+        return None if self._view is None else self._view[0]
+
+    def is_view(self) -> bool:
+        return self._view is not None
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad on a leaf, in place."""
         if self.grad_fn is not None and not requires_grad:
-            raise RuntimeError("requires_grad_(False) is only valid on leaf tensors; use detach()")
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
         if requires_grad and not is_floating(self._data.dtype):
             raise RuntimeError(
-                f"only floating-point tensors can require gradients, got dtype {self._data.dtype}"
+                f"only Tensors of floating point and complex dtype can require gradients, got {self._data.dtype}"
             )
-        self.requires_grad = requires_grad
+        self.requires_grad = bool(requires_grad)
         return self
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and getattr(self.grad_fn, "_retains", None) is not None
 
     def retain_grad(self) -> None:
         """Keep .grad on a non-leaf tensor after backward()."""
         if self.grad_fn is None:
             if not self.requires_grad:
-                raise RuntimeError("retain_grad() on a tensor that does not require grad")
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return  # leaves keep their grad anyway
         node = self.grad_fn
         if getattr(node, "_retains", None) is not None:
@@ -207,7 +262,9 @@ class Tensor:
         def keep(grad):
             t = ref()
             if t is not None:
-                if t.grad is None:
+                if isinstance(grad, Tensor) and grad.requires_grad:  # recorded backward
+                    t.grad = grad if t.grad is None else t.grad + grad
+                elif t.grad is None:
                     t.grad = Tensor._make(np.array(grad._data, copy=True), None)
                 else:
                     t.grad._data = t.grad._data + grad._data
@@ -218,7 +275,7 @@ class Tensor:
     def register_hook(self, fn) -> RemovableHandle:
         """Call fn(grad) when this tensor's gradient is computed; a returned Tensor replaces it."""
         if not self.requires_grad:
-            raise RuntimeError("register_hook() on a tensor that does not require grad")
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
             if self._hooks is None:
                 self._hooks = []
@@ -227,48 +284,118 @@ class Tensor:
         self.grad_fn.register_prehook(fn)
         return RemovableHandle(self.grad_fn.pre_hooks, fn)
 
-    # -- copies and dtypes ---------------------------------------------------------------
-    def astype(self, dtype) -> Tensor:
-        """A copy with another dtype; differentiable between floating dtypes."""
-        return E.cast(self, resolve_dtype(dtype))
+    # -- copies, dtypes and devices ---------------------------------------------------------
+    def astype(self, dtype, copy: bool = True) -> Tensor:
+        """A copy with another dtype (NumPy's spelling of `.to(dtype)`)."""
+        dtype = resolve_dtype(dtype)
+        if dtype == self._data.dtype and not copy:
+            return self
+        return E.cast(self, dtype)
 
-    to = astype
+    def to(self, *args, **kwargs) -> Tensor:
+        """`.to(dtype)`, `.to(device)`, `.to(device, dtype)`, `.to(other)`: this tensor
+        itself when nothing changes, else a converted copy (in the graph)."""
+        dtype, copy = devices.parse_to(args, kwargs)
+        if dtype is None or dtype == self._data.dtype:
+            return self.clone() if copy else self
+        return E.cast(self, dtype)
+
+    def type(self, dtype=None, non_blocking: bool = False):
+        """The dtype's name without an argument; a converted tensor with one."""
+        if dtype is None:
+            return devices.type_name(self._data.dtype)
+        return self.to(resolve_dtype(dtype))
+
+    def type_as(self, other) -> Tensor:
+        return self.to(other._data.dtype)
 
     def float(self) -> Tensor:
-        return self.astype(np.float32)
+        return self.to(np.float32)
 
     def double(self) -> Tensor:
-        return self.astype(np.float64)
+        return self.to(np.float64)
+
+    def half(self) -> Tensor:
+        return self.to(np.float16)
 
     def long(self) -> Tensor:
-        return self.astype(np.int64)
+        return self.to(np.int64)
 
-    def clone(self) -> Tensor:
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def short(self) -> Tensor:
+        return self.to(np.int16)
+
+    def char(self) -> Tensor:
+        return self.to(np.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(np.uint8)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    @property
+    def device(self):
+        return devices.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    is_mps = is_cuda
+    is_sparse = is_cuda
+    is_quantized = is_cuda
+    is_meta = is_cuda
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
+        raise devices.no_accelerator("cuda")
+
+    def get_device(self) -> int:
+        return -1
+
+    def pin_memory(self) -> Tensor:
+        return self
+
+    def share_memory_(self) -> Tensor:
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
+    def clone(self, memory_format=None) -> Tensor:
         return E.clone(self)
 
-    def _check_inplace(self, name: str) -> None:
-        if state.grad_enabled and self.requires_grad:
-            kind = "a tensor in the graph" if self.grad_fn is not None else "a leaf that requires grad"
-            raise RuntimeError(f"{name}: in-place change of {kind}; wrap it in ag.no_grad() or use .data")
-
-    def zero_(self) -> Tensor:
-        self._check_inplace("zero_")
-        self._data[...] = 0
-        return self
-
-    def copy_(self, src) -> Tensor:
-        self._check_inplace("copy_")
-        np.copyto(self._data, src._data if isinstance(src, Tensor) else np.asarray(src), casting="unsafe")
-        return self
-
-    def fill_(self, value) -> Tensor:
-        self._check_inplace("fill_")
-        self._data[...] = value
-        return self
+    def __deepcopy__(self, memo) -> Tensor:
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol"
+            )
+        new = type(self).__new__(type(self))
+        new._data = self._data.copy()
+        new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        new.requires_grad = self.requires_grad
+        new.grad_fn = None
+        new._hooks = None
+        new._vc = None
+        new._view = None
+        for k, v in getattr(self, "__dict__", {}).items():
+            new.__dict__[k] = v
+        memo[id(self)] = new
+        return new
 
     def __setitem__(self, key, value) -> None:
-        self._check_inplace("__setitem__")
-        self._data[I.normalize_key(key)] = value._data if isinstance(value, Tensor) else value
+        I.setitem_(self, key, value)
 
     # -- arithmetic ----------------------------------------------------------------------
     def __add__(self, other):
@@ -278,10 +405,10 @@ class Tensor:
         return E.Add.apply(other, self)
 
     def __sub__(self, other):
-        return E.Sub.apply(self, other)
+        return E.sub(self, other)
 
     def __rsub__(self, other):
-        return E.Sub.apply(other, self)
+        return E.sub(other, self)
 
     def __mul__(self, other):
         return E.Mul.apply(self, other)
@@ -412,11 +539,11 @@ class Tensor:
     def pow(self, other):
         return E.Pow.apply(self, other)
 
-    def add(self, other):
-        return E.Add.apply(self, other)
+    def add(self, other, alpha=1):
+        return E.add(self, other, alpha)
 
-    def sub(self, other):
-        return E.Sub.apply(self, other)
+    def sub(self, other, alpha=1):
+        return E.sub(self, other, alpha)
 
     def mul(self, other):
         return E.Mul.apply(self, other)
@@ -430,52 +557,7 @@ class Tensor:
     def matmul(self, other):
         return L.MatMul.apply(self, other)
 
-    # -- reductions -----------------------------------------------------------------------
-    def sum(self, dim=None, keepdim: bool = False):
-        return R.sum(self, dim, keepdim)
-
-    def mean(self, dim=None, keepdim: bool = False):
-        return R.mean(self, dim, keepdim)
-
-    def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None):
-        return R.var(self, dim, unbiased, keepdim, correction)
-
-    def std(self, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None):
-        return R.std(self, dim, unbiased, keepdim, correction)
-
-    def max(self, dim=None, keepdim: bool = False):
-        return R.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim: bool = False):
-        return R.min(self, dim, keepdim)
-
-    def amax(self, dim=None, keepdim: bool = False):
-        return R.amax(self, dim, keepdim)
-
-    def amin(self, dim=None, keepdim: bool = False):
-        return R.amin(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim: bool = False):
-        return R.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim: bool = False):
-        return R.argmin(self, dim, keepdim)
-
-    def logsumexp(self, dim=None, keepdim: bool = False):
-        return R.logsumexp(self, dim, keepdim)
-
-    def prod(self, dim=None, keepdim: bool = False):
-        return R.prod(self, dim, keepdim)
-
-    def norm(self, p=2, dim=None, keepdim: bool = False):
-        return R.norm(self, p, dim, keepdim)
-
-    def all(self) -> bool:
-        return bool(self._data.all())
-
-    def any(self) -> bool:
-        return bool(self._data.any())
-
+    # -- reductions: bound from ops/reduce.py (TENSOR_METHODS) -----------------------------
     def softmax(self, dim: int):
         return SM.softmax(self, dim)
 
@@ -548,6 +630,10 @@ def _bind_method_tables() -> None:
         module = importlib.import_module(f"{ops.__name__}.{family}")
         for name, fn in module.TENSOR_METHODS.items():
             setattr(Tensor, name, fn)
+    from .inplace import tensor_methods
+
+    for name, fn in tensor_methods().items():  # add_, mul_, __iadd__, zero_, ...
+        setattr(Tensor, name, fn)
 
 
 function.Tensor = Tensor  # see function.py: the ops wrap their results in this class

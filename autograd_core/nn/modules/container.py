@@ -1,0 +1,3 @@
+"""`autograd_core.nn.modules.container`: Sequential, ModuleList, ModuleDict."""
+
+from nn.containers import *  # noqa: F403

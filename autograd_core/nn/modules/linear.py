@@ -1,0 +1,3 @@
+"""`autograd_core.nn.modules.linear`: the classes of `nn.linear`."""
+
+from nn.linear import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""`autograd_core.nn.modules.module`: the classes of `nn.module`."""
+
+from nn.module import *  # noqa: F403

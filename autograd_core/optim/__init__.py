@@ -1,0 +1,6 @@
+"""`autograd_core.optim` is PyTorch's `torch.optim`: the top-level `optim` package,
+re-exported (the same objects)."""
+
+from optim import *  # noqa: F403
+from optim import __all__  # noqa: F401
+from optim import lr_scheduler  # noqa: F401
