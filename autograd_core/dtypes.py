@@ -178,17 +178,6 @@ def promote_operands(args: tuple, positions: tuple, to_float: bool = False) -> t
     from .tensor import Tensor
 
     ops = [args[i] for i in positions]
-    dtypes = [a._data.dtype for a in ops if isinstance(a, Tensor)]
-    first = dtypes[0]
-    if all(d == first for d in dtypes):
-        kinds_ok = first.kind in "fc" or not to_float
-        scalars = [a for a in ops if not isinstance(a, Tensor)]
-        if kinds_ok and all(type(s) is builtins.float and first.kind in "fc" or
-                            type(s) is builtins.int and first.kind in "iufc" or
-                            type(s) is builtins.bool
-                            for s in scalars):
-            if not scalars or first.kind != "b" or all(type(s) is builtins.bool for s in scalars):
-                return args
     raws = [a._data if isinstance(a, Tensor) else a for a in ops]
     target = result_type(*raws)
     if to_float and target.kind in "biu":

@@ -233,8 +233,21 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if cls.promote is not None:
-            args = promote_operands(args, cls.promote, cls.to_float)
+        if cls.promote is not None:  # the common cases answer here; the rest in dtypes.py
+            i, j = cls.promote
+            a, b = args[i], args[j]
+            if isinstance(a, Tensor):
+                da = a._data.dtype
+                if isinstance(b, Tensor):
+                    same = da == b._data.dtype and (da.kind == "f" or not cls.to_float)
+                else:
+                    same = da.kind == "f" and (type(b) is float or type(b) is int)
+            elif isinstance(b, Tensor):
+                same = b._data.dtype.kind == "f" and (type(a) is float or type(a) is int)
+            else:
+                same = True
+            if not same:
+                args = promote_operands(args, cls.promote, cls.to_float)
         ctx = cls()
         requires = False
         if state.grad_enabled:

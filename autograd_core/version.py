@@ -32,7 +32,7 @@ def counter(t) -> list:
     """`t`'s version counter, created on first use (most tensors never need one)."""
     vc = t._vc
     if vc is None:
-        vc = t._vc = [0, 0]
+        vc = t._vc = [0, 0, t.grad_fn]  # version, clock at last bump, the storage's producer
     return vc
 
 
@@ -40,7 +40,7 @@ def bump(t) -> None:
     """Record an in-place change of `t`'s storage."""
     vc = t._vc
     if vc is None:
-        vc = t._vc = [0, 0]
+        vc = t._vc = [0, 0, t.grad_fn]
     clock[0] += 1
     vc[0] += 1
     vc[1] = clock[0]
@@ -110,9 +110,18 @@ def check_saved(node) -> None:
 
 def note_inplace(t) -> None:
     """Before `t`'s storage changes: nodes that saved it as their *output* can no longer
-    run (their inputs are checked through the version counter instead)."""
-    for owner in (t, t._view[0] if t._view is not None else None):
-        node = None if owner is None else owner.grad_fn
+    run (inputs are checked through the version counter instead). The nodes to ask are
+    the tensor's, its base's, and the storage's producer (reached through aliases such
+    as `.detach()`, which share the counter)."""
+    nodes = {t.grad_fn}
+    if t._view is not None:
+        nodes.add(t._view[0].grad_fn)
+    if t._vc is not None:
+        nodes.add(t._vc[2])
+    for node in nodes:
         saved = None if node is None else node.saved
-        if isinstance(saved, tuple) and any(s is owner._data for s in saved):
-            node.stale_output = True
+        if not isinstance(saved, tuple):
+            continue
+        for s in saved:
+            if type(s) is np.ndarray and id(s) == node.out_id and np.may_share_memory(s, t._data):
+                node.stale_output = True

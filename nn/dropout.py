@@ -17,8 +17,8 @@ from .module import Module
 
 class Dropout(Module):
     """Zero elements with probability `p` while training (masks drawn from the shared
-    generator, so `ag.manual_seed` makes them reproducible). `inplace` is accepted for
-    PyTorch compatibility; the result is a new Tensor."""
+    generator, so `ag.manual_seed` makes them reproducible); `inplace=True` writes the result
+    into the input."""
 
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
@@ -28,7 +28,7 @@ class Dropout(Module):
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -120,11 +120,17 @@ def sigmoid(a):
     return Sigmoid.apply(a)
 
 
-def relu(a):
-    return Relu.apply(a)
+def relu(a, inplace: bool = False):
+    """max(a, 0); `inplace=True` writes the result into `a` (see inplace.py)."""
+    return a.relu_() if inplace else Relu.apply(a)
 
 
-def leaky_relu(a, negative_slope: float = 0.01):
+def leaky_relu(a, negative_slope: float = 0.01, inplace: bool = False):
+    """a where a > 0, else negative_slope·a; `inplace=True` writes into `a`."""
+    if inplace:
+        from ..inplace import apply_inplace
+
+        return apply_inplace(a, "leaky_relu_", LeakyRelu.apply, negative_slope)
     return LeakyRelu.apply(a, negative_slope)
 
 

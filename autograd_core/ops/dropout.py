@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import random as _random
 from ..function import Op
 from ..kernels import dropout as K
@@ -22,13 +24,20 @@ class Dropout(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return K.dropout_backward(g, ctx.saved[0]), None
+        mask = ctx.saved[0]
+        if type(g) is not np.ndarray:  # recorded backward: the mask is a constant
+            return (g if mask is None else g * mask), None
+        return K.dropout_backward(g, mask), None
 
 
-def dropout(x, p: float = 0.5, training: bool = True):
+def dropout(x, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Inverted dropout; the identity when not training or p == 0."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
+    if inplace:
+        from ..inplace import apply_inplace
+
+        return apply_inplace(x, "dropout_", Dropout.apply, p)
     return Dropout.apply(x, p)

@@ -70,6 +70,28 @@ class CrossEntropy(Op):
             dtarget = -(1 - label_smoothing) * log_probs * np.asarray(rows)[:, None]
         return dlogits, dtarget, None, None, None
 
+    @staticmethod
+    def composite(ctx, logits, target, label_smoothing, ignore_index, reduction):
+        """The same loss from differentiable ops, for the recorded backward."""
+        from .index import getitem
+        from .softmax import log_softmax
+
+        count = ctx.info[3]
+        log_probs = log_softmax(logits, 1)
+        n, c = logits.shape
+        raw_target = target._data if hasattr(target, "_data") else target
+        if raw_target.ndim == 1:  # class indices
+            valid = raw_target != ignore_index
+            safe = np.where(valid, raw_target, 0)
+            picked = getitem(log_probs, (np.arange(n), safe))
+            rows = -((1 - label_smoothing) * picked + label_smoothing * log_probs.mean(dim=1)) * valid
+        else:  # class probabilities (target may itself require grad)
+            rows = -((target * (1 - label_smoothing) + label_smoothing / c) * log_probs).sum(dim=1)
+        if reduction == "none":
+            return rows
+        total = rows.sum()
+        return total / count if reduction == "mean" else total
+
 
 def cross_entropy(input, target, reduction: str = "mean", label_smoothing: float = 0.0,
                   ignore_index: int = -100):

@@ -31,6 +31,8 @@ def _dim(d, ndim, name):
 
 
 class Reshape(Op):
+    is_view = True  # shares memory with its input (version.mark_view)
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.in_shape = a.shape
@@ -45,6 +47,8 @@ class Reshape(Op):
 
 
 class Permute(Op):
+    is_view = True  # shares memory with its input (version.mark_view)
+
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
@@ -56,6 +60,8 @@ class Permute(Op):
 
 
 class Expand(Op):
+    is_view = True  # shares memory with its input (version.mark_view)
+
     """Broadcast to a larger shape (a view); the engine sums the gradient back down."""
 
     @staticmethod
