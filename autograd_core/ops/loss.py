@@ -83,8 +83,10 @@ def cross_entropy(input, target, reduction: str = "mean", label_smoothing: float
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     probs = t.dtype.kind == "f"
     if input.ndim == 1:  # unbatched (C,)
-        out = cross_entropy(input.reshape(1, -1), Tensor._make(t[None], None), reduction,
-                            label_smoothing, ignore_index)
+        # A probability target that requires grad goes through reshape, so it stays in the graph.
+        batched = target.reshape(1, -1) if probs and isinstance(target, Tensor) and target.requires_grad \
+            else Tensor._make(t[None], None)
+        out = cross_entropy(input.reshape(1, -1), batched, reduction, label_smoothing, ignore_index)
         return out.reshape(()) if reduction == "none" else out
     if input.ndim < 1 or (probs and t.shape != input.shape) or (
         not probs and t.shape != input.shape[:1] + input.shape[2:]

@@ -12,6 +12,7 @@ the fused ones (logsumexp, norm, prod) are fused for stability or for their grad
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -186,7 +187,15 @@ def var(a, dim=None, unbiased: bool = True, keepdim: bool = False, correction=No
     n = a._data.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
     ddof = (1 if unbiased else 0) if correction is None else correction
     centered = a - mean(a, axes, keepdim=True)
-    return sum(centered * centered, axes, keepdim) * (1.0 / (n - ddof) if n > ddof else float("nan"))
+    squares = sum(centered * centered, axes, keepdim)
+    if n > ddof:
+        return squares * (1.0 / (n - ddof))
+    # PyTorch divides by max(0, n - correction): a sum of squares over 0 is inf, or nan when the
+    # data are constant (0/0), and warns as PyTorch does.
+    warnings.warn(f"var(): degrees of freedom is <= 0 (correction {ddof} for {n} elements)",
+                  RuntimeWarning, stacklevel=3)
+    with np.errstate(invalid="ignore"):
+        return squares * float("inf")
 
 
 class StdFromVar(Op):

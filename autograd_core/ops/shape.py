@@ -179,9 +179,13 @@ def unsqueeze(a, dim: int):
 def permute(a, *dims):
     """Reorder dims."""
     dims = _shape_arg(dims)
-    if sorted(d % max(a.ndim, 1) for d in dims) != list(range(a.ndim)):
-        raise ValueError(f"permute: {dims} is not a permutation of the dims of shape {a.shape}")
-    return Permute.apply(a, tuple(d % a.ndim for d in dims))
+    if len(dims) != a.ndim:
+        raise RuntimeError(f"permute: the tensor of shape {a.shape} has {a.ndim} dims but {len(dims)} "
+                           f"were given ({dims})")
+    axes = tuple(_dim(d, a.ndim, "permute") for d in dims)  # IndexError out of range, as torch
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"permute: duplicate dims are not allowed, got {dims} for shape {a.shape}")
+    return Permute.apply(a, axes)
 
 
 def transpose(a, dim0: int, dim1: int):
