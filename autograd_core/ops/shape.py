@@ -154,7 +154,9 @@ def flatten(a, start_dim: int = 0, end_dim: int = -1):
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = a.shape
-    return reshape(a, shape[:s] + (-1 if 0 not in shape[s : e + 1] else 0,) + shape[e + 1 :])
+    # The merged size is spelled out, not -1: -1 is ambiguous when another dim is 0 (a zero batch).
+    merged = int(np.prod(shape[s : e + 1], dtype=np.int64))
+    return reshape(a, shape[:s] + (merged,) + shape[e + 1 :])
 
 
 def squeeze(a, dim=None):
