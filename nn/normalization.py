@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd_core import Tensor, ones, zeros
 
-from . import init
+from . import _checks, init
 from .module import Module
 from .parameter import Parameter
 
@@ -34,7 +34,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, dtype=None, *, bias: bool = True):
         super().__init__()
-        self.num_features = num_features
+        self.num_features = _checks.size(type(self).__name__, "num_features", num_features)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
@@ -146,7 +146,7 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.normalized_shape = tuple(_checks.size("LayerNorm", "normalized_shape", s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
