@@ -55,7 +55,9 @@ def _alive(pid: int) -> bool:
 
 def remove_stale_temporaries(target: pathlib.Path) -> list[str]:
     """Delete this user's temporaries for `target` whose writer is gone; return their names."""
-    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(?:([0-9a-f]{{8}})-(\d+)\.[0-9a-f]+|[a-z0-9_]{{8}})\.tmp$")
+    ours = r"([0-9a-f]{8})-(\d+)\.[0-9a-f]+"  # host-pid.random
+    legacy = r"[a-z0-9_]{8}"  # tempfile.mkstemp's random part
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(?:{ours}|{legacy})\.tmp$")
     removed = []
     host = _host()
     try:

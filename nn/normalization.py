@@ -146,7 +146,8 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(_checks.size("LayerNorm", "normalized_shape", s) for s in normalized_shape)
+        self.normalized_shape = tuple(_checks.size("LayerNorm", "normalized_shape", s)
+                                      for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:

@@ -105,8 +105,10 @@ def test_rnn_dropout_with_one_layer_warns(libs):
 
 
 @pytest.mark.parametrize("libs", LIBS)
-@pytest.mark.parametrize("conv,x,w", [("conv2d", (1, 1, 5, 5), (1, 1, 0, 0)), ("conv1d", (1, 1, 5), (1, 1, 0)),
-                                      ("conv2d", (1, 1, 5, 5), (1, 1, 6, 6))])
+@pytest.mark.parametrize("conv,x,w", [
+    ("conv2d", (1, 1, 5, 5), (1, 1, 0, 0)), ("conv1d", (1, 1, 5), (1, 1, 0)),
+    ("conv2d", (1, 1, 5, 5), (1, 1, 6, 6)),
+])
 def test_functional_conv_refuses_empty_or_oversized_kernels(libs, conv, x, w):
     lib, _, F = libs
     with pytest.raises(RuntimeError):
@@ -122,9 +124,11 @@ def test_functional_conv_refuses_degenerate_geometry(libs, kwargs):
 
 
 @pytest.mark.parametrize("libs", LIBS)
-@pytest.mark.parametrize("pool,x,args", [("max_pool2d", (1, 1, 4, 4), (0,)), ("max_pool2d", (1, 1, 4, 4), (2, 0)),
-                                         ("avg_pool2d", (1, 1, 4, 4), (5,)), ("max_pool1d", (1, 1, 4), (5,)),
-                                         ("max_pool2d", (1, 1, 4, 4), (2, 2, 2))])
+@pytest.mark.parametrize("pool,x,args", [
+    ("max_pool2d", (1, 1, 4, 4), (0,)), ("max_pool2d", (1, 1, 4, 4), (2, 0)),
+    ("avg_pool2d", (1, 1, 4, 4), (5,)), ("max_pool1d", (1, 1, 4), (5,)),
+    ("max_pool2d", (1, 1, 4, 4), (2, 2, 2)),
+])
 def test_functional_pooling_refuses_degenerate_windows(libs, pool, x, args):
     lib, _, F = libs
     with pytest.raises(RuntimeError):
@@ -140,6 +144,7 @@ def test_functional_dropout_refuses_bad_probabilities(libs, p):
 
 
 def test_valid_layers_still_build_and_run():
-    assert agnn.Conv2d(1, 2, (3, 1), stride=(2, 1), padding=(1, 0))(ag.zeros(1, 1, 5, 5)).shape == (1, 2, 3, 5)
+    conv = agnn.Conv2d(1, 2, (3, 1), stride=(2, 1), padding=(1, 0))
+    assert conv(ag.zeros(1, 1, 5, 5)).shape == (1, 2, 3, 5)
     assert agnn.MaxPool2d(3, stride=1, padding=1)(ag.zeros(1, 1, 4, 4)).shape == (1, 1, 4, 4)
     np.testing.assert_array_equal(agnn.Dropout(1.0)(ag.ones(3))._data, np.zeros(3))

@@ -39,7 +39,8 @@ def test_fit_stops_on_divergence_in_a_later_epoch():
     model = nn.Linear(3, 1)
     loader = DataLoader(_data(), batch_size=8)
     with pytest.raises(FloatingPointError, match=r"epoch \d+/50, step \d+") as info:
-        optim.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=10.0), loader, epochs=50, progress=False)
+        optim.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=10.0), loader, epochs=50,
+                  progress=False)
     assert "check_finite=False" in str(info.value)
 
 
