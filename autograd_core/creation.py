@@ -87,7 +87,22 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
 
 
 def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad)
+    """`steps` evenly spaced values from `start` to `end` inclusive; integer dtypes truncate
+    toward zero, as torch.linspace (NumPy would round down).
+
+        >>> import autograd_core as ag
+        >>> ag.linspace(-5, 5, 7, dtype=ag.int64)
+        tensor([-5, -3, -1,  0,  1,  3,  5])
+    """
+    dtype = _float(dtype)
+    if dtype.kind == "b":
+        raise RuntimeError("linspace: not implemented for dtype bool")
+    if int(steps) < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
+    values = np.linspace(start, end, int(steps), dtype=np.float64 if dtype.kind in "iu" else dtype)
+    if dtype.kind in "iu":
+        values = np.trunc(values).astype(dtype)
+    return _new(values, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:

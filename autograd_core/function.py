@@ -384,6 +384,8 @@ def _check_finite(name: str, phase: str, data) -> None:
     arr = np.asarray(data)
     if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "inf"
+        op = name.rstrip("0123456789")
+        op = op[: -len("Backward")].lower() if op.endswith("Backward") else op
         raise RuntimeError(
-            f"detect_anomaly: {name} produced {bad} values in {phase} (shape {arr.shape})"
+            f"detect_anomaly: {name} produced {bad} in the {phase} pass of {op} (shape {arr.shape})"
         )

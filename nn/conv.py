@@ -12,18 +12,9 @@ from __future__ import annotations
 import autograd_core.functional as F
 from autograd_core import Tensor, empty, pad
 
-from . import init
+from . import _checks, init
 from .module import Module
 from .parameter import Parameter
-
-
-def _tuple(value, n: int, name: str) -> tuple:
-    if isinstance(value, int):
-        return (value,) * n
-    value = tuple(int(v) for v in value)
-    if len(value) != n:
-        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {value}")
-    return value
 
 
 def _compact(value: tuple):
@@ -39,6 +30,11 @@ class _ConvNd(Module):
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None):
         super().__init__()
         n = self._n
+        layer = type(self).__name__
+        in_channels = _checks.size(layer, "in_channels", in_channels)
+        out_channels = _checks.size(layer, "out_channels", out_channels)
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"{layer}: groups must be a positive integer, got {groups!r}")
         if groups != 1:
             raise ValueError(f"{type(self).__name__}: only groups=1 is supported, got groups={groups}")
         if padding_mode != "zeros":
@@ -47,9 +43,9 @@ class _ConvNd(Module):
             )
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _tuple(kernel_size, n, "kernel_size")
-        self.stride = _tuple(stride, n, "stride")
-        self.dilation = _tuple(dilation, n, "dilation")
+        self.kernel_size = _checks.size_tuple(layer, "kernel_size", kernel_size, n, 1)
+        self.stride = _checks.size_tuple(layer, "stride", stride, n, 1)
+        self.dilation = _checks.size_tuple(layer, "dilation", dilation, n, 1)
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
@@ -57,7 +53,7 @@ class _ConvNd(Module):
                 raise ValueError("padding='same' is not supported for strided convolutions")
             self.padding = padding
         else:
-            self.padding = _tuple(padding, n, "padding")
+            self.padding = _checks.size_tuple(layer, "padding", padding, n, 0)
         self.groups = groups
         self.padding_mode = padding_mode
         self.weight = Parameter(empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import autograd_core.functional as F
 from autograd_core import Tensor
 
+from . import _checks
 from .module import Module
 
 
@@ -22,9 +23,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p = p
+        self.p = _checks.probability(type(self).__name__, "dropout", p)
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:

@@ -16,7 +16,7 @@ import numpy as np
 
 from autograd_core import Tensor, empty, where
 
-from . import init
+from . import _checks, init
 from .module import Module
 from .parameter import Parameter
 
@@ -30,6 +30,8 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  _weight: Tensor | None = None, _freeze: bool = False, dtype=None):
         super().__init__()
+        num_embeddings = _checks.size("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = _checks.size("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import autograd_core.functional as F
 from autograd_core import Tensor, empty
 
-from . import init
+from . import _checks, init
 from .activation import ReLU
 from .containers import Sequential
 from .dropout import Dropout
@@ -33,8 +33,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
-        self.in_features = in_features
-        self.out_features = out_features
+        self.in_features = _checks.size("Linear", "in_features", in_features)
+        self.out_features = _checks.size("Linear", "out_features", out_features)
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_features, dtype=dtype))

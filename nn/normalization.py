@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd_core import Tensor, ones, zeros
 
-from . import init
+from . import _checks, init
 from .module import Module
 from .parameter import Parameter
 
@@ -34,7 +34,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, dtype=None, *, bias: bool = True):
         super().__init__()
-        self.num_features = num_features
+        self.num_features = _checks.size(type(self).__name__, "num_features", num_features)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
@@ -85,17 +85,21 @@ class _BatchNorm(Module):
         axes = (0,) + tuple(range(2, x.ndim))
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)
         if self.training or self.running_mean is None:
-            count = x._data.size // self.num_features
-            if self.training and count <= 1:
+            count = x._data.size // max(self.num_features, 1)
+            if self.training and count == 0:
+                # An empty batch: nothing to normalise, the running statistics stay (as torch).
+                y = x
+            elif self.training and count == 1:
                 raise ValueError(
                     f"Expected more than 1 value per channel when training, got input size {x.shape}"
                 )
-            y, mean, var = _normalize(x, axes, self.eps)
-            if self.training and self.running_mean is not None:
-                # The running variance is the unbiased one (n / (n - 1)), as PyTorch's.
-                rm, rv = self.running_mean._data, self.running_var._data
-                rm[...] = (1 - factor) * rm + factor * mean._data.reshape(-1)
-                rv[...] = (1 - factor) * rv + factor * var._data.reshape(-1) * (count / (count - 1))
+            else:
+                y, mean, var = _normalize(x, axes, self.eps)
+                if self.training and self.running_mean is not None:
+                    # The running variance is the unbiased one (n / (n - 1)), as PyTorch's.
+                    rm, rv = self.running_mean._data, self.running_var._data
+                    rm[...] = (1 - factor) * rm + factor * mean._data.reshape(-1)
+                    rv[...] = (1 - factor) * rv + factor * var._data.reshape(-1) * (count / (count - 1))
         else:
             mean = self.running_mean._data.reshape(shape)
             inv_std = 1.0 / np.sqrt(self.running_var._data.reshape(shape) + self.eps)
@@ -142,7 +146,8 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.normalized_shape = tuple(_checks.size("LayerNorm", "normalized_shape", s)
+                                      for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:

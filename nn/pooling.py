@@ -12,6 +12,7 @@ from __future__ import annotations
 import autograd_core.functional as F
 from autograd_core import Tensor
 
+from . import _checks
 from .module import Module
 
 
@@ -22,10 +23,13 @@ def _only_default(cls: str, name: str, value, default) -> None:
 
 
 class _MaxPool(Module):
+    _n = 0  # spatial dims
+
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
                  ceil_mode: bool = False):
         super().__init__()
         name = type(self).__name__
+        _checks.pooling_window(name, kernel_size, stride, padding, dilation, self._n)
         _only_default(name, "dilation", dilation, 1)
         _only_default(name, "return_indices", return_indices, False)
         _only_default(name, "ceil_mode", ceil_mode, False)
@@ -44,12 +48,16 @@ class _MaxPool(Module):
 class MaxPool1d(_MaxPool):
     """Max over windows of (N, C, L)."""
 
+    _n = 1
+
     def forward(self, x: Tensor) -> Tensor:
         return F.max_pool1d(x, self.kernel_size, self.stride, self.padding)
 
 
 class MaxPool2d(_MaxPool):
     """Max over windows of (N, C, H, W)."""
+
+    _n = 2
 
     def forward(self, x: Tensor) -> Tensor:
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
@@ -61,6 +69,7 @@ class AvgPool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override=None):
         super().__init__()
+        _checks.pooling_window("AvgPool2d", kernel_size, stride, padding, 1, 2)
         _only_default("AvgPool2d", "ceil_mode", ceil_mode, False)
         _only_default("AvgPool2d", "count_include_pad", count_include_pad, True)
         _only_default("AvgPool2d", "divisor_override", divisor_override, None)

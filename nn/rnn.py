@@ -20,12 +20,13 @@ the gate nonlinearities as ordinary Tensor ops. The cells are plain compositions
 from __future__ import annotations
 
 import math
+import warnings
 
 import autograd_core.functional as F
 from autograd_core import Tensor, cat, empty, is_grad_enabled, stack, zeros
 from autograd_core.ops.recurrence import run_steps
 
-from . import init
+from . import _checks, init
 from .module import Module
 from .parameter import Parameter
 
@@ -67,8 +68,8 @@ class _CellBase(Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None):
         super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        self.input_size = _checks.size(type(self).__name__, "input_size", input_size)
+        self.hidden_size = _checks.size(type(self).__name__, "hidden_size", hidden_size)
         self.bias = bias
         width = self._gates * hidden_size
         self.weight_ih = Parameter(empty(width, input_size, dtype=dtype))
@@ -180,12 +181,19 @@ class _RNNBase(Module):
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype=None):
         super().__init__()
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"dropout should be a number in range [0, 1], got {dropout}")
-        if hidden_size <= 0 or num_layers <= 0:
-            raise ValueError(
-                f"hidden_size and num_layers must be positive, got {hidden_size} and {num_layers}"
-            )
+        layer = type(self).__name__
+        if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{layer}: dropout should be a number in range [0, 1] representing the "
+                             f"probability of an element being zeroed, got {dropout!r}")
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
+                            ("num_layers", num_layers)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"{layer}: {name} should be of type int, got {type(value).__name__}")
+            if value <= 0:
+                raise ValueError(f"{layer}: {name} must be greater than zero, got {value}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(f"{layer}: dropout is applied after every recurrent layer but the last, so "
+                          f"dropout={dropout} with num_layers=1 has no effect", UserWarning, stacklevel=2)
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -168,10 +169,10 @@ class _Averages:
         self.count = 0
         self.sums = dict.fromkeys(["loss", *metric_fns], 0.0)
 
-    def add(self, loss: Tensor, output: Tensor, target: Any) -> None:
+    def add(self, loss: Tensor | float, output: Tensor, target: Any) -> None:
         n = int(target.shape[0]) if isinstance(target, Tensor) and target.ndim else len(target)
         self.count += n
-        self.sums["loss"] += float(loss.item()) * n
+        self.sums["loss"] += (float(loss.item()) if isinstance(loss, Tensor) else float(loss)) * n
         with no_grad():
             for name, fn in self.metric_fns.items():
                 self.sums[name] += float(fn(output, target)) * n
@@ -220,6 +221,16 @@ def _progress_bar(enabled: bool, loader, epoch: int, epochs: int):
     return tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", dynamic_ncols=True)
 
 
+def _non_finite_loss(value: float, epoch: int, epochs: int, step: int) -> FloatingPointError:
+    return FloatingPointError(
+        f"fit: the training loss is {value} at epoch {epoch}/{epochs}, step {step} (batch {step} of the "
+        "epoch); the weights are those from before this step. To find the operation that first "
+        "produced a NaN or inf, run the failing step under `with ag.detect_anomaly():`; lower the "
+        "learning rate, check the inputs for NaN, or clip gradients (nn.utils.clip_grad_norm_). "
+        "Pass check_finite=False to train on regardless."
+    )
+
+
 def fit(
     model: Any,
     loss_fn: Callable[[Tensor, Tensor], Tensor],
@@ -231,6 +242,7 @@ def fit(
     early_stopping: EarlyStopping | None = None,
     progress: bool = True,
     metrics: Sequence[str] | dict[str, MetricFn] | None = None,
+    check_finite: bool = True,
 ) -> History:
     """Train `model` for up to `epochs` epochs and return its `History`.
 
@@ -254,6 +266,9 @@ def fit(
             is not installed).
         metrics: built-in names (`'accuracy'`) and/or a dict name → fn(output, target) -> float;
             recorded as `'train_<name>'` and `'val_<name>'`.
+        check_finite: stop with a `FloatingPointError` naming the epoch and step as soon as a
+            training loss is NaN or infinite, before that step changes the weights (one float
+            comparison per step). `False` trains on regardless.
 
     The model is left in the train/eval mode it had when `fit` was called.
     """
@@ -273,14 +288,17 @@ def fit(
             bar = _progress_bar(progress, train_loader, epoch, int(epochs))
             model.train()
             running = _Averages(metric_fns)
-            for batch in train_loader:
+            for step, batch in enumerate(train_loader, start=1):
                 inputs, target = _split(batch)
                 output = model(*inputs)
                 loss = loss_fn(output, target)
+                value = float(loss.item())
+                if check_finite and not math.isfinite(value):
+                    raise _non_finite_loss(value, epoch + 1, int(epochs), step)
                 loss.backward()
                 optimizer.step()
                 optimizer.zero_grad()
-                running.add(loss, output, target)
+                running.add(value, output, target)
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{running.sums['loss'] / running.count:.4f}", refresh=False)

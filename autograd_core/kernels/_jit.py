@@ -28,6 +28,8 @@ import types
 
 import numpy as np
 
+from ._cache import jit_cached
+
 # Below these sizes a kernel runs its serial loop. A parallel launch costs ~2 us while numba's OpenMP
 # threads still spin from the last launch and ~20 us once they sleep (OMP_WAIT_POLICY=PASSIVE);
 # measured on 2 cores, loops of plain arithmetic break even near 1e5 elements, loops calling
@@ -99,7 +101,7 @@ class LazyKernel:
         )
         func.__qualname__ = self.py_func.__qualname__ + self.suffix  # a separate cache entry per variant
         func.__module__ = self.py_func.__module__
-        return numba.njit(**self.options)(func)
+        return jit_cached(numba, func, self.options)  # numba's njit, with the cache of _cache.py
 
 
 def _import_numba():

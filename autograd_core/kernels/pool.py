@@ -164,7 +164,9 @@ def _max_pool_backward(kernel_name, g, argmax, input_shape, nd):
     dx = np.empty(input_shape, g.dtype)
     planes = input_shape[0] * input_shape[1]
     loop = sized(_max_pool_grad, g.size, PARALLEL_MIN_CHEAP)
-    loop(g.reshape(planes, -1), argmax.reshape(planes, -1), dx.reshape(planes, plane_size))
+    # Explicit sizes, not -1, which NumPy cannot infer for an empty batch (planes == 0).
+    out_plane = math.prod(g.shape[2:])
+    loop(g.reshape(planes, out_plane), argmax.reshape(planes, out_plane), dx.reshape(planes, plane_size))
     return dx
 
 

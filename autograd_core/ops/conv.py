@@ -49,6 +49,8 @@ def _check(name, x, w, ndim):
         raise ShapeError(f"{name}: input must be {ndim + 2}-D (N, C, ...), got shape {x.shape}")
     if w.ndim != ndim + 2:
         raise ShapeError(f"{name}: weight must be {ndim + 2}-D (out, in, ...), got shape {w.shape}")
+    if 0 in w.shape[2:]:  # an empty kernel would return a map of the bias
+        raise ShapeError(f"{name}: kernel size should be greater than zero, got weight of shape {w.shape}")
     if x.shape[1] != w.shape[1]:
         raise ShapeError(
             f"{name}: input has {x.shape[1]} channels but weight of shape {w.shape} expects {w.shape[1]}"

@@ -33,7 +33,7 @@ class Dropout(Op):
 def dropout(x, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Inverted dropout; the identity when not training or p == 0."""
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+        raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return x
     if inplace:

@@ -100,9 +100,9 @@ class Pow(Op):
                     ga = np.where(b == 0, 0, g * b * np.power(a, b - 1))
         if ctx.next[1] is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
-                # PyTorch's convention: a contribution of 0 where a == 0 (and out == 0).
-                log_a = np.where(a == 0, 0.0, np.log(np.where(a == 0, 1, a)))
-            gb = g * out * log_a
+                # PyTorch's convention: 0 where a == 0 and b >= 0 (out is 0 or 1 there, log a = -inf);
+                # where a == 0 and b < 0, out·log a = inf·(-inf) = -inf, as PyTorch.
+                gb = np.where(np.where(a == 0, b >= 0, False), 0, g * (out * np.log(a)))
         return ga, gb
 
 
@@ -336,7 +336,7 @@ def cos(a):
 def clamp(a, min=None, max=None):  # noqa: A002
     """Clip values to [min, max] (either may be None)."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     return Clamp.apply(a, min, max)
 
 

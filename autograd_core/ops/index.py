@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
+from ..function import Op, ShapeError
 
 
 def _is_basic(key) -> bool:
@@ -114,40 +114,89 @@ def getitem(a, key):
     return GetItem.apply(a, normalize_key(key))
 
 
+def _dim_index(dim, ndim: int, name: str) -> int:
+    """`dim` as a non-negative axis; IndexError (PyTorch's type) when out of range."""
+    n = max(ndim, 1)
+    if not -n <= int(dim) < n:
+        raise IndexError(f"{name}: dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return int(dim) % n
+
+
 def narrow(a, dim: int, start: int, length: int):
-    """The slice [start, start + length) along `dim` (a view)."""
-    return GetItem.apply(a, (slice(None),) * dim + (slice(start, start + length),))
+    """The slice [start, start + length) along `dim` (a view); a negative `start` counts
+    from the end, and the slice must lie inside the dim, as torch.narrow.
+
+        >>> import autograd_core as ag
+        >>> ag.arange(6).reshape(3, 2).narrow(0, -1, 1)
+        tensor([[4, 5]])
+    """
+    from ..tensor import Tensor
+
+    if a.ndim == 0:
+        raise RuntimeError("narrow: cannot be applied to a 0-dim tensor")
+    axis = _dim_index(dim, a.ndim, "narrow")
+    size = a.shape[axis]
+    start = int(start.item() if isinstance(start, Tensor) else start)
+    length = int(length)
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start {start} is out of range for dim {axis} of size {size} "
+                         f"(expected to be in range of [{-size}, {size}])")
+    if length < 0:
+        raise RuntimeError(f"narrow: length must be non-negative, got {length}")
+    start %= size if size else 1
+    if start + length > size:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({size}) "
+                           f"of dim {axis} (tensor of shape {a.shape})")
+    return GetItem.apply(a, (slice(None),) * axis + (slice(start, start + length),))
 
 
-def _index_array(index, name, a, axis):
+def _index_array(index, name, a, axis, out_of_range):
+    """The integer index array, every entry checked to lie in [0, size) as PyTorch requires
+    (negative indices are refused); `out_of_range` is the error type PyTorch raises."""
     from ..tensor import Tensor
 
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"{name}: index must hold integers, got dtype {idx.dtype}")
+        raise RuntimeError(f"{name}: expected an int32 or int64 index, got dtype {idx.dtype}")
     n = a.shape[axis] if a.ndim else 1
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        raise IndexError(f"{name}: index out of range for dim {axis} of size {n} (tensor of shape {a.shape})")
+    if idx.size:
+        bad = (idx < 0) | (idx >= n)
+        if bad.any():
+            raise out_of_range(f"{name}: index {int(idx[bad].flat[0])} is out of bounds for dim {axis} "
+                               f"with size {n} (tensor of shape {a.shape})")
     return idx
 
 
 def index_select(a, dim: int, index):
-    """Pick entries `index` (1-D) along `dim`; repeated indices accumulate gradients."""
-    axis = dim % max(a.ndim, 1)
-    idx = _index_array(index, "index_select", a, axis)
-    if idx.ndim != 1:
-        raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
-    return IndexSelect.apply(a, axis, idx)
+    """Pick entries `index` (1-D, each in [0, size)) along `dim`; repeated indices accumulate
+    gradients.
+
+        >>> import autograd_core as ag
+        >>> ag.tensor([10, 20, 30]).index_select(0, ag.tensor([2, 0]))
+        tensor([30, 10])
+    """
+    axis = _dim_index(dim, a.ndim, "index_select")
+    idx = _index_array(index, "index_select", a, axis, IndexError)
+    if idx.ndim > 1:
+        raise IndexError(f"index_select: index must be a vector (1-D), got shape {idx.shape}")
+    return IndexSelect.apply(a, axis, idx.reshape(-1))
 
 
 def gather(a, dim: int, index):
-    """Gather values along `dim` at `index` (same ndim as `a`), like torch.gather."""
-    axis = dim % max(a.ndim, 1)
-    idx = _index_array(index, "gather", a, axis)
+    """Gather values along `dim` at `index` (same ndim as `a`, each in [0, size)), like torch.gather.
+
+        >>> import autograd_core as ag
+        >>> ag.tensor([[1, 2], [3, 4]]).gather(1, ag.tensor([[1], [0]]))
+        tensor([[2],
+                [3]])
+    """
+    axis = _dim_index(dim, a.ndim, "gather")
+    idx = _index_array(index, "gather", a, axis, RuntimeError)
     if idx.ndim != a.ndim:
-        raise ValueError(f"gather: index has {idx.ndim} dims but the tensor has {a.ndim} (shape {a.shape})")
+        raise ShapeError(f"gather: index has {idx.ndim} dims but the tensor has {a.ndim} (shape {a.shape})")
     if any(i > n for d, (i, n) in enumerate(zip(idx.shape, a.shape)) if d != axis):
-        raise ValueError(f"gather: index of shape {idx.shape} is larger than the input {a.shape} "
+        raise ShapeError(f"gather: index of shape {idx.shape} is larger than the input {a.shape} "
                          f"outside dim {axis}")
     return Gather.apply(a, axis, idx)
 

@@ -52,7 +52,9 @@ class CrossEntropy(Op):
         if reduction == "none":
             return rows
         total = rows.sum()
-        return total / count if reduction == "mean" else total
+        if reduction == "sum":
+            return total
+        return total / count if count else total + np.nan  # a mean over nothing is nan, as torch
 
     @staticmethod
     def backward(ctx, g):
@@ -62,7 +64,7 @@ class CrossEntropy(Op):
         if reduction == "none":
             rows = g
         else:
-            scale = g / count if reduction == "mean" else g
+            scale = (g / count if count else g * 0) if reduction == "mean" else g
             rows = np.full(n, scale, dtype=log_probs.dtype)
         dlogits = K.cross_entropy_backward(log_probs, target, label_smoothing, rows, ignore_index)
         dtarget = None
@@ -105,8 +107,10 @@ def cross_entropy(input, target, reduction: str = "mean", label_smoothing: float
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     probs = t.dtype.kind == "f"
     if input.ndim == 1:  # unbatched (C,)
-        out = cross_entropy(input.reshape(1, -1), Tensor._make(t[None], None), reduction,
-                            label_smoothing, ignore_index)
+        # A probability target that requires grad goes through reshape, so it stays in the graph.
+        batched = target.reshape(1, -1) if probs and isinstance(target, Tensor) and target.requires_grad \
+            else Tensor._make(t[None], None)
+        out = cross_entropy(input.reshape(1, -1), batched, reduction, label_smoothing, ignore_index)
         return out.reshape(()) if reduction == "none" else out
     if input.ndim < 1 or (probs and t.shape != input.shape) or (
         not probs and t.shape != input.shape[:1] + input.shape[2:]
@@ -161,7 +165,14 @@ def nll_loss(input, target, reduction: str = "mean", ignore_index: int = -100):
     if reduction == "none":
         return picked
     total = sum_(picked)
-    return total / max(int(keep.sum()), 1) if reduction == "mean" else total
+    if reduction == "sum":
+        return total
+    count = int(keep.sum())
+    if count == 0:
+        # The mean over zero elements (an empty batch, or every target ignored) is nan, as torch;
+        # adding the constant keeps the inputs' gradients at 0, as torch's.
+        return total + float("nan")
+    return total * (1.0 / count)
 
 
 def mse_loss(input, target, reduction: str = "mean"):

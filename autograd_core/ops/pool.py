@@ -53,6 +53,8 @@ class AvgPool2d(Op):
 def _check(name, x, ndim):
     if x.ndim != ndim + 2:
         raise ShapeError(f"{name}: input must be {ndim + 2}-D (N, C, ...), got shape {x.shape}")
+    if 0 in x.shape[1:]:  # an empty batch is fine; an empty channel or plane is refused, as torch
+        raise ShapeError(f"{name}: expected non-zero sizes in every dim but the batch, got shape {x.shape}")
 
 
 def max_pool1d(x, kernel_size, stride=None, padding=0):

@@ -12,6 +12,7 @@ the fused ones (logsumexp, norm, prod) are fused for stability or for their grad
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -106,9 +107,11 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
-        m = a.max(axis=axes, keepdims=True)
+        # An empty reduction has no max; its sum of exps is 0, so the result is log 0 = -inf (torch).
+        m = a.max(axis=axes, keepdims=True) if a.size else np.zeros_like(a.sum(axis=axes, keepdims=True))
         m = np.where(np.isfinite(m), m, 0)
-        out = m + np.log(np.exp(a - m).sum(axis=axes, keepdims=True))
+        with np.errstate(divide="ignore"):
+            out = m + np.log(np.exp(a - m).sum(axis=axes, keepdims=True))
         ctx.saved = (a, out)
         ctx.info = (axes, keepdim)
         return out if keepdim else (out.reshape(()) if axes is None else np.squeeze(out, axes))
@@ -137,10 +140,14 @@ class Prod(Op):
     def backward(ctx, g):
         (a,) = ctx.saved
         axes, keepdim = ctx.info
+        if a.size == 0:  # nothing to send a gradient to
+            return np.zeros_like(a), None, None
         axes_t = tuple(range(a.ndim)) if axes is None else axes
         rest = tuple(i for i in range(a.ndim) if i not in axes_t)
         moved = np.transpose(a, rest + axes_t)
-        flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+        # The reduced length is spelled out, not -1, which NumPy cannot infer when a kept dim is 0.
+        reduced = int(np.prod(moved.shape[len(rest):], dtype=np.int64))
+        flat = moved.reshape(moved.shape[: len(rest)] + (reduced,))
         ones = np.ones(flat.shape[:-1] + (1,), dtype=a.dtype)
         left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
         right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
@@ -192,7 +199,15 @@ def var(a, dim=None, unbiased: bool = True, keepdim: bool = False, correction=No
     n = a._data.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
     ddof = (1 if unbiased else 0) if correction is None else correction
     centered = a - mean(a, axes, keepdim=True)
-    return sum(centered * centered, axes, keepdim) * (1.0 / (n - ddof) if n > ddof else float("nan"))
+    squares = sum(centered * centered, axes, keepdim)
+    if n > ddof:
+        return squares * (1.0 / (n - ddof))
+    # PyTorch divides by max(0, n - correction): a sum of squares over 0 is inf, or nan when the
+    # data are constant (0/0), and warns as PyTorch does.
+    warnings.warn(f"var(): degrees of freedom is <= 0 (correction {ddof} for {n} elements)",
+                  RuntimeWarning, stacklevel=3)
+    with np.errstate(invalid="ignore"):
+        return squares * float("inf")
 
 
 class StdFromVar(Op):

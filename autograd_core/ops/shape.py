@@ -160,7 +160,9 @@ def flatten(a, start_dim: int = 0, end_dim: int = -1):
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = a.shape
-    return reshape(a, shape[:s] + (-1 if 0 not in shape[s : e + 1] else 0,) + shape[e + 1 :])
+    # The merged size is spelled out, not -1: -1 is ambiguous when another dim is 0 (a zero batch).
+    merged = int(np.prod(shape[s : e + 1], dtype=np.int64))
+    return reshape(a, shape[:s] + (merged,) + shape[e + 1 :])
 
 
 def squeeze(a, dim=None):
@@ -185,9 +187,13 @@ def unsqueeze(a, dim: int):
 def permute(a, *dims):
     """Reorder dims."""
     dims = _shape_arg(dims)
-    if sorted(d % max(a.ndim, 1) for d in dims) != list(range(a.ndim)):
-        raise ValueError(f"permute: {dims} is not a permutation of the dims of shape {a.shape}")
-    return Permute.apply(a, tuple(d % a.ndim for d in dims))
+    if len(dims) != a.ndim:
+        raise RuntimeError(f"permute: the tensor of shape {a.shape} has {a.ndim} dims but {len(dims)} "
+                           f"were given ({dims})")
+    axes = tuple(_dim(d, a.ndim, "permute") for d in dims)  # IndexError out of range, as torch
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"permute: duplicate dims are not allowed, got {dims} for shape {a.shape}")
+    return Permute.apply(a, axes)
 
 
 def transpose(a, dim0: int, dim1: int):
