@@ -57,8 +57,15 @@ def _quoted(keys: list) -> str:
     return ", ".join(f'"{k}"' for k in keys)
 
 
+_hooks_registered = False  # set by the first register_*_hook call in this process
+
 _HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
 _HOOK_FLAGS = ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs")
+
+
+def _note_hooks() -> None:
+    global _hooks_registered
+    _hooks_registered = True
 
 
 class Module:
@@ -86,8 +93,9 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         d = self.__dict__
-        if d.get("_forward_pre_hooks") or d.get("_forward_hooks") or d.get("_backward_hooks") \
-                or d.get("_backward_pre_hooks"):
+        # One global check keeps calls cheap until a hook is registered anywhere.
+        if _hooks_registered and (d.get("_forward_pre_hooks") or d.get("_forward_hooks")
+                                  or d.get("_backward_hooks") or d.get("_backward_pre_hooks")):
             out = self._call_with_hooks(args, kwargs)
         else:
             out = self.forward(*args, **kwargs)
@@ -149,6 +157,7 @@ class Module:
         """Call `hook(module, args)` before each forward; a non-None result replaces the
         positional inputs (a non-tuple is wrapped in one). With `with_kwargs`:
         `hook(module, args, kwargs)` returning None or `(args, kwargs)`."""
+        _note_hooks()
         return add_hook(self._forward_pre_hooks, hook, prepend, self._forward_pre_hooks_with_kwargs, with_kwargs)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
@@ -156,6 +165,7 @@ class Module:
         """Call `hook(module, args, output)` after each forward (`hook(module, args, kwargs,
         output)` with `with_kwargs`); a non-None result replaces the output. `always_call`
         also calls it (with output None) when forward raises."""
+        _note_hooks()
         handle = add_hook(self._forward_hooks, hook, prepend, self._forward_hooks_with_kwargs, with_kwargs)
         handle.extra_dicts.append(self._forward_hooks_always_called)
         if always_call:
@@ -166,11 +176,13 @@ class Module:
         """Call `hook(module, grad_input, grad_output)` when the gradients with respect to
         the module's inputs have been computed: tuples with one entry per positional input
         (None where no gradient) and per output. A non-None result replaces grad_input."""
+        _note_hooks()
         return add_hook(self._backward_hooks, hook, prepend)
 
     def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """Call `hook(module, grad_output)` when the gradients of the module's outputs are
         known, before its inputs' are computed; a non-None result replaces grad_output."""
+        _note_hooks()
         return add_hook(self._backward_pre_hooks, hook, prepend)
 
     # -- registration ---------------------------------------------------------------
