@@ -452,7 +452,10 @@ class DataLoader:
     def __del__(self) -> None:
         iterator = self.__dict__.get("_iterator")
         if iterator is not None:
-            iterator._shutdown()
+            try:
+                iterator._shutdown()
+            except Exception:  # interpreter shutdown: modules may already be gone
+                pass
 
     def __repr__(self) -> str:
         size = len(self.dataset) if hasattr(self.dataset, "__len__") else "?"

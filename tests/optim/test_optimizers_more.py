@@ -210,3 +210,25 @@ def test_lbfgs_refuses_groups_and_missing_closure():
         opt.add_param_group({"params": [b]})
     with pytest.raises(TypeError, match="closure"):
         opt.step(None)
+
+
+@pytest.mark.parametrize("name", ["Adagrad", "NAdam", "Rprop", "ASGD"])
+def test_add_param_group_mid_training_matches_torch(problem, name):
+    """Train the first tensor 10 steps, then add the second as a new group with its own lr."""
+    torch = pytest.importorskip("torch")
+    init, grads = problem
+    results = []
+    for lib, module in ((ag, optim), (torch, torch.optim)):
+        params = [lib.tensor(a.copy(), requires_grad=True) for a in init]
+        with torch_float64(torch):
+            opt = getattr(module, name)([params[0]], lr=0.05)
+            for step, step_grads in enumerate(grads):
+                if step == 10:
+                    opt.add_param_group({"params": [params[1]], "lr": 0.01})
+                for p, g in zip(params, step_grads):
+                    p.grad = lib.tensor(g)
+                opt.step()
+        results.append([np.array(p.detach().numpy()) for p in params])
+        assert [g["lr"] for g in opt.param_groups] == [0.05, 0.01]
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10)
