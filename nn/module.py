@@ -29,9 +29,21 @@ from autograd_core import Tensor, no_grad
 from autograd_core.dtypes import resolve_dtype
 from autograd_core.engine import note_module_call
 
+from .hooks import BackwardHook, RemovableHandle, add_hook
 from .parameter import Parameter
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What `load_state_dict` could not match: (missing_keys, unexpected_keys), as PyTorch's."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -43,6 +55,17 @@ def _addindent(text: str, spaces: int) -> str:
 
 def _quoted(keys: list) -> str:
     return ", ".join(f'"{k}"' for k in keys)
+
+
+_hooks_registered = False  # set by the first register_*_hook call in this process
+
+_HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+_HOOK_FLAGS = ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs")
+
+
+def _note_hooks() -> None:
+    global _hooks_registered
+    _hooks_registered = True
 
 
 class Module:
@@ -58,6 +81,10 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
+        for name in _HOOK_DICTS:
+            object.__setattr__(self, name, OrderedDict())
+        for name in _HOOK_FLAGS:
+            object.__setattr__(self, name, set())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
@@ -65,7 +92,13 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        out = self.forward(*args, **kwargs)
+        d = self.__dict__
+        # One global check keeps calls cheap until a hook is registered anywhere.
+        if _hooks_registered and (d.get("_forward_pre_hooks") or d.get("_forward_hooks")
+                                  or d.get("_backward_hooks") or d.get("_backward_pre_hooks")):
+            out = self._call_with_hooks(args, kwargs)
+        else:
+            out = self.forward(*args, **kwargs)
         # One small record per call (not per op) lets ag.viz group this module's nodes.
         if isinstance(out, tuple):
             for item in out:
@@ -73,6 +106,84 @@ class Module:
         else:
             note_module_call(self, args, out)
         return out
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict):
+        """PyTorch's order: forward pre-hooks, inputs wrapped for backward hooks, forward,
+        forward hooks, outputs wrapped for backward hooks."""
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if hook_id in self._forward_pre_hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, "
+                                           f"new_kwargs), but got {result!r}")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        backward_hook = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            backward_hook = BackwardHook(self, list(self._backward_hooks.values()),
+                                         list(self._backward_pre_hooks.values()))
+            args = backward_hook.setup_input_hook(args)
+        try:
+            result = self.forward(*args, **kwargs)
+        except Exception:
+            for hook_id, hook in list(self._forward_hooks.items()):  # always_call hooks see failures too
+                if hook_id in self._forward_hooks_always_called:
+                    try:
+                        if hook_id in self._forward_hooks_with_kwargs:
+                            hook(self, args, kwargs, None)
+                        else:
+                            hook(self, args, None)
+                    except Exception:
+                        pass
+            raise
+        for hook_id, hook in list(self._forward_hooks.items()):
+            if hook_id in self._forward_hooks_with_kwargs:
+                hook_result = hook(self, args, kwargs, result)
+            else:
+                hook_result = hook(self, args, result)
+            if hook_result is not None:
+                result = hook_result
+        if backward_hook is not None:
+            result = backward_hook.setup_output_hook(result)
+        return result
+
+    # -- hooks --------------------------------------------------------------------------
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call `hook(module, args)` before each forward; a non-None result replaces the
+        positional inputs (a non-tuple is wrapped in one). With `with_kwargs`:
+        `hook(module, args, kwargs)` returning None or `(args, kwargs)`."""
+        _note_hooks()
+        return add_hook(self._forward_pre_hooks, hook, prepend, self._forward_pre_hooks_with_kwargs, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Call `hook(module, args, output)` after each forward (`hook(module, args, kwargs,
+        output)` with `with_kwargs`); a non-None result replaces the output. `always_call`
+        also calls it (with output None) when forward raises."""
+        _note_hooks()
+        handle = add_hook(self._forward_hooks, hook, prepend, self._forward_hooks_with_kwargs, with_kwargs)
+        handle.extra_dicts.append(self._forward_hooks_always_called)
+        if always_call:
+            self._forward_hooks_always_called.add(handle.id)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` when the gradients with respect to
+        the module's inputs have been computed: tuples with one entry per positional input
+        (None where no gradient) and per output. A non-None result replaces grad_input."""
+        _note_hooks()
+        return add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Call `hook(module, grad_output)` when the gradients of the module's outputs are
+        known, before its inputs' are computed; a non-None result replaces grad_output."""
+        _note_hooks()
+        return add_hook(self._backward_pre_hooks, hook, prepend)
 
     # -- registration ---------------------------------------------------------------
     def _dicts(self, what: str) -> tuple:
@@ -293,6 +404,14 @@ class Module:
             raise AttributeError(f"{type(module).__name__} has no parameter '{name}' (in '{target}')")
         return module._parameters[name]
 
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path, e.g. `model.get_buffer("bn.running_mean")`."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in module._buffers or module._buffers[name] is None:
+            raise AttributeError(f"{type(module).__name__} has no buffer '{name}' (in '{target}')")
+        return module._buffers[name]
+
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call `fn` on every submodule (children first) and on self, like PyTorch; returns self."""
         for module in self.children():
@@ -357,6 +476,9 @@ class Module:
     def double(self) -> Module:
         return self.to(np.float64)
 
+    def half(self) -> Module:
+        return self.to(np.float16)
+
     def float(self) -> Module:
         return self.to(np.float32)
 
@@ -390,12 +512,13 @@ class Module:
                      if v is not None and k not in self._non_persistent_buffers)
         return local
 
-    def load_state_dict(self, state_dict, strict: bool = True) -> tuple:
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> tuple:
         """Copy values (Tensors or arrays) into this module's parameters and buffers, in place.
 
         Shapes must match (the error names the key and both shapes). With `strict=True`
         missing or unexpected keys raise; either way they are returned as
-        `(missing_keys, unexpected_keys)`.
+        `(missing_keys, unexpected_keys)`. (`assign` is accepted for PyTorch compatibility:
+        values are always copied into the existing tensors, which optimizers hold.)
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"expected a mapping for state_dict, got {type(state_dict).__name__}")

@@ -10,15 +10,19 @@
     True
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
+from .adagrad import Adadelta, Adagrad
 from .adam import Adam, AdamW
+from .adam_variants import Adamax, NAdam, RAdam
+from .asgd import ASGD, Rprop
 from .early_stopping import EarlyStopping
 from .fit import History, accuracy, evaluate, fit
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = [
-    "SGD", "Adam", "AdamW", "RMSprop", "Optimizer", "lr_scheduler", "EarlyStopping", "fit", "evaluate",
-    "accuracy", "History",
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop",
+    "LBFGS", "Optimizer", "lr_scheduler", "swa_utils", "EarlyStopping", "fit", "evaluate", "accuracy", "History",
 ]

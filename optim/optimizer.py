@@ -78,6 +78,9 @@ class Optimizer:
         [0.1, 0.5]
     """
 
+    # State entries whose arrays are not shaped like their parameter (load_state_dict skips the check).
+    _unshaped_state: frozenset[str] = frozenset()
+
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
@@ -215,7 +218,8 @@ class Optimizer:
                 raise ValueError(f"{where}: the state dict has state for parameter {index}, which no "
                                  "parameter group lists")
             p = by_index[index]
-            state[p] = {name: _load_value(where, name, value, p, index) for name, value in values.items()}
+            state[p] = {name: _load_value(where, name, value, p, index, name not in self._unshaped_state)
+                        for name, value in values.items()}
         groups = []
         for group, saved in zip(self.param_groups, saved_groups):
             new = dict(group)
@@ -239,14 +243,17 @@ def _reject_sets(owner: str, params) -> None:
                         "order changes between runs")
 
 
-def _load_value(where: str, name: str, value: Any, p: Tensor, index: int) -> Any:
-    """A private copy of one state entry, cast to the parameter's dtype when it is param-shaped."""
+def _load_value(where: str, name: str, value: Any, p: Tensor, index: int, param_shaped: bool = True) -> Any:
+    """A private copy of one state entry, cast to the parameter's dtype when it is param-shaped
+    (`param_shaped=False`: an array of its own shape, e.g. LBFGS's flat direction)."""
     if isinstance(value, Tensor):
         value = value._data
     if not isinstance(value, np.ndarray):
         return copy.deepcopy(value)
     if value.ndim == 0:
         return value.item()  # e.g. a step count stored as a 0-d array
+    if not param_shaped:
+        return np.array(value, copy=True)
     if value.shape != p.shape:
         raise ValueError(f"{where}: state {name!r} of parameter {index} has shape {value.shape} but the "
                          f"parameter has shape {p.shape}")
