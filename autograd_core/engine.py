@@ -15,6 +15,7 @@ intermediate nodes live only in `pending`, and only until their node has run.
 from __future__ import annotations
 
 import gc
+import weakref
 
 import numpy as np
 
@@ -49,6 +50,28 @@ def unbroadcast(grad: np.ndarray, shape: tuple, name: str = "op") -> np.ndarray:
     return grad
 
 
+# Hooks called as hook(leaf) after backward has updated leaf.grad, keyed by id(leaf); a
+# weakref.finalize drops the entry with its tensor, so a recycled id never inherits hooks.
+_post_accumulate_hooks: dict[int, list] = {}
+# Callbacks queued while a backward pass runs (DDP waits for its all-reduces), run when it ends.
+_final_callbacks: list = []
+
+
+def register_post_accumulate_grad_hook(leaf, hook):
+    """Implements Tensor.register_post_accumulate_grad_hook; returns the hook list."""
+    hooks = _post_accumulate_hooks.get(id(leaf))
+    if hooks is None:
+        hooks = _post_accumulate_hooks[id(leaf)] = []
+        weakref.finalize(leaf, _post_accumulate_hooks.pop, id(leaf), None)
+    hooks.append(hook)
+    return hooks
+
+
+def queue_callback(fn) -> None:
+    """Run fn() once the backward pass now in progress has finished accumulating."""
+    _final_callbacks.append(fn)
+
+
 def backward(root, gradient=None, retain_graph: bool = False) -> None:
     """Back-propagate from `root`, adding d root / d leaf into every leaf's `.grad`."""
     from .tensor import Tensor
@@ -80,7 +103,10 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
     try:
         with no_grad():  # hooks and accumulation must not record anything
             _walk(start, grad, retain_graph, Tensor)
+            while _final_callbacks:
+                _final_callbacks.pop(0)()
     finally:
+        _final_callbacks.clear()
         if collecting:
             gc.enable()
 
@@ -192,6 +218,9 @@ def _accumulate_leaf(leaf, grad, Tensor) -> None:
         leaf.grad = Tensor._make(np.array(grad, dtype=dtype, copy=True), None)
     else:
         leaf.grad._data = leaf.grad._data + grad.astype(dtype, copy=False)
+    if _post_accumulate_hooks:
+        for hook in tuple(_post_accumulate_hooks.get(id(leaf), ())):
+            hook(leaf)
 
 
 def _run_hooks(hooks, grad, shape, name, Tensor):
