@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.distributed import DistributedSampler
+from autograd_core.distributed.sampler import DistributedSampler
 
 
 def launched_by_mpiexec() -> bool:

@@ -75,7 +75,9 @@ class DistributedDataParallel(Module):
         self._pass_active = False
         self._ready = [False] * len(self._params)
         self._next_bucket = 0
-        self._last_wait_s = 0.0  # exposed communication time of the last backward (benchmarks)
+        # perf_counter() when the last backward began and ended waiting for its all-reduces
+        # (benchmarks/bench_distributed.py measures the exposed communication with it)
+        self._last_wait = (0.0, 0.0)
         for i, p in enumerate(self._params):
             p.register_post_accumulate_grad_hook(self._make_hook(i))
 
@@ -198,7 +200,9 @@ class DistributedDataParallel(Module):
             current().MPI.Request.Testall(launched)
 
     def _finish_backward(self) -> None:
-        self._pass_active = False
+        # One synchronised backward per DDP forward: a later backward (e.g. through the inner
+        # module on one rank only) must not start collectives the other ranks never join.
+        self._pass_active = self._sync_pass = False
         unused = [i for i, ready in enumerate(self._ready) if not ready]
         if unused and not self.find_unused_parameters:
             names = ", ".join(self._names[i] for i in unused)
@@ -215,7 +219,8 @@ class DistributedDataParallel(Module):
         state = current()
         used = None
         if self.find_unused_parameters:
-            had = np.array([self._ready[i] or p.grad is not None for i, p in enumerate(self._params)], np.int8)
+            had = np.array([ready or p.grad is not None for ready, p in zip(self._ready, self._params)],
+                           dtype=np.int8)
             used = np.empty_like(had)
             extra = [state.comm.Iallreduce(had, used, op=state.MPI.MAX)]
         else:
@@ -223,7 +228,7 @@ class DistributedDataParallel(Module):
         self._launch_ready_buckets()
         start_wait = time.perf_counter()
         wait_all([b.request for b in self._buckets] + extra, "DistributedDataParallel gradient all-reduce")
-        self._last_wait_s = time.perf_counter() - start_wait
+        self._last_wait = (start_wait, time.perf_counter())
         for bucket in self._buckets:
             bucket.buffer *= bucket.buffer.dtype.type(1.0 / self._world)
             for i in bucket.indices:

@@ -39,10 +39,9 @@ from .process_group import (
     is_initialized,
     is_mpi_available,
 )
-from .sampler import DistributedSampler
 
 __all__ = [
-    "DistBackendError", "DistError", "DistributedSampler", "ReduceOp", "Work", "all_gather",
+    "DistBackendError", "DistError", "ReduceOp", "Work", "all_gather",
     "all_gather_into_tensor", "all_gather_object", "all_reduce", "barrier", "broadcast",
     "broadcast_object_list", "destroy_process_group", "gather", "get_backend", "get_rank",
     "get_world_size", "init_process_group", "irecv", "is_available", "is_initialized",

@@ -48,7 +48,8 @@ def _matching_message(src: int | None, tag: int, arr: np.ndarray, what: str):
     count = status.Get_count(MPI.BYTE)
     if count != arr.nbytes:
         raise DistError(f"{what}: rank {status.Get_source()} sent {count} bytes but the receiving tensor "
-                        f"is {_describe(arr)} ({arr.nbytes} bytes); send and recv need the same shape and dtype")
+                        f"is {_describe(arr)} ({arr.nbytes} bytes); send and recv need the same shape "
+                        "and dtype")
     return status.Get_source()
 
 

@@ -31,6 +31,7 @@ _TAG_FAILED, _TAG_PING, _TAG_PONG = 1, 2, 3
 # can print their own error, and then aborts the job (or the launcher would wait forever on a
 # hung peer).
 _ABORT_GRACE_S = 0.5
+_SPIN_S, _MAX_PAUSE_S = 0.05, 5e-4  # how wait_all polls (see there)
 
 _INSTALL_HINT = (
     'autograd_core.distributed needs MPI: pip install "autograd-core[distributed]" '
@@ -190,16 +191,23 @@ def wait_all(requests: list, what: str, timeout_s: float | None = None) -> None:
     if Testall(requests):
         return
     state.waiting_in = what
-    deadline = time.monotonic() + (state.timeout_s if timeout_s is None else timeout_s)
-    pause = 1e-5
+    now = time.monotonic()
+    deadline = now + (state.timeout_s if timeout_s is None else timeout_s)
+    # Spin (yielding) first: a collective whose peers are already there completes in
+    # microseconds, and a sleep costs at least ~60 µs of wake-up latency (much more on a busy
+    # machine). Then poll ever more slowly, so that a long wait leaves the core to the others.
+    spin_until, pause = now + _SPIN_S, 2e-5
     try:
         while not Testall(requests):
+            now = time.monotonic()
+            if now < spin_until:
+                os.sched_yield()  # a peer waiting for a core (more processes than cores) gets it
+                continue
             _read_control(state, what)
-            if time.monotonic() > deadline:
+            if now > deadline:
                 _timed_out(state, what, timeout_s or state.timeout_s)
-            # Sleeping a little lets the other ranks (often on the same cores) run.
             time.sleep(pause)
-            pause = min(pause * 2, 1e-3)
+            pause = min(pause * 2, _MAX_PAUSE_S)
     finally:
         state.waiting_in = ""
 

@@ -30,8 +30,9 @@ def test_hook_matches_torch():
         w = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
         b = lib.tensor([0.5], requires_grad=True)
         order = []
-        w.register_post_accumulate_grad_hook(lambda t: order.append(("w", t.grad.sum().item())))
-        b.register_post_accumulate_grad_hook(lambda t: order.append(("b", t.grad.sum().item())))
+        for name, leaf in (("w", w), ("b", b)):
+            leaf.register_post_accumulate_grad_hook(
+                lambda t, name=name, order=order: order.append((name, t.grad.sum().item())))
         ((w * 2).sum() + b.sum() * 4).backward()
         results.append(sorted(order))
     assert results[0] == results[1]

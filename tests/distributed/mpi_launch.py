@@ -29,10 +29,12 @@ needs_mpi = pytest.mark.skipif(
 
 
 def launch(script: str, n: int, *args: str, timeout: float = 90) -> tuple[int, str, float]:
-    """(exit code, stdout+stderr, seconds) of `mpiexec -n n python scripts/<script> args`."""
+    """(exit code, stdout+stderr, seconds) of `mpiexec -n n python scripts/<script> args`
+    (`script` = "-m package.module" runs a module instead)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
-    command = [mpiexec(), "-n", str(n), sys.executable, str(SCRIPTS / script), *args]
+    target = script.split() if script.startswith("-m ") else [str(SCRIPTS / script)]
+    command = [mpiexec(), "-n", str(n), sys.executable, *target, *args]
     start = time.perf_counter()
     # Its own session, so that a hang can be ended with every process it started.
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

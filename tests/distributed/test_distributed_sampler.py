@@ -2,14 +2,14 @@
 
 import pytest
 
-from autograd_core.distributed import DistributedSampler
+from autograd_core.distributed.sampler import DistributedSampler
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 10, 12])
 @pytest.mark.parametrize("replicas", [1, 2, 3, 4])
 @pytest.mark.parametrize("drop_last", [False, True])
 def test_unshuffled_shares_match_torch(n, replicas, drop_last):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data.distributed import DistributedSampler as TorchSampler
 
     for rank in range(replicas):
@@ -36,7 +36,8 @@ def test_shuffled_shares_cover_the_data_and_change_with_the_epoch(replicas):
 
 
 def test_padding_wraps_around_and_drop_last_cuts():
-    assert [list(DistributedSampler(range(5), 3, r, shuffle=False)) for r in range(3)] == [[0, 3], [1, 4], [2, 0]]
+    shares = [list(DistributedSampler(range(5), 3, r, shuffle=False)) for r in range(3)]
+    assert shares == [[0, 3], [1, 4], [2, 0]]
     assert [list(DistributedSampler(range(5), 3, r, shuffle=False, drop_last=True)) for r in range(3)] == [
         [0], [1], [2]]
 

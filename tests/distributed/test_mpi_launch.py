@@ -55,3 +55,10 @@ def test_a_killed_rank_ends_the_job_instead_of_hanging():
     assert code != 0
     assert "signal 9" in out or "Killed" in out, out
     assert "finished an all_reduce" not in out
+
+
+def test_the_main_job_trains_data_parallel(tmp_path):
+    pytest.importorskip("sklearn")
+    out = assert_ok(2, "-m autograd_core.demo", "--out", str(tmp_path), "--epochs", "1", "--no-progress")
+    assert out.count("test accuracy") == 1 and "on 2 ranks" in out, out  # rank 0 alone speaks
+    assert (tmp_path / "training_curves.png").is_file()
