@@ -61,7 +61,6 @@ class _Group:
         self.failed: dict[int, str] = {}
         self.pongs: dict[int, str] = {}
         self.ping_round = 0
-        self.waiting_in = ""
         self.previous_excepthook = None
 
 
@@ -190,32 +189,22 @@ def wait_all(requests: list, what: str, timeout_s: float | None = None) -> None:
     Testall = state.MPI.Request.Testall
     if Testall(requests):
         return
-    state.waiting_in = what
     now = time.monotonic()
     deadline = now + (state.timeout_s if timeout_s is None else timeout_s)
     # Spin (yielding) first: a collective whose peers are already there completes in
     # microseconds, and a sleep costs at least ~60 µs of wake-up latency (much more on a busy
     # machine). Then poll ever more slowly, so that a long wait leaves the core to the others.
     spin_until, pause = now + _SPIN_S, 2e-5
-    try:
-        while not Testall(requests):
-            now = time.monotonic()
-            if now < spin_until:
-                os.sched_yield()  # a peer waiting for a core (more processes than cores) gets it
-                continue
-            _read_control(state, what)
-            if now > deadline:
-                _timed_out(state, what, timeout_s or state.timeout_s)
-            time.sleep(pause)
-            pause = min(pause * 2, _MAX_PAUSE_S)
-    finally:
-        state.waiting_in = ""
-
-
-def progress() -> None:
-    """Let pending non-blocking operations advance; answer peers' pings (cheap)."""
-    state = current()
-    _read_control(state, state.waiting_in or "computing")
+    while not Testall(requests):
+        now = time.monotonic()
+        if now < spin_until:
+            os.sched_yield()  # a peer waiting for a core (more processes than cores) gets it
+            continue
+        _read_control(state, what)
+        if now > deadline:
+            _timed_out(state, what, timeout_s or state.timeout_s)
+        time.sleep(pause)
+        pause = min(pause * 2, _MAX_PAUSE_S)
 
 
 def _read_control(state: _Group, what: str) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import autograd_core as ag
 import autograd_core.distributed as dist
 import nn
+import optim
 from nn.parallel import DistributedDataParallel as DDP
 
 os.environ["WORLD_SIZE"] = "5"
@@ -90,6 +91,21 @@ except ValueError as exc:
     assert "weight" in str(exc) and "(4, 3)" in str(exc) and "(5, 3)" in str(exc), exc
 else:
     raise AssertionError("different models must be refused")
+
+# optim.fit under DDP: every rank records the same means, over all ranks' samples
+ag.manual_seed(0)
+model = DDP(nn.Linear(3, 2))
+data = np.random.default_rng(10 + rank).standard_normal((6, 5)).astype(np.float32)
+loader = [(ag.tensor(data[i:i + 3, :3]), ag.tensor(data[i:i + 3, 3:])) for i in (0, 3)]
+history = optim.fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), loader, val_loader=loader,
+                    epochs=2, progress=False)
+with ag.no_grad():
+    local = float(nn.MSELoss()(model(ag.tensor(data[:, :3])), ag.tensor(data[:, 3:])).item())
+histories, losses = [None] * size, [None] * size
+dist.all_gather_object(histories, [history.train_loss, history.val_loss])
+dist.all_gather_object(losses, local)
+assert all(h == histories[0] for h in histories), histories
+np.testing.assert_allclose(history.val_loss[-1], np.mean(losses), rtol=1e-5)
 
 dist.destroy_process_group()
 assert not dist.is_initialized()
