@@ -86,7 +86,7 @@ def _after_last_arrival(started: float, ended: float) -> float:
     return max(0.0, ended - float(last._data[0]))
 
 
-def worker(kind: str, global_batch: int, weak: bool, steps: int, bucket_mb: float) -> dict:
+def worker(kind: str, global_batch: int, weak: bool, steps: int, bucket_mb: float, thread: bool) -> dict:
     import numpy as np
 
     import autograd_core as ag
@@ -102,6 +102,8 @@ def worker(kind: str, global_batch: int, weak: bool, steps: int, bucket_mb: floa
         return {}
     model, make_batch = built
     ddp = DDP(model, bucket_cap_mb=bucket_mb)
+    if not thread:  # measure what the background progress thread buys
+        ddp._progress_thread = None
     optimizer = optim.SGD(ddp.parameters(), lr=0.01)
     loss_fn = nn.CrossEntropyLoss()
     per_rank = global_batch if weak else max(1, global_batch // world)
@@ -137,7 +139,7 @@ def worker(kind: str, global_batch: int, weak: bool, steps: int, bucket_mb: floa
     if rank == 0:
         params = sum(p._data.size for p in model.parameters())
         return {"workload": kind, "ranks": world, "global_batch": global_batch, "per_rank_batch": per_rank,
-                "weak": weak,
+                "weak": weak, "thread": thread,
                 "bucket_mb": bucket_mb, "buckets": len(ddp._buckets), "params": params,
                 "step_ms": 1e3 * step_s, "best_ms": 1e3 * best_s, "exposed_ms": 1e3 * exposed_s,
                 "comm_ms": 1e3 * comm_s}
@@ -157,9 +159,10 @@ def launch(ranks: int, args: list[str]) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| workload | params | scaling | ranks | batch/rank | buckets | ms/step median | best | "
-             "efficiency (best) | all-reduce ms | exposed ms | overlap |", "|" + "---|" * 12]
-    key = lambda r: (r["workload"], r["global_batch"], r["weak"], r["bucket_mb"])
+    lines = ["| workload | params | scaling | ranks | batch/rank | buckets | progress thread | "
+             "ms/step median | best | efficiency (best) | all-reduce ms | exposed ms | overlap |",
+             "|" + "---|" * 13]
+    key = lambda r: (r["workload"], r["global_batch"], r["weak"], r["bucket_mb"], r["thread"])
     base = {key(r): r["best_ms"] for r in rows if r["ranks"] == 1}
     for r in rows:
         t1 = base.get(key(r))
@@ -170,7 +173,9 @@ def table(rows: list[dict]) -> str:
         comm = f"{r['comm_ms']:.2f}" if r["ranks"] > 1 else ""
         exposed = f"{r['exposed_ms']:.2f}" if r["ranks"] > 1 else ""
         lines.append(f"| {r['workload']} | {r['params']:,} | {'weak' if r['weak'] else 'strong'} | "
-                     f"{r['ranks']} | {r['per_rank_batch']} | {r['buckets']} | {r['step_ms']:.1f} | "
+                     f"{r['ranks']} | {r['per_rank_batch']} | {r['buckets']} | "
+                     f"{'yes' if r['thread'] else 'no'} | "
+                     f"{r['step_ms']:.1f} | "
                      f"{r['best_ms']:.1f} | "
                      f"{eff} | "
                      f"{comm} | {exposed} | {overlap} |")
@@ -185,19 +190,19 @@ def main() -> None:
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=WORKLOADS)
     parser.add_argument("--configs", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    configs = [  # (workload, global batch, weak scaling, bucket cap in MB)
-        ("cnn", 32, False, 25.0), ("cnn", 32, True, 25.0), ("cnn", 64, False, 25.0),
-        ("cnn", 64, False, 0.005),
-        ("mlp", 128, False, 25.0), ("mlp", 128, False, 1.0),
-        ("gpt", 16, False, 25.0), ("gpt", 16, False, 0.05),
+    configs = [  # (workload, global batch, weak scaling, bucket cap in MB, progress thread)
+        ("cnn", 32, False, 25.0, True), ("cnn", 32, True, 25.0, True), ("cnn", 64, False, 25.0, True),
+        ("cnn", 64, False, 0.005, True), ("cnn", 64, False, 0.005, False),
+        ("mlp", 128, False, 25.0, True), ("mlp", 128, False, 1.0, True), ("mlp", 128, False, 1.0, False),
+        ("gpt", 16, False, 25.0, True), ("gpt", 16, False, 0.05, True), ("gpt", 16, False, 0.05, False),
     ]
     configs = [c for c in configs if c[0] in args.workloads]
     if args.worker:
         import autograd_core.distributed as dist
 
         dist.init_process_group("mpi")
-        for kind, batch, weak, bucket in json.loads(args.configs):
-            row = worker(kind, batch, weak, args.steps, bucket)
+        for kind, batch, weak, bucket, thread in json.loads(args.configs):
+            row = worker(kind, batch, weak, args.steps, bucket, thread)
             if row:
                 print(json.dumps(row), flush=True)
         return
@@ -205,7 +210,7 @@ def main() -> None:
     for ranks in args.ranks:
         rows += launch(ranks, ["--steps", str(args.steps), "--configs", json.dumps(configs)])
     rows.sort(key=lambda r: (WORKLOADS.index(r["workload"]), r["weak"], r["global_batch"], -r["bucket_mb"],
-                             r["ranks"]))
+                             not r["thread"], r["ranks"]))
     missing = sorted({c[0] for c in configs} - {r["workload"] for r in rows})
     print(table(rows))
     if missing:

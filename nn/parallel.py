@@ -7,8 +7,9 @@ order backward reaches them), into buckets of at most `bucket_cap_mb`; a hook af
 parameter's gradient accumulation copies the gradient into its bucket, and a full bucket starts
 a non-blocking MPI all-reduce at once, so communication overlaps the rest of the backward pass.
 When backward ends, a queued callback waits for the buckets and writes the averages back into
-each `.grad` in place. Buckets are always started in the same order on every rank, as MPI
-requires of collectives.
+each `.grad` in place. MPI only advances a non-blocking collective inside MPI calls, so while
+buckets are in flight a background thread (distributed/progress.py) keeps its engine turning.
+Buckets are always started in the same order on every rank, as MPI requires of collectives.
 
     >>> import autograd_core.distributed as dist                      # doctest: +SKIP
     >>> dist.init_process_group("mpi")
@@ -26,6 +27,7 @@ import numpy as np
 from autograd_core import Tensor, engine, is_grad_enabled
 from autograd_core.distributed import all_gather_object
 from autograd_core.distributed.process_group import _check_group, current, wait_all
+from autograd_core.distributed.progress import background_progress
 
 from .module import Module
 
@@ -78,6 +80,9 @@ class DistributedDataParallel(Module):
         # perf_counter() when the last backward began and ended waiting for its all-reduces
         # (benchmarks/bench_distributed.py measures the exposed communication with it)
         self._last_wait = (0.0, 0.0)
+        # MPI progress while backward computes, so that started buckets really overlap it
+        self._progress_thread = background_progress() if state.size > 1 else None
+        self._holding_progress = False
         for i, p in enumerate(self._params):
             p.register_post_accumulate_grad_hook(self._make_hook(i))
 
@@ -157,6 +162,9 @@ class DistributedDataParallel(Module):
 
     # -- backward ----------------------------------------------------------------------------
     def _reset_pass(self) -> None:
+        if self._holding_progress:
+            self._progress_thread.release()
+            self._holding_progress = False
         self._pass_active = False
         self._next_bucket = 0
         self._ready = [False] * len(self._params)
@@ -191,6 +199,9 @@ class DistributedDataParallel(Module):
             bucket = self._buckets[self._next_bucket]
             bucket.request = state.comm.Iallreduce(state.MPI.IN_PLACE, bucket.buffer, op=state.MPI.SUM)
             self._next_bucket += 1
+            if self._progress_thread is not None and not self._holding_progress:
+                self._progress_thread.hold()
+                self._holding_progress = True
         self._progress()
 
     def _progress(self) -> None:

@@ -61,6 +61,7 @@ class _Group:
         self.failed: dict[int, str] = {}
         self.pongs: dict[int, str] = {}
         self.ping_round = 0
+        self.progress = None  # progress.BackgroundProgress, started by the first user (DDP)
         self.previous_excepthook = None
 
 
@@ -149,6 +150,8 @@ def destroy_process_group(group=None) -> None:
     if sys.excepthook is _excepthook:
         sys.excepthook = state.previous_excepthook
     _group = None
+    if state.progress is not None:
+        state.progress.stop()
     state.comm.Free()
     state.control.Free()
 
