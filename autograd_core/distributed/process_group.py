@@ -106,7 +106,8 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
                        pg_options=None, device_id=None) -> None:
     """Join the default process group: one rank per process started by `mpiexec -n N`.
 
-    Rank and world size come from MPI; `rank=`/`world_size=` and the RANK/WORLD_SIZE environment
+    `backend` is 'mpi' ('gloo', PyTorch's CPU backend, is served by MPI too). Rank and world
+    size come from MPI; `rank=`/`world_size=` and the RANK/WORLD_SIZE environment
     variables are accepted when they agree with it (and are set for the program when absent).
     `timeout` (a timedelta or seconds, default 5 minutes) bounds every collective.
 
@@ -117,9 +118,10 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     global _group
     if _group is not None:
         raise ValueError("trying to initialize the default process group twice!")
-    if backend is not None and str(backend).lower() != "mpi":
+    # 'gloo' is PyTorch's CPU backend: programs written for it get the same collectives on MPI.
+    if backend is not None and str(backend).lower() not in ("mpi", "gloo"):
         raise ValueError(f"init_process_group: backend {backend!r} is not available; this CPU library "
-                         "communicates through MPI only: use backend='mpi' (or leave it out)")
+                         "communicates through MPI only: use backend='mpi' (or 'gloo', or leave it out)")
     if init_method not in (None, "env://") or store is not None:
         raise ValueError("init_process_group: with MPI the launcher (mpiexec) connects the ranks; "
                          "init_method and store are not used, leave them out")

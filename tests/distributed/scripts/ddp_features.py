@@ -20,7 +20,9 @@ except ValueError as exc:
 else:
     raise AssertionError("WORLD_SIZE=5 under mpiexec -n 2 must be refused")
 del os.environ["WORLD_SIZE"]
-dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=20))
+# PyTorch's CPU spelling, with rank and world size given as a torch program would (MPICH's PMI_RANK)
+dist.init_process_group("gloo", init_method="env://", world_size=2, rank=int(os.environ["PMI_RANK"]),
+                        timeout=datetime.timedelta(seconds=20))
 rank, size = dist.get_rank(), dist.get_world_size()
 assert os.environ["RANK"] == str(rank) and os.environ["WORLD_SIZE"] == str(size)
 
