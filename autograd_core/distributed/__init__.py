@@ -3,6 +3,8 @@
 Start N processes with `mpiexec -n N python train.py`; each calls `init_process_group()` and
 then uses collectives that operate in place on Tensors. Install MPI with the optional extra:
 pip install "autograd-core[distributed]". Importing this package never starts MPI.
+`DistributedDataParallel` is in `nn.parallel`, `DistributedSampler` in `.sampler` (PyTorch's
+`torch.utils.data.distributed`).
 
     >>> import autograd_core as ag
     >>> import autograd_core.distributed as dist

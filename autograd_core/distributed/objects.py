@@ -19,7 +19,7 @@ from .process_group import DistError, _check_group, current, wait_all
 _UNENCODABLE = -1
 
 
-def _encode(obj, what: str) -> tuple[bytes, str]:
+def _encode(obj) -> tuple[bytes, str]:
     try:
         return json.dumps(obj, allow_nan=True).encode(), ""
     except (TypeError, ValueError) as exc:
@@ -38,7 +38,7 @@ def all_gather_object(object_list: list, obj, group=None) -> None:
     state = current()
     if not isinstance(object_list, list) or len(object_list) != state.size:
         raise ValueError(f"all_gather_object: object_list must be a list of world_size = {state.size} items")
-    data, reason = _encode(obj, "all_gather_object")
+    data, reason = _encode(obj)
     sizes = np.empty(state.size, dtype=np.int64)
     mine = np.array([_UNENCODABLE if reason else len(data)], dtype=np.int64)
     wait_all([state.comm.Iallgather(mine, sizes)], "all_gather_object")
@@ -60,7 +60,7 @@ def broadcast_object_list(object_list: list, src: int = 0, group=None, device=No
     state = current()
     if not isinstance(object_list, list):
         raise TypeError("broadcast_object_list: object_list must be a list")
-    data, reason = _encode(object_list, "broadcast_object_list") if state.rank == src else (b"", "")
+    data, reason = _encode(object_list) if state.rank == src else (b"", "")
     header = np.array([_UNENCODABLE if reason else len(data), len(object_list)], dtype=np.int64)
     wait_all([state.comm.Ibcast(header, root=src)], "broadcast_object_list")
     if header[0] == _UNENCODABLE:

@@ -35,6 +35,16 @@ np.testing.assert_allclose(t._data, everyone.sum(0).astype(np.float32), rtol=1e-
 ints = ag.tensor(np.arange(6).reshape(2, 3) * (rank + 1))
 dist.all_reduce(ints, op=dist.ReduceOp.MAX)
 np.testing.assert_array_equal(ints._data, np.arange(6).reshape(2, 3) * size)
+bits = [np.array([1 << r, 0b1010 + r, 7]) for r in range(size)]
+for op, reduce_bits in [(dist.ReduceOp.BAND, np.bitwise_and), (dist.ReduceOp.BOR, np.bitwise_or),
+                        (dist.ReduceOp.BXOR, np.bitwise_xor)]:
+    t = ag.tensor(bits[rank].copy())
+    dist.all_reduce(t, op=op)
+    np.testing.assert_array_equal(t._data, reduce_bits.reduce(bits), err_msg=str(op))
+t = ag.tensor(mine.copy())
+dist.reduce(t, dst=0, op=dist.ReduceOp.AVG)
+if rank == 0:
+    np.testing.assert_allclose(t._data, everyone.mean(0))
 base = ag.tensor(mine.copy())
 view = ag.Tensor._make(base._data.T, None)
 dist.all_reduce(view)
