@@ -20,13 +20,13 @@ def test_every_collective_matches_numpy(n):
 
 def test_ddp_training_equals_one_process_on_the_concatenated_batch():
     out = assert_ok(2, "ddp_training.py")
-    for what in ("mlp accumulate=1", "cnn accumulate=1", "mlp accumulate=4"):  # 4: no_sync
+    for what in ("mlp accumulate=1", "cnn accumulate=1", "mlp accumulate=4", "sampler epochs"):
         assert f"rank 1: {what} OK" in out, out
 
 
-def test_ddp_with_an_uneven_number_of_ranks():
-    out = assert_ok(3, "ddp_training.py", "mlp", "no_sync")
-    assert "rank 2: mlp accumulate=4 OK" in out, out
+def test_ddp_with_an_uneven_number_of_ranks_and_a_padded_sampler():
+    out = assert_ok(3, "ddp_training.py", "mlp", "no_sync", "sampler")  # 10 samples on 3 ranks
+    assert "rank 2: mlp accumulate=4 OK" in out and "rank 2: sampler epochs OK" in out, out
 
 
 def test_ddp_unused_parameters_buffers_and_differing_models():
