@@ -36,6 +36,7 @@ from .process_group import (
     get_backend,
     get_rank,
     get_world_size,
+    group,
     init_process_group,
     is_available,
     is_initialized,
@@ -46,7 +47,7 @@ __all__ = [
     "DistBackendError", "DistError", "ReduceOp", "Work", "all_gather",
     "all_gather_into_tensor", "all_gather_object", "all_reduce", "barrier", "broadcast",
     "broadcast_object_list", "destroy_process_group", "gather", "get_backend", "get_rank",
-    "get_world_size", "init_process_group", "irecv", "is_available", "is_initialized",
+    "get_world_size", "group", "init_process_group", "irecv", "is_available", "is_initialized",
     "is_mpi_available", "isend", "recv", "reduce", "reduce_scatter", "reduce_scatter_tensor", "scatter",
     "send",
 ]

@@ -165,9 +165,21 @@ def current() -> _Group:
     return _group
 
 
-def _check_group(group) -> None:
-    if group is not None and group != "WORLD":
-        raise ValueError("only the default group (group=None) is supported: every collective spans all ranks")
+class _World:
+    def __repr__(self) -> str:
+        return "<the default process group: every rank>"
+
+
+class group:
+    """`dist.group.WORLD`: the default group, which every collective here spans."""
+
+    WORLD = _World()
+
+
+def _check_group(group_) -> None:
+    if group_ is not None and group_ is not group.WORLD:
+        raise ValueError("only the default group (group=None or dist.group.WORLD) is supported: "
+                         "every collective spans all ranks")
 
 
 def get_rank(group=None) -> int:

@@ -134,6 +134,14 @@ except dist.DistError as exc:
 else:
     raise AssertionError("shape mismatch went unnoticed")
 
-dist.barrier()
+assert dist.get_world_size(dist.group.WORLD) == size
+try:
+    dist.all_reduce(ag.ones(1), group="some subgroup")
+except ValueError as exc:
+    assert "default group" in str(exc)
+else:
+    raise AssertionError("subgroups are not supported and must say so")
+
+dist.barrier(group=dist.group.WORLD)
 dist.destroy_process_group()
 print(f"rank {rank}: collectives OK", flush=True)
