@@ -62,6 +62,7 @@ class _Group:
         self.pongs: dict[int, str] = {}
         self.ping_round = 0
         self.progress = None  # progress.BackgroundProgress, started by the first user (DDP)
+        self.outbox: list = []  # control sends in flight: their buffers must outlive them
         self.previous_excepthook = None
 
 
@@ -233,7 +234,7 @@ def _read_control(state: _Group, what: str) -> None:
         control.Recv([message, MPI.BYTE], source=source, tag=tag)
         text = message.decode("utf-8", "replace")
         if tag == _TAG_PING:
-            control.Isend([f"{text}\n{what}".encode(), MPI.BYTE], dest=source, tag=_TAG_PONG)
+            _post(state, f"{text}\n{what}".encode(), source, _TAG_PONG)
         elif tag == _TAG_PONG:
             round_, _, where = text.partition("\n")
             if round_ == str(state.ping_round):
@@ -244,14 +245,19 @@ def _read_control(state: _Group, what: str) -> None:
                             f"(rank {state.rank} stops too). Rank {source}'s error: {text}")
 
 
+def _post(state: _Group, payload: bytes, dest: int, tag: int) -> None:
+    """Send a small control message without waiting; keep the request (and so its buffer) alive."""
+    state.outbox = [r for r in state.outbox if not r.Test()]
+    state.outbox.append(state.control.Isend([payload, state.MPI.BYTE], dest=dest, tag=tag))
+
+
 def _timed_out(state: _Group, what: str, seconds: float) -> None:
     """Ask every peer whether it is alive, then raise naming those that did not reach `what`."""
-    MPI = state.MPI
     state.ping_round += 1
     state.pongs = {}
     peers = [r for r in range(state.size) if r != state.rank and r not in state.failed]
     for peer in peers:
-        state.control.Isend([str(state.ping_round).encode(), MPI.BYTE], dest=peer, tag=_TAG_PING)
+        _post(state, str(state.ping_round).encode(), peer, _TAG_PING)
     grace = time.monotonic() + min(2.0, max(0.2, seconds / 4))
     while time.monotonic() < grace and len(state.pongs) < len(peers):
         _read_control(state, what)
