@@ -2,6 +2,7 @@
 
     python -m autograd_core.demo                 # writes into ./autograd_core_demo/
     python -m autograd_core.demo --out results --epochs 20
+    mpiexec -n 2 python -m autograd_core.demo    # data-parallel on 2 processes (DDP)
 
 It trains with a progress bar, prints the test accuracy, and writes into the output folder
   training_curves.png  train/validation loss and accuracy per epoch
@@ -62,7 +63,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--distributed", action="store_true",
+                        help="train data-parallel (automatic under mpiexec -n N with N > 1)")
     args = parser.parse_args(argv)
+    from autograd_core import demo_distributed
+
+    distributed = args.distributed or demo_distributed.launched_by_mpiexec()
 
     start = time.perf_counter()
     out = pathlib.Path(args.out)
@@ -72,17 +78,24 @@ def main(argv=None) -> dict:
     train = DataLoader(TensorDataset(ag.tensor(x_train), ag.tensor(y_train)), batch_size=32, shuffle=True)
     test = DataLoader(TensorDataset(ag.tensor(x_test), ag.tensor(y_test)), batch_size=256)
 
-    model = build_cnn()
+    model, rank, world = build_cnn(), 0, 1
+    if distributed:  # every rank trains on its share; rank 0 prints and writes the files
+        model, train, rank, world = demo_distributed.start(model, x_train, y_train, 32, args.seed)
+    say = print if rank == 0 else (lambda *a, **k: None)
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.Adam(model.parameters(), lr=3e-3)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
-    print(f"training {type(model).__name__} with {nn.utils.count_parameters(model):,} parameters "
-          f"on {len(y_train)} digits, testing on {len(y_test)}")
+    say(f"training {type(model).__name__} with {nn.utils.count_parameters(model):,} parameters "
+        f"on {len(y_train)} digits, testing on {len(y_test)}" + (f", on {world} ranks" if world > 1 else ""))
     history = optim.fit(model, loss_fn, optimizer, train, val_loader=test, epochs=args.epochs,
                         scheduler=scheduler, progress=not args.no_progress, metrics=["accuracy"])
     accuracy = history.metrics["val_accuracy"][-1]
     elapsed = time.perf_counter() - start
-    print(f"test accuracy: {accuracy:.2%}  ({elapsed:.1f} s)")  # first: nothing below can lose it
+    say(f"test accuracy: {accuracy:.2%}  ({elapsed:.1f} s)")  # first: nothing below can lose it
+
+    if rank != 0:
+        return {"accuracy": accuracy, "seconds": elapsed}
+    model = getattr(model, "module", model)  # the drawing step below runs on rank 0 alone
 
     figure = history.plot()
     curves_path = out / "training_curves.png"

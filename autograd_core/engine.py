@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 
 import numpy as np
 
@@ -50,6 +51,28 @@ def unbroadcast(grad: np.ndarray, shape: tuple, name: str = "op") -> np.ndarray:
     return grad
 
 
+# Hooks called as hook(leaf) after backward has updated leaf.grad, keyed by id(leaf); a
+# weakref.finalize drops the entry with its tensor, so a recycled id never inherits hooks.
+_post_accumulate_hooks: dict[int, list] = {}
+# Callbacks queued while a backward pass runs (DDP waits for its all-reduces), run when it ends.
+_final_callbacks: list = []
+
+
+def register_post_accumulate_grad_hook(leaf, hook):
+    """Implements Tensor.register_post_accumulate_grad_hook; returns the hook list."""
+    hooks = _post_accumulate_hooks.get(id(leaf))
+    if hooks is None:
+        hooks = _post_accumulate_hooks[id(leaf)] = []
+        weakref.finalize(leaf, _post_accumulate_hooks.pop, id(leaf), None)
+    hooks.append(hook)
+    return hooks
+
+
+def queue_callback(fn) -> None:
+    """Run fn() once the backward pass now in progress has finished accumulating."""
+    _final_callbacks.append(fn)
+
+
 def backward(root, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
     """Back-propagate from `root`, adding d root / d leaf into every leaf's `.grad`.
 
@@ -79,7 +102,12 @@ def backward(root, gradient=None, retain_graph=None, create_graph: bool = False,
         targets = {_node_of(t): t for t in inputs}
     start = root.grad_fn if root.grad_fn is not None else root
     with _gc_paused(), set_grad_enabled(create_graph):
-        _walk(start, grad, retain_graph, Tensor, create_graph=create_graph, targets=targets)
+        try:
+            _walk(start, grad, retain_graph, Tensor, create_graph=create_graph, targets=targets)
+            while _final_callbacks:
+                _final_callbacks.pop(0)()
+        finally:
+            _final_callbacks.clear()
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
@@ -408,6 +436,9 @@ def _accumulate_leaf(leaf, grad, Tensor, create_graph=False) -> None:
             else:
                 np.add(current._data, grad, out=current._data, casting="unsafe")
                 version.bump(current)
+    if _post_accumulate_hooks:
+        for hook in tuple(_post_accumulate_hooks.get(id(leaf), ())):
+            hook(leaf)
 
 
 def _run_tensor_hooks(t, grad, Tensor):

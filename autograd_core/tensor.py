@@ -284,6 +284,12 @@ class Tensor:
         self.grad_fn.register_prehook(fn)
         return RemovableHandle(self.grad_fn.pre_hooks, fn)
 
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """Call hook(self) after backward has accumulated into this leaf's .grad."""
+        if self.grad_fn is not None or not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook() needs a leaf that requires grad")
+        return RemovableHandle(engine.register_post_accumulate_grad_hook(self, hook), hook)
+
     # -- copies, dtypes and devices ---------------------------------------------------------
     def astype(self, dtype, copy: bool = True) -> Tensor:
         """A copy with another dtype (NumPy's spelling of `.to(dtype)`)."""

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -178,7 +179,24 @@ class _Averages:
                 self.sums[name] += float(fn(output, target)) * n
 
     def means(self) -> dict[str, float]:
-        return {k: v / self.count if self.count else float("nan") for k, v in self.sums.items()}
+        count, sums = self.count, self.sums
+        if _process_group()[1] > 1:
+            # Under DDP every rank reports, and bases early stopping and schedules on, the same
+            # means over all ranks' samples; otherwise ranks could stop at different epochs.
+            from autograd_core import distributed
+
+            totals = Tensor(np.array([count, *sums.values()], dtype=np.float64), dtype=np.float64)
+            distributed.all_reduce(totals)
+            count, sums = totals._data[0], dict(zip(sums, totals._data[1:].tolist()))
+        return {k: v / count if count else float("nan") for k, v in sums.items()}
+
+
+def _process_group() -> tuple[int, int]:
+    """(rank, world size) when autograd_core.distributed has a group, else (0, 1); never starts MPI."""
+    distributed = sys.modules.get("autograd_core.distributed")
+    if distributed is None or not distributed.is_initialized():
+        return 0, 1
+    return distributed.get_rank(), distributed.get_world_size()
 
 
 def evaluate(model: Any, loss_fn: Callable[[Tensor, Tensor], Tensor], loader: Iterable,
@@ -208,7 +226,7 @@ def _evaluate(model, loss_fn, loader, metric_fns) -> dict[str, float]:
 
 
 def _progress_bar(enabled: bool, loader, epoch: int, epochs: int):
-    if not enabled:
+    if not enabled or _process_group()[0] != 0:  # one bar per job: rank 0's
         return None
     try:
         from tqdm import tqdm
@@ -271,6 +289,11 @@ def fit(
             comparison per step). `False` trains on regardless.
 
     The model is left in the train/eval mode it had when `fit` was called.
+
+    Under `autograd_core.distributed` (each rank calling `fit` on a DistributedDataParallel
+    model with its share of the data) only rank 0 shows the progress bar, the recorded losses
+    and metrics are means over every rank's samples (identical on all ranks), and a loader's
+    `sampler.set_epoch(epoch)` is called at the start of each epoch.
     """
     if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
@@ -286,6 +309,9 @@ def fit(
         for epoch in range(int(epochs)):
             history.lr.append(float(optimizer.param_groups[0]["lr"]))
             bar = _progress_bar(progress, train_loader, epoch, int(epochs))
+            sampler = getattr(train_loader, "sampler", None)
+            if hasattr(sampler, "set_epoch"):  # a DistributedSampler reshuffles per epoch
+                sampler.set_epoch(epoch)
             model.train()
             running = _Averages(metric_fns)
             for step, batch in enumerate(train_loader, start=1):
