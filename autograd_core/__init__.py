@@ -9,24 +9,46 @@ tensor([12.])
 
 from .creation import (
     arange,
+    bernoulli,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
     full_like,
     linspace,
+    normal,
     ones,
     ones_like,
+    poisson,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
     randperm,
     tensor,
     zeros,
     zeros_like,
 )
 from .devices import cuda, device, mps
-from .dtypes import bool_, complex64, complex128, float16, float32, float64, get_default_dtype, int8, int16, int32, int64, promote_types, set_default_dtype, uint8
+from .dtypes import (
+    bool_,
+    complex64,
+    complex128,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    set_default_dtype,
+    uint8,
+)
 from .dtypes import bool_ as bool  # noqa: A001 - PyTorch's spellings of the dtypes
 from .dtypes import complex64 as cfloat
 from .dtypes import complex128 as cdouble
@@ -135,7 +157,7 @@ def is_complex(t: Tensor) -> bool:
 
 
 def numel(t: Tensor) -> int:
-    return int(t._data.size)
+    return t._data.size
 
 
 def result_type(a, b):
@@ -185,8 +207,8 @@ def get_num_threads() -> int:
     return numba.get_num_threads()
 
 
-def is_nonzero(t: Tensor) -> bool:
-    return bool(t)
+def is_nonzero(t: Tensor):
+    return t.__bool__()
 
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:

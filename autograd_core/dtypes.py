@@ -173,7 +173,8 @@ def promote_operands(args: tuple, positions: tuple, to_float: bool = False) -> t
     (through the differentiable cast, so gradients come back in each input's dtype).
     `to_float`: integer results become the default float (true division).
 
-    The common cases (same dtypes; a float tensor with a Python float) return at once."""
+    Op.apply answers the common cases (same dtypes; a float tensor with a Python number)
+    before calling this."""
     from .ops.elementwise import cast
     from .tensor import Tensor
 
@@ -190,7 +191,5 @@ def promote_operands(args: tuple, positions: tuple, to_float: bool = False) -> t
                 out[i] = cast(a, target)
         elif isinstance(a, np.ndarray):
             out[i] = a.astype(target)
-        elif a is not None and not isinstance(a, (builtins.float, builtins.complex)) or (
-                isinstance(a, builtins.float) and target.kind not in "fc"):
-            out[i] = np.asarray(a, dtype=target)
+        # Python scalars stay as they are: NumPy treats them as weak, like PyTorch does.
     return tuple(out)

@@ -4,3 +4,5 @@
 from nn import *  # noqa: F403
 from nn import __all__  # noqa: F401
 from nn import functional, init, utils  # noqa: F401
+
+from . import modules, parallel, parameter  # noqa: F401

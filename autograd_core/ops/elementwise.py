@@ -81,7 +81,12 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        a_bool = getattr(a, "dtype", None) == np.bool_
+        if a_bool and getattr(b, "dtype", None) == np.bool_:
+            raise RuntimeError("pow: not implemented for two bool tensors")
         out = np.power(a, b)
+        if a_bool and out.dtype != np.bool_:  # bool ** True stays bool, as PyTorch
+            out = out.astype(np.bool_)
         ctx.saved = (a, b, out)
         return out
 
@@ -278,7 +283,8 @@ def add(a, b, alpha=1):
 
 def sub(a, b, alpha=1):
     """a - alpha * b with broadcasting and PyTorch's type promotion."""
-    if getattr(a, "dtype", None) == np.bool_ or getattr(b, "dtype", None) == np.bool_:
+    if getattr(a, "dtype", None) == np.bool_ or getattr(b, "dtype", None) == np.bool_ or (
+            isinstance(a, bool) or isinstance(b, bool)):
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
             "to invert a mask, use the `~` or `logical_not()` operator instead."

@@ -246,7 +246,22 @@ def cat(tensors, dim: int = 0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
+    tensors = _promoted(tensors)
     return Cat.apply(*tensors, axis=_dim(dim, tensors[0].ndim, "cat"))
+
+
+def _promoted(tensors: list) -> list:
+    """cat/stack take tensors of mixed dtypes and promote them, as PyTorch's do."""
+    from ..dtypes import promote_types
+    from .elementwise import cast
+
+    first = tensors[0].dtype
+    if all(t.dtype == first for t in tensors):
+        return tensors
+    target = first
+    for t in tensors[1:]:
+        target = promote_types(target, t.dtype)
+    return [t if t.dtype == target else cast(t, target) for t in tensors]
 
 
 def stack(tensors, dim: int = 0):
@@ -254,6 +269,7 @@ def stack(tensors, dim: int = 0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected a non-empty list of tensors")
+    tensors = _promoted(tensors)
     return Stack.apply(*tensors, axis=_dim(dim, tensors[0].ndim + 1, "stack"))
 
 
