@@ -28,3 +28,15 @@ __all__ = [
     "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad", "relu", "sigmoid", "softmax",
     "softplus", "tanh",
 ]
+
+# -- nn.functional additions (issue 12): activations ------------------------------------
+from .ops.activation_ext import (  # noqa: E402
+    celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu,
+    relu6, rrelu, selu, silu, softmin, softshrink, softsign, tanhshrink, threshold,
+)
+
+__all__ += [
+    "celu", "elu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish",
+    "prelu", "relu6", "rrelu", "selu", "silu", "softmin", "softshrink", "softsign", "tanhshrink",
+    "threshold",
+]
