@@ -40,3 +40,29 @@ __all__ += [
     "prelu", "relu6", "rrelu", "selu", "silu", "softmin", "softshrink", "softsign", "tanhshrink",
     "threshold",
 ]
+
+# -- normalisation, padding, resampling, convolutions and pooling -------------------------
+from .ops.conv3d import conv3d  # noqa: E402
+from .ops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: E402
+from .ops.norm import (  # noqa: E402
+    batch_norm, cosine_similarity, group_norm, instance_norm, layer_norm, local_response_norm,
+    normalize, pairwise_distance, rms_norm,
+)
+from .ops.padding import pad  # noqa: E402,F811 - adds modes and negative pads to ops.shape.pad
+from .ops.pool_ext import (  # noqa: E402,F811 - extends the fast pools of ops.pool
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d,
+    avg_pool2d, lp_pool1d, lp_pool2d, max_pool1d, max_pool2d, max_unpool1d, max_unpool2d,
+)
+from .ops.resample import (  # noqa: E402
+    interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest,
+)
+from .ops.unfold import fold, unfold  # noqa: E402
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "avg_pool1d", "batch_norm", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "cosine_similarity", "fold", "group_norm", "instance_norm", "interpolate", "layer_norm",
+    "local_response_norm", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "normalize",
+    "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "rms_norm", "unfold", "upsample",
+    "upsample_bilinear", "upsample_nearest",
+]
