@@ -66,3 +66,17 @@ __all__ += [
     "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "rms_norm", "unfold", "upsample",
     "upsample_bilinear", "upsample_nearest",
 ]
+
+# -- losses: new ones, and weight=/ignore_index= forms of the classic ones ----------------
+from .ops.loss_ext import (  # noqa: E402,F811 - the classic names gain PyTorch's full signatures
+    binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, cross_entropy,
+    gaussian_nll_loss, hinge_embedding_loss, huber_loss, kl_div, margin_ranking_loss, multi_margin_loss,
+    multilabel_soft_margin_loss, nll_loss, poisson_nll_loss, smooth_l1_loss, soft_margin_loss,
+    triplet_margin_loss,
+)
+
+__all__ += [
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div",
+    "margin_ranking_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
+    "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
+]
