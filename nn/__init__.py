@@ -72,3 +72,15 @@ __all__ += [
     "MaxUnpool1d", "MaxUnpool2d", "Fold", "PixelShuffle", "PixelUnshuffle", "Unfold", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]
+# The classic losses below gain PyTorch's full signatures (weight=, legacy flags); same names.
+from .loss_ext import (  # noqa: E402,F811
+    BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss, HingeEmbeddingLoss,
+    HuberLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, PoissonNLLLoss,
+    SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
+)
+
+__all__ += [
+    "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss",
+    "MarginRankingLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "SmoothL1Loss",
+    "SoftMarginLoss", "TripletMarginLoss",
+]
