@@ -80,3 +80,14 @@ __all__ += [
     "margin_ranking_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
     "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
 ]
+
+# -- dropout variants, embeddings, bilinear ------------------------------------------------
+from .ops.dropout_ext import (  # noqa: E402
+    alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout,
+)
+from .ops.embedding import bilinear, embedding, embedding_bag  # noqa: E402
+
+__all__ += [
+    "alpha_dropout", "bilinear", "dropout1d", "dropout2d", "dropout3d", "embedding", "embedding_bag",
+    "feature_alpha_dropout",
+]

@@ -84,3 +84,11 @@ __all__ += [
     "MarginRankingLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "SmoothL1Loss",
     "SoftMarginLoss", "TripletMarginLoss",
 ]
+from .dropout_ext import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout  # noqa: E402
+from .embedding import EmbeddingBag  # noqa: E402
+from .linear_ext import Bilinear, CosineSimilarity, PairwiseDistance, Unflatten  # noqa: E402
+
+__all__ += [
+    "AlphaDropout", "Bilinear", "CosineSimilarity", "Dropout1d", "Dropout2d", "Dropout3d", "EmbeddingBag",
+    "FeatureAlphaDropout", "PairwiseDistance", "Unflatten",
+]
