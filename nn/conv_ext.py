@@ -27,18 +27,33 @@ class _ConvBase(Module):
     _n = 3
     _transposed = False
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None,
-                 output_padding=0):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype=None,
+        output_padding=0,
+    ):
         super().__init__()
         name, n = type(self).__name__, self._n
         if groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer, got {groups}")
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
-                             f"be divisible by groups ({groups})")
+            raise ValueError(
+                f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
+                f"be divisible by groups ({groups})"
+            )
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"{name}: padding_mode must be one of {tuple(_PADDING_MODES)}, got {padding_mode!r}")
+            raise ValueError(
+                f"{name}: padding_mode must be one of {tuple(_PADDING_MODES)}, got {padding_mode!r}"
+            )
         if self._transposed and padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {name}')
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
@@ -58,7 +73,11 @@ class _ConvBase(Module):
             raise ValueError(f"{name}: kernel_size, stride and dilation must be positive")
         self.padding_mode = padding_mode
         self.transposed = self._transposed
-        shape = (in_channels, out_channels // groups) if self._transposed else (out_channels, in_channels // groups)
+        shape = (
+            (in_channels, out_channels // groups)
+            if self._transposed
+            else (out_channels, in_channels // groups)
+        )
         self.weight = Parameter(empty(*shape, *self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype))
@@ -98,19 +117,42 @@ class Conv3d(_ConvBase):
             widths = []
             for p in reversed(self.padding):
                 widths += [p, p]
-            return conv3d(pad(x, widths, mode), self.weight, self.bias, self.stride, 0, self.dilation,
-                          self.groups)
+            return conv3d(
+                pad(x, widths, mode), self.weight, self.bias, self.stride, 0, self.dilation, self.groups
+            )
         return conv3d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvBase):
     _transposed = True
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
-                 padding_mode: str = "zeros", dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype, output_padding)
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            dtype,
+            output_padding,
+        )
 
     def _output_padding(self, x: Tensor, output_size) -> tuple:
         if output_size is None:
@@ -118,29 +160,46 @@ class _ConvTransposeNd(_ConvBase):
         n = self._n
         size = tuple(int(v) for v in output_size)[-n:]
         if len(size) != n:
-            raise ValueError(f"{type(self).__name__}: output_size must have {n} or {n + 2} elements, "
-                             f"got {output_size}")
+            raise ValueError(
+                f"{type(self).__name__}: output_size must have {n} or {n + 2} elements, got {output_size}"
+            )
         pads = []
         for i, want in enumerate(size):
-            lo = ((x.shape[x.ndim - n + i] - 1) * self.stride[i] - 2 * self.padding[i]
-                  + self.dilation[i] * (self.kernel_size[i] - 1) + 1)
+            lo = (
+                (x.shape[x.ndim - n + i] - 1) * self.stride[i]
+                - 2 * self.padding[i]
+                + self.dilation[i] * (self.kernel_size[i] - 1)
+                + 1
+            )
             if not lo <= want < lo + max(self.stride[i], self.dilation[i]):
-                raise ValueError(f"{type(self).__name__}: requested an output size of {size}, but valid "
-                                 f"sizes in dim {i} range from {lo} to {lo + self.stride[i] - 1}")
+                raise ValueError(
+                    f"{type(self).__name__}: requested an output size of {size}, but valid "
+                    f"sizes in dim {i} range from {lo} to {lo + self.stride[i] - 1}"
+                )
             pads.append(want - lo)
         return tuple(pads)
 
     def forward(self, x: Tensor, output_size=None) -> Tensor:
-        return conv_transpose_nd(f"conv_transpose{self._n}d", self._n, x, self.weight, self.bias, self.stride,
-                                 self.padding, self._output_padding(x, output_size), self.groups, self.dilation)
+        return conv_transpose_nd(
+            f"conv_transpose{self._n}d",
+            self._n,
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self._output_padding(x, output_size),
+            self.groups,
+            self.dilation,
+        )
 
 
 class ConvTranspose1d(_ConvTransposeNd):
     """Transposed 1-D convolution; weight (in, out/groups, k).
 
-        >>> import autograd_core as ag
-        >>> ConvTranspose1d(2, 3, 4, stride=2)(ag.zeros(1, 2, 5)).shape
-        (1, 3, 12)
+    >>> import autograd_core as ag
+    >>> ConvTranspose1d(2, 3, 4, stride=2)(ag.zeros(1, 2, 5)).shape
+    (1, 3, 12)
     """
 
     _n = 1
@@ -176,10 +235,10 @@ def _become(module: Module, fresh: Module) -> None:
 class LazyLinear(Module):
     """A Linear whose in_features is read from the first input; it then becomes a Linear.
 
-        >>> import autograd_core as ag
-        >>> layer = LazyLinear(3)
-        >>> layer(ag.zeros(2, 5)).shape, layer.weight.shape
-        ((2, 3), (3, 5))
+    >>> import autograd_core as ag
+    >>> layer = LazyLinear(3)
+    >>> layer(ag.zeros(2, 5)).shape, layer.weight.shape
+    ((2, 3), (3, 5))
     """
 
     def __init__(self, out_features: int, bias: bool = True, dtype=None):
@@ -202,12 +261,29 @@ class LazyLinear(Module):
 class _LazyConv(Module):
     _n = 2
 
-    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
-                 bias: bool = True, padding_mode: str = "zeros", dtype=None):
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype=None,
+    ):
         super().__init__()
         self.in_channels, self.out_channels = 0, out_channels
-        self._args = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
-                          groups=groups, bias=bias, padding_mode=padding_mode)
+        self._args = dict(
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            bias=bias,
+            padding_mode=padding_mode,
+        )
         self._dtype = dtype
         self.register_parameter("weight", None)
         self.register_parameter("bias", None)
@@ -220,10 +296,11 @@ class _LazyConv(Module):
     def forward(self, x: Tensor) -> Tensor:
         n = self._n
         if x.ndim not in (n + 1, n + 2):
-            raise ValueError(f"{type(self).__name__}: expected {n + 1}D or {n + 2}D input, got shape {x.shape}")
+            raise ValueError(
+                f"{type(self).__name__}: expected {n + 1}D or {n + 2}D input, got shape {x.shape}"
+            )
         channels = x.shape[0] if x.ndim == n + 1 else x.shape[1]
-        _become(self, self._concrete()(channels, self.out_channels, dtype=self._dtype,
-                                       **self._args))
+        _become(self, self._concrete()(channels, self.out_channels, dtype=self._dtype, **self._args))
         return self(x)
 
 
@@ -236,9 +313,9 @@ class LazyConv1d(_LazyConv):
 class LazyConv2d(_LazyConv):
     """A Conv2d whose in_channels is read from the first input.
 
-        >>> import autograd_core as ag
-        >>> LazyConv2d(4, 3)(ag.zeros(1, 2, 5, 5)).shape
-        (1, 4, 3, 3)
+    >>> import autograd_core as ag
+    >>> LazyConv2d(4, 3)(ag.zeros(1, 2, 5, 5)).shape
+    (1, 4, 3, 3)
     """
 
     _n = 2

@@ -1,9 +1,9 @@
 """Channel-wise and alpha dropout layers over `autograd_core.ops.dropout_ext`.
 
-    >>> import autograd_core as ag
-    >>> import nn
-    >>> nn.Dropout2d(0.5).eval()(ag.ones(1, 2, 3, 3)).shape
-    (1, 2, 3, 3)
+>>> import autograd_core as ag
+>>> import nn
+>>> nn.Dropout2d(0.5).eval()(ag.ones(1, 2, 3, 3)).shape
+(1, 2, 3, 3)
 """
 
 from __future__ import annotations

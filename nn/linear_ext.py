@@ -1,9 +1,9 @@
 """Bilinear, Unflatten, CosineSimilarity and PairwiseDistance layers.
 
-    >>> import autograd_core as ag
-    >>> import nn
-    >>> nn.Unflatten(1, (2, 3))(ag.zeros(4, 6)).shape
-    (4, 2, 3)
+>>> import autograd_core as ag
+>>> import nn
+>>> nn.Unflatten(1, (2, 3))(ag.zeros(4, 6)).shape
+(4, 2, 3)
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from .parameter import Parameter
 class Bilinear(Module):
     """y = x1ᵀ A x2 + b with weight (out, in1, in2) and bias (out), both U(±1/√in1) as PyTorch.
 
-        >>> import autograd_core as ag
-        >>> Bilinear(3, 4, 2)(ag.zeros(5, 3), ag.zeros(5, 4)).shape
-        (5, 2)
+    >>> import autograd_core as ag
+    >>> Bilinear(3, 4, 2)(ag.zeros(5, 3), ag.zeros(5, 4)).shape
+    (5, 2)
     """
 
-    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, dtype=None):
+    def __init__(
+        self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, dtype=None
+    ):
         super().__init__()
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
         self.weight = Parameter(empty(out_features, in1_features, in2_features, dtype=dtype))
@@ -47,8 +49,10 @@ class Bilinear(Module):
         return bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
-                f"out_features={self.out_features}, bias={self.bias is not None}")
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
 
 
 class Unflatten(Module):
@@ -60,7 +64,9 @@ class Unflatten(Module):
             raise TypeError("Unflatten: named dimensions are not supported; dim must be an int")
         sizes = tuple(int(s) for s in unflattened_size)
         if sum(s == -1 for s in sizes) > 1 or any(s < -1 for s in sizes):
-            raise ValueError(f"Unflatten: unflattened_size {sizes} may hold at most one -1 and no other negative")
+            raise ValueError(
+                f"Unflatten: unflattened_size {sizes} may hold at most one -1 and no other negative"
+            )
         self.dim, self.unflattened_size = dim, sizes
 
     def forward(self, x: Tensor) -> Tensor:
@@ -70,12 +76,16 @@ class Unflatten(Module):
         if -1 in sizes:
             known = math.prod(s for s in sizes if s != -1)
             if known == 0 or size % known:
-                raise ValueError(f"Unflatten: cannot split dim {d} of size {size} into {self.unflattened_size}")
+                raise ValueError(
+                    f"Unflatten: cannot split dim {d} of size {size} into {self.unflattened_size}"
+                )
             sizes[sizes.index(-1)] = size // known
         if math.prod(sizes) != size:
-            raise ValueError(f"Unflatten: unflattened_size {self.unflattened_size} does not multiply to the size "
-                             f"{size} of dim {d} (input shape {x.shape})")
-        return x.reshape(x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+            raise ValueError(
+                f"Unflatten: unflattened_size {self.unflattened_size} does not multiply to the size "
+                f"{size} of dim {d} (input shape {x.shape})"
+            )
+        return x.reshape(x.shape[:d] + tuple(sizes) + x.shape[d + 1 :])
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -25,12 +25,14 @@ class GroupNorm(Module):
     """Normalise each sample's channels in `num_groups` groups; per-channel weight (ones)
     and bias (zeros) when `affine`."""
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 dtype=None):
+    def __init__(
+        self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, dtype=None
+    ):
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups:
-            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
-                             f"({num_groups})")
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+            )
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         if affine:
             self.weight = Parameter(ones(num_channels, dtype=dtype))
@@ -56,8 +58,15 @@ class GroupNorm(Module):
 class _InstanceNorm(Module):
     _n = 1  # spatial dims
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, dtype=None):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        dtype=None,
+    ):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -79,24 +88,38 @@ class _InstanceNorm(Module):
     def forward(self, x: Tensor) -> Tensor:
         n = self._n
         if x.ndim not in (n + 1, n + 2):
-            raise ValueError(f"{type(self).__name__}: expected {n + 1}D or {n + 2}D input, got shape {x.shape}")
+            raise ValueError(
+                f"{type(self).__name__}: expected {n + 1}D or {n + 2}D input, got shape {x.shape}"
+            )
         added = x.ndim == n + 1
         if added:
             x = x.reshape((1,) + x.shape)
         if self.affine and x.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}: expected input's size at dim 1 to match num_features "
-                             f"({self.num_features}), but got input of shape {x.shape}")
+            raise ValueError(
+                f"{type(self).__name__}: expected input's size at dim 1 to match num_features "
+                f"({self.num_features}), but got input of shape {x.shape}"
+            )
         # Batch statistics while training or when no running ones are kept; the running
         # buffers (None when not tracked) are updated while training and used in eval.
         # num_batches_tracked is kept for state_dict compatibility but, as in PyTorch, not counted.
         use_input_stats = self.training or not self.track_running_stats
-        y = N.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            use_input_stats, 0.0 if self.momentum is None else self.momentum, self.eps)
+        y = N.instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_input_stats,
+            0.0 if self.momentum is None else self.momentum,
+            self.eps,
+        )
         return y.reshape(y.shape[1:]) if added else y
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class InstanceNorm1d(_InstanceNorm):
@@ -127,8 +150,9 @@ class RMSNorm(Module):
     """x / sqrt(mean(x²) + eps) over the trailing `normalized_shape` dims, times a weight
     (ones); eps=None uses the dtype's machine epsilon, as PyTorch."""
 
-    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
-                 dtype=None):
+    def __init__(
+        self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, dtype=None
+    ):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)

@@ -26,8 +26,10 @@ class _PadNd(Module):
             padding = (padding,) * (2 * self._n)
         padding = tuple(int(p) for p in padding)
         if len(padding) != 2 * self._n:
-            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of {2 * self._n} ints, "
-                             f"got {padding}")
+            raise ValueError(
+                f"{type(self).__name__}: padding must be an int or a tuple of {2 * self._n} ints, "
+                f"got {padding}"
+            )
         self.padding = padding
         self.value = value
 
@@ -82,7 +84,9 @@ class ZeroPad3d(ZeroPad1d):
     _n = 3
 
 
-ReflectionPad1d = _make("ReflectionPad1d", 1, "reflect", "Pad the last dim by reflection (edge not repeated).")
+ReflectionPad1d = _make(
+    "ReflectionPad1d", 1, "reflect", "Pad the last dim by reflection (edge not repeated)."
+)
 ReflectionPad2d = _make("ReflectionPad2d", 2, "reflect", "Pad the last 2 dims by reflection.")
 ReflectionPad3d = _make("ReflectionPad3d", 3, "reflect", "Pad the last 3 dims by reflection.")
 ReplicationPad1d = _make("ReplicationPad1d", 1, "replicate", "Pad the last dim by repeating its edge values.")

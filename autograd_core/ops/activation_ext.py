@@ -165,9 +165,9 @@ def _float(name, value, what):
 def silu(input, inplace: bool = False):
     """x·σ(x). `inplace` is accepted; the result is a new Tensor.
 
-        >>> import autograd_core as ag
-        >>> silu(ag.tensor([0.0]))
-        tensor([0.])
+    >>> import autograd_core as ag
+    >>> silu(ag.tensor([0.0]))
+    tensor([0.])
     """
     return Silu.apply(input)
 
@@ -248,8 +248,9 @@ def hardshrink(input, lambd: float = 0.5):
 
 def threshold(input, threshold: float, value: float, inplace: bool = False):
     """x where x > threshold, `value` elsewhere."""
-    return Threshold.apply(input, _float("threshold", threshold, "threshold"),
-                           _float("threshold", value, "value"))
+    return Threshold.apply(
+        input, _float("threshold", threshold, "threshold"), _float("threshold", value, "value")
+    )
 
 
 def gelu(input, approximate: str = "none"):
@@ -299,8 +300,9 @@ def prelu(input, weight):
     return where(input._data > 0, input, w * input)
 
 
-def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
-          inplace: bool = False):
+def rrelu(
+    input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, inplace: bool = False
+):
     """Leaky ReLU with slope drawn from U(lower, upper) per element while training and
     (lower + upper)/2 in evaluation."""
     lower, upper = _float("rrelu", lower, "lower"), _float("rrelu", upper, "upper")

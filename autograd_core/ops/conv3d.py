@@ -25,11 +25,15 @@ def conv_nd(name: str, n: int, x, weight, bias, stride, padding, dilation, group
     if weight.ndim != n + 2:
         raise ShapeError(f"{name}: weight must be {n + 2}-D (out, in/groups, ...), got shape {weight.shape}")
     if groups <= 0 or x.shape[1] % groups or weight.shape[0] % groups:
-        raise ShapeError(f"{name}: groups={groups} must divide the input channels {x.shape[1]} and the "
-                         f"output channels {weight.shape[0]}")
+        raise ShapeError(
+            f"{name}: groups={groups} must divide the input channels {x.shape[1]} and the "
+            f"output channels {weight.shape[0]}"
+        )
     if x.shape[1] // groups != weight.shape[1]:
-        raise ShapeError(f"{name}: expected input {x.shape} to have {weight.shape[1] * groups} channels "
-                         f"for weight of shape {weight.shape} and groups={groups}")
+        raise ShapeError(
+            f"{name}: expected input {x.shape} to have {weight.shape[1] * groups} channels "
+            f"for weight of shape {weight.shape} and groups={groups}"
+        )
     k = tuple(weight.shape[2:])
     s, d = ntuple(stride, n, "stride", name), ntuple(dilation, n, "dilation", name)
     if isinstance(padding, str):
@@ -41,7 +45,9 @@ def conv_nd(name: str, n: int, x, weight, bias, stride, padding, dilation, group
             totals = [di * (ki - 1) for di, ki in zip(d, k)]
             pads = [(t // 2, t - t // 2) for t in totals]  # the extra one goes right, as PyTorch
         else:
-            raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            raise ValueError(
+                f"{name}: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}"
+            )
     else:
         pads = [(p, p) for p in ntuple(padding, n, "padding", name)]
     if any(lo < 0 for lo, _ in pads) or any(v <= 0 for v in s + d):

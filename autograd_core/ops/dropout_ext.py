@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from .. import random as _random
 from ..function import ShapeError
 from .activation_ext import SELU_ALPHA, SELU_SCALE
@@ -59,8 +57,11 @@ def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     """Zero whole channels of (N, C, H, W) or (C, H, W)."""
     if input.ndim == 3:
         # PyTorch's historical reading of 3-D input: (N, C, L), channel-wise 1-D dropout.
-        warnings.warn("dropout2d: received a 3D input; assuming channel-wise 1D dropout over (N, C, L) is "
-                      "desired, as PyTorch does", stacklevel=2)
+        warnings.warn(
+            "dropout2d: received a 3D input; assuming channel-wise 1D dropout over (N, C, L) is "
+            "desired, as PyTorch does",
+            stacklevel=2,
+        )
         return _channel_dropout("dropout2d", input, p, training, 1)
     return _channel_dropout("dropout2d", input, p, training, 2)
 
@@ -77,7 +78,7 @@ def _alpha(name, x, p, training, mask_shape):
     if p == 1.0:
         return x * 0
     # Dropped units take SELU's saturation value; a and b restore mean 0 and variance 1.
-    a = ((1 - p) * (1 + p * _ALPHA_PRIME ** 2)) ** -0.5
+    a = ((1 - p) * (1 + p * _ALPHA_PRIME**2)) ** -0.5
     b = -a * _ALPHA_PRIME * p
     keep = _keep_mask(mask_shape, p, x.dtype)
     return x * (a * keep).astype(x.dtype) + (a * _ALPHA_PRIME * (1 - keep) + b).astype(x.dtype)

@@ -46,8 +46,15 @@ def _renorm_(weight, idx, max_norm, norm_type):
     w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None]
 
 
-def embedding(input, weight, padding_idx: int | None = None, max_norm: float | None = None,
-              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False):
+def embedding(
+    input,
+    weight,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+):
     """Rows of `weight` (num_embeddings, dim) at the integer ids `input` (any shape)."""
     if weight.ndim != 2:
         raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
@@ -71,16 +78,28 @@ def embedding(input, weight, padding_idx: int | None = None, max_norm: float | N
     return rows.reshape(idx.shape + (weight.shape[1],))
 
 
-def embedding_bag(input, weight, offsets=None, max_norm: float | None = None, norm_type: float = 2,
-                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
-                  per_sample_weights=None, include_last_offset: bool = False, padding_idx: int | None = None):
+def embedding_bag(
+    input,
+    weight,
+    offsets=None,
+    max_norm: float | None = None,
+    norm_type: float = 2,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights=None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+):
     """Sum, mean or max of the embeddings of each bag: `input` (B, L) holds B bags of L ids,
     or a 1-D `input` is cut into bags at `offsets`. Empty bags give zeros."""
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
     if per_sample_weights is not None and mode != "sum":
-        raise ValueError(f"embedding_bag: per_sample_weights was not None; only mode='sum' supports them, "
-                         f"got mode={mode!r}")
+        raise ValueError(
+            f"embedding_bag: per_sample_weights was not None; only mode='sum' supports them, "
+            f"got mode={mode!r}"
+        )
     n = weight.shape[0]
     idx = _ids("embedding_bag", input, n)
     if idx.ndim == 2:
@@ -100,8 +119,10 @@ def embedding_bag(input, weight, offsets=None, max_norm: float | None = None, no
         else:
             starts, ends = off, np.append(off[1:], idx.size)
         if off.size and (off[0] != 0 or np.any(np.diff(off) < 0) or off[-1] > idx.size):
-            raise ValueError(f"embedding_bag: offsets must start at 0, be non-decreasing and stay within "
-                             f"the {idx.size} indices, got {off.tolist()}")
+            raise ValueError(
+                f"embedding_bag: offsets must start at 0, be non-decreasing and stay within "
+                f"the {idx.size} indices, got {off.tolist()}"
+            )
     else:
         raise ShapeError(f"embedding_bag: input has to be 1D or 2D, got shape {idx.shape}")
     flat = idx.reshape(-1)
@@ -109,8 +130,11 @@ def embedding_bag(input, weight, offsets=None, max_norm: float | None = None, no
     rows = embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq)
     keep = np.ones(flat.shape, dtype=bool) if padding_idx is None else flat != padding_idx
     if per_sample_weights is not None:
-        psw = per_sample_weights.reshape(-1) if hasattr(per_sample_weights, "_data") else \
-            np.asarray(per_sample_weights).reshape(-1)
+        psw = (
+            per_sample_weights.reshape(-1)
+            if hasattr(per_sample_weights, "_data")
+            else np.asarray(per_sample_weights).reshape(-1)
+        )
         rows = rows * psw.reshape(-1, 1)
     positions = np.arange(flat.size)
     member = (positions[None, :] >= starts[:, None]) & (positions[None, :] < ends[:, None]) & keep[None, :]
@@ -131,7 +155,9 @@ def bilinear(input1, input2, weight, bias=None):
         raise ShapeError(f"bilinear: weight must be 3-D (out, in1, in2), got shape {weight.shape}")
     out_f, in1, in2 = weight.shape
     if input1.shape[-1] != in1 or input2.shape[-1] != in2 or input1.shape[:-1] != input2.shape[:-1]:
-        raise ShapeError(f"bilinear: inputs {input1.shape} and {input2.shape} do not match weight {weight.shape}")
+        raise ShapeError(
+            f"bilinear: inputs {input1.shape} and {input2.shape} do not match weight {weight.shape}"
+        )
     lead = input1.shape[:-1]
     rows = int(np.prod(lead)) if lead else 1
     x1, x2 = input1.reshape(rows, in1), input2.reshape(rows, in2)

@@ -44,7 +44,9 @@ def _reduction(name, size_average, reduce, reduction, allowed=_REDUCTIONS):
         reduce = True if reduce is None else reduce
         reduction = "none" if not reduce else ("mean" if size_average else "sum")
     if reduction not in allowed:
-        raise ValueError(f"{name}: {reduction!r} is not a valid value for reduction (expected one of {allowed})")
+        raise ValueError(
+            f"{name}: {reduction!r} is not a valid value for reduction (expected one of {allowed})"
+        )
     return reduction
 
 
@@ -112,8 +114,16 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
     return _reduce(loss, reduction)
 
 
-def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, size_average=None,
-                     eps: float = 1e-8, reduce=None, reduction: str = "mean"):
+def poisson_nll_loss(
+    input,
+    target,
+    log_input: bool = True,
+    full: bool = False,
+    size_average=None,
+    eps: float = 1e-8,
+    reduce=None,
+    reduction: str = "mean",
+):
     """Negative log-likelihood of target ~ Poisson(rate): exp(input) - target·input for
     log-rates, input - target·log(input + eps) otherwise; `full` adds Stirling's term."""
     reduction = _reduction("poisson_nll_loss", size_average, reduce, reduction)
@@ -136,10 +146,18 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)
-        elif not (input.ndim == var.ndim and tuple(input.shape[:-1]) == tuple(var.shape[:-1])
-                  and var.shape[-1] == 1) and var.ndim != 0:
-            raise ValueError(f"gaussian_nll_loss: var of shape {tuple(var.shape)} does not match input of shape "
-                             f"{tuple(input.shape)}")
+        elif (
+            not (
+                input.ndim == var.ndim
+                and tuple(input.shape[:-1]) == tuple(var.shape[:-1])
+                and var.shape[-1] == 1
+            )
+            and var.ndim != 0
+        ):
+            raise ValueError(
+                f"gaussian_nll_loss: var of shape {tuple(var.shape)} does not match input of shape "
+                f"{tuple(input.shape)}"
+            )
     if (var._data < 0).any():
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
     lift = np.maximum(var._data, eps) - var._data  # a constant: clamp without blocking the gradient
@@ -158,13 +176,16 @@ def _labels(name, target, shape):
     return t
 
 
-def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None, reduce=None,
-                          reduction: str = "mean"):
+def cosine_embedding_loss(
+    input1, input2, target, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"
+):
     """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1."""
     reduction = _reduction("cosine_embedding_loss", size_average, reduce, reduction)
     if input1.ndim not in (1, 2) or tuple(input1.shape) != tuple(input2.shape):
-        raise ShapeError(f"cosine_embedding_loss: inputs must be 1-D or 2-D of the same shape, got "
-                         f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+        raise ShapeError(
+            f"cosine_embedding_loss: inputs must be 1-D or 2-D of the same shape, got "
+            f"{tuple(input1.shape)} and {tuple(input2.shape)}"
+        )
     t = _labels("cosine_embedding_loss", target, input1.shape[:-1])
     eps = 1e-12  # PyTorch's: keeps the norms away from zero
     dot = (input1 * input2).sum(-1)
@@ -174,19 +195,23 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
     return _reduce(loss, reduction)
 
 
-def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_average=None, reduce=None,
-                        reduction: str = "mean"):
+def margin_ranking_loss(
+    input1, input2, target, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"
+):
     """max(0, -target·(input1 - input2) + margin)."""
     reduction = _reduction("margin_ranking_loss", size_average, reduce, reduction)
     if not (input1.ndim == input2.ndim == np.ndim(_raw(target))):
-        raise ShapeError(f"margin_ranking_loss: all inputs must have the same number of dims, got "
-                         f"{tuple(input1.shape)}, {tuple(input2.shape)} and {np.shape(_raw(target))}")
+        raise ShapeError(
+            f"margin_ranking_loss: all inputs must have the same number of dims, got "
+            f"{tuple(input1.shape)}, {tuple(input2.shape)} and {np.shape(_raw(target))}"
+        )
     y = _tensor(target, input1)
     return _reduce(relu(-y * (input1 - input2) + margin), reduction)
 
 
-def hinge_embedding_loss(input, target, margin: float = 1.0, size_average=None, reduce=None,
-                         reduction: str = "mean"):
+def hinge_embedding_loss(
+    input, target, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean"
+):
     """input where target is 1, max(0, margin - input) where target is -1."""
     reduction = _reduction("hinge_embedding_loss", size_average, reduce, reduction)
     t = np.asarray(_raw(target))
@@ -195,14 +220,26 @@ def hinge_embedding_loss(input, target, margin: float = 1.0, size_average=None, 
     return _reduce(loss, reduction)
 
 
-def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2, eps: float = 1e-6,
-                        swap: bool = False, size_average=None, reduce=None, reduction: str = "mean"):
+def triplet_margin_loss(
+    anchor,
+    positive,
+    negative,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+):
     """max(0, margin + d(anchor, positive) - d(anchor, negative)) with the p-norm distance;
     `swap` uses min(d(a, n), d(p, n)) as the negative distance."""
     reduction = _reduction("triplet_margin_loss", size_average, reduce, reduction)
     if not (anchor.ndim == positive.ndim == negative.ndim) or anchor.ndim not in (1, 2):
-        raise ShapeError(f"triplet_margin_loss: anchor, positive and negative must be 1-D or 2-D with the "
-                         f"same number of dims, got {anchor.shape}, {positive.shape} and {negative.shape}")
+        raise ShapeError(
+            f"triplet_margin_loss: anchor, positive and negative must be 1-D or 2-D with the "
+            f"same number of dims, got {anchor.shape}, {positive.shape} and {negative.shape}"
+        )
     if margin <= 0:
         raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
     d_pos = pairwise_distance(anchor, positive, p, eps)
@@ -214,8 +251,16 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
     return _reduce(relu(d_pos - d_neg + margin), reduction)
 
 
-def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None, size_average=None,
-                      reduce=None, reduction: str = "mean"):
+def multi_margin_loss(
+    input,
+    target,
+    p: int = 1,
+    margin: float = 1.0,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+):
     """Σ_{i ≠ y} max(0, margin - x[y] + x[i])^p / C per sample (weighted by weight[y])."""
     reduction = _reduction("multi_margin_loss", size_average, reduce, reduction)
     if p not in (1, 2):
@@ -248,8 +293,9 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction: s
     return _reduce(softplus(-target * input), reduction)
 
 
-def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
-                                reduction: str = "mean"):
+def multilabel_soft_margin_loss(
+    input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean"
+):
     """Mean over classes of -(y·log σ(x) + (1 - y)·log σ(-x)) per sample."""
     reduction = _reduction("multilabel_soft_margin_loss", size_average, reduce, reduction)
     target = _tensor(target, input)
@@ -268,7 +314,9 @@ def _class_targets(name, input, target, ignore_index):
         raise TypeError(f"{name}: class-index targets must be integers, got {t.dtype}")
     want = input.shape[:1] + input.shape[2:]
     if t.shape != want:
-        raise ShapeError(f"{name}: input of shape {tuple(input.shape)} needs a target of shape {want}, got {t.shape}")
+        raise ShapeError(
+            f"{name}: input of shape {tuple(input.shape)} needs a target of shape {want}, got {t.shape}"
+        )
     keep = t != ignore_index
     c = input.shape[1]
     bad = keep & ((t < 0) | (t >= c))
@@ -290,14 +338,28 @@ def _classes_last(x):
     return x.permute(0, *range(2, x.ndim), 1) if x.ndim > 2 else x
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
-             reduction: str = "mean"):
+def nll_loss(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+):
     """-input[n, target[n], ...] from log-probabilities (N, C, d1, ...) or (C,), weighted by
     weight[target]; the mean divides by the total weight of the targets not ignored."""
     reduction = _reduction("nll_loss", size_average, reduce, reduction)
     if input.ndim == 1:  # unbatched (C,) with a 0-d target
-        out = nll_loss(input.reshape(1, -1), np.asarray(_raw(target)).reshape(1), weight, None,
-                       ignore_index, None, reduction)
+        out = nll_loss(
+            input.reshape(1, -1),
+            np.asarray(_raw(target)).reshape(1),
+            weight,
+            None,
+            ignore_index,
+            None,
+            reduction,
+        )
         return out.reshape(()) if reduction == "none" else out
     if input.ndim < 2:
         raise ShapeError(f"nll_loss: input must be (C,) or (N, C, ...), got shape {input.shape}")
@@ -313,20 +375,35 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     return total if reduction == "sum" else total / scale.sum()
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
-                  reduction: str = "mean", label_smoothing: float = 0.0):
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+):
     """Cross-entropy of logits (N, C, d1, ...) or (C,) against class indices or class
     probabilities, with class weights and label smoothing (PyTorch's formulas)."""
     reduction = _reduction("cross_entropy", size_average, reduce, reduction)
     if weight is None:
-        return fused.cross_entropy(input, target, reduction=reduction, label_smoothing=label_smoothing,
-                                   ignore_index=ignore_index)
+        return fused.cross_entropy(
+            input, target, reduction=reduction, label_smoothing=label_smoothing, ignore_index=ignore_index
+        )
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if input.ndim == 1:
-        t = target if hasattr(target, "_data") and target._data.dtype.kind == "f" else np.asarray(_raw(target))
+        t = (
+            target
+            if hasattr(target, "_data") and target._data.dtype.kind == "f"
+            else np.asarray(_raw(target))
+        )
         t = t.reshape((1,) + tuple(t.shape))
-        out = cross_entropy(input.reshape(1, -1), t, weight, None, ignore_index, None, reduction, label_smoothing)
+        out = cross_entropy(
+            input.reshape(1, -1), t, weight, None, ignore_index, None, reduction, label_smoothing
+        )
         return out.reshape(()) if reduction == "none" else out
     c = input.shape[1]
     w = _class_weights("cross_entropy", weight, c, input.dtype)
@@ -357,31 +434,38 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     reduction = _reduction("binary_cross_entropy", size_average, reduce, reduction)
     target = _tensor(target, input)
     if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"binary_cross_entropy: using a target size ({tuple(target.shape)}) that is different "
-                         f"to the input size ({tuple(input.shape)}) is deprecated. Please ensure they have the "
-                         f"same size.")
+        raise ValueError(
+            f"binary_cross_entropy: using a target size ({tuple(target.shape)}) that is different "
+            f"to the input size ({tuple(input.shape)}) is deprecated. Please ensure they have the "
+            f"same size."
+        )
     loss = fused.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction: str = "mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None
+):
     """BCE on logits (stable for any magnitude); `pos_weight` weighs the positive term
     (broadcast over the last dim), `weight` each element."""
     reduction = _reduction("binary_cross_entropy_with_logits", size_average, reduce, reduction)
     target = _tensor(target, input)
     if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"binary_cross_entropy_with_logits: target size ({tuple(target.shape)}) must be the "
-                         f"same as input size ({tuple(input.shape)})")
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: target size ({tuple(target.shape)}) must be the "
+            f"same as input size ({tuple(input.shape)})"
+        )
     pw = None if pos_weight is None else np.asarray(_raw(pos_weight), dtype=input.dtype)
     if pw is not None:
         try:
             np.broadcast_shapes(pw.shape, tuple(input.shape))
         except ValueError:
-            raise ShapeError(f"binary_cross_entropy_with_logits: pos_weight of shape {pw.shape} does not "
-                             f"broadcast to the input shape {tuple(input.shape)}") from None
+            raise ShapeError(
+                f"binary_cross_entropy_with_logits: pos_weight of shape {pw.shape} does not "
+                f"broadcast to the input shape {tuple(input.shape)}"
+            ) from None
         if pw.shape != tuple(input.shape):
             pw = np.broadcast_to(pw, tuple(input.shape))
     loss = fused.BCEWithLogits.apply(input, target, pw)
@@ -391,8 +475,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
-    "cross_entropy", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div",
-    "margin_ranking_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "nll_loss",
-    "poisson_nll_loss", "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
+    "cross_entropy",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
+    "margin_ranking_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
+    "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
 ]

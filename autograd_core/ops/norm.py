@@ -46,7 +46,7 @@ def _trailing(name, x, normalized_shape):
         normalized_shape = (normalized_shape,)
     shape = tuple(int(s) for s in normalized_shape)
     k = len(shape)
-    if x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
+    if x.ndim < k or tuple(x.shape[x.ndim - k :]) != shape:
         raise ShapeError(
             f"{name}: given normalized_shape={list(shape)}, expected input with shape "
             f"[*, {', '.join(map(str, shape))}], but got input of size {list(x.shape)}"
@@ -62,9 +62,9 @@ def _check_param(name, what, p, shape):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     """Normalise over the trailing `normalized_shape` dims, then scale and shift.
 
-        >>> import autograd_core as ag
-        >>> layer_norm(ag.randn(2, 5), (5,)).shape
-        (2, 5)
+    >>> import autograd_core as ag
+    >>> layer_norm(ag.randn(2, 5), (5,)).shape
+    (2, 5)
     """
     shape, axes = _trailing("layer_norm", input, normalized_shape)
     _check_param("layer_norm", "weight", weight, shape)
@@ -87,16 +87,18 @@ def rms_norm(input, normalized_shape, weight=None, eps: float | None = None):
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
     """Normalise each sample's channels in `num_groups` groups; per-channel affine.
 
-        >>> import autograd_core as ag
-        >>> group_norm(ag.randn(2, 4, 3), 2).shape
-        (2, 4, 3)
+    >>> import autograd_core as ag
+    >>> group_norm(ag.randn(2, 4, 3), 2).shape
+    (2, 4, 3)
     """
     if input.ndim < 2:
         raise ShapeError(f"group_norm: expected at least 2 dims (N, C, *), got shape {input.shape}")
     n, c = input.shape[:2]
     if num_groups <= 0 or c % num_groups:
-        raise ShapeError(f"group_norm: expected number of channels in input ({c}) to be divisible "
-                         f"by num_groups ({num_groups})")
+        raise ShapeError(
+            f"group_norm: expected number of channels in input ({c}) to be divisible "
+            f"by num_groups ({num_groups})"
+        )
     _check_param("group_norm", "weight", weight, (c,))
     _check_param("group_norm", "bias", bias, (c,))
     grouped = input.reshape(n, num_groups, (c // num_groups) * int(np.prod(input.shape[2:])))
@@ -116,15 +118,27 @@ def _update_running(running_mean, running_var, mean, var, count, momentum):
         rv[...] = (1 - momentum) * rv + momentum * unbiased
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
-               momentum: float = 0.1, eps: float = 1e-5):
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+):
     """Per-channel (dim 1) normalisation with batch statistics when `training` (updating
     the running buffers in place), with the running statistics otherwise."""
     if input.ndim < 2:
         raise ShapeError(f"batch_norm: expected at least 2 dims (N, C, *), got shape {input.shape}")
     c = input.shape[1]
-    for what, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
+    for what, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
         if t is not None and int(np.prod(t.shape)) != c:
             raise ShapeError(f"batch_norm: {what} should contain {c} elements not {int(np.prod(t.shape))}")
     axes = (0,) + tuple(range(2, input.ndim))
@@ -132,10 +146,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training:
         count = input._data.size // max(c, 1)
         if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {input.shape}"
+            )
         y, mean, var = _standardize(input, axes, eps)
         momentum = 0.0 if momentum is None else momentum
-        _update_running(running_mean, running_var, mean._data.reshape(-1), var._data.reshape(-1), count, momentum)
+        _update_running(
+            running_mean, running_var, mean._data.reshape(-1), var._data.reshape(-1), count, momentum
+        )
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
@@ -145,8 +163,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _affine(y, weight, bias, (c,) + (1,) * (input.ndim - 2))
 
 
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):
+def instance_norm(
+    input,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+):
     """Normalise each (sample, channel) over its spatial dims; running statistics (if
     given) track the batch mean of the per-instance statistics."""
     if input.ndim < 3:
@@ -161,8 +187,14 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     y, mean, var = _standardize(input, axes, eps)
     if running_mean is not None or running_var is not None:
         count = int(np.prod(input.shape[2:]))
-        _update_running(running_mean, running_var, mean._data.reshape(input.shape[:2]).mean(0),
-                        var._data.reshape(input.shape[:2]).mean(0), count, momentum)
+        _update_running(
+            running_mean,
+            running_var,
+            mean._data.reshape(input.shape[:2]).mean(0),
+            var._data.reshape(input.shape[:2]).mean(0),
+            count,
+            momentum,
+        )
     return _affine(y, weight, bias, shape)
 
 
@@ -181,7 +213,7 @@ def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.7
     c = input.shape[1]
     total = padded[:, 0:c]
     for i in range(1, size):
-        total = total + padded[:, i:i + c]
+        total = total + padded[:, i : i + c]
     return input / (total * (alpha / size) + k) ** beta
 
 

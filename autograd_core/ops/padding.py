@@ -38,9 +38,9 @@ def _source_index(mode: str, size: int, left: int, right: int) -> np.ndarray:
 def pad(input, pad, mode: str = "constant", value: float | None = None):
     """Pad (or, with negative widths, crop) the trailing dims of `input`.
 
-        >>> import autograd_core as ag
-        >>> pad(ag.ones(1, 2), (1, -1)).tolist()
-        [[0.0, 1.0]]
+    >>> import autograd_core as ag
+    >>> pad(ag.ones(1, 2), (1, -1)).tolist()
+    [[0.0, 1.0]]
     """
     if mode not in MODES:
         raise ValueError(f"pad: unrecognised padding mode {mode!r}; expected one of {MODES}")
@@ -66,8 +66,10 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):
         size = input.shape[d]
         start, stop = max(-lo, 0), size - max(-hi, 0)
         if stop - start + max(lo, 0) + max(hi, 0) < 0 or stop < start:
-            raise ShapeError(f"pad: padding {widths} crops more than dim {d} of size {size} holds "
-                             f"(input shape {input.shape})")
+            raise ShapeError(
+                f"pad: padding {widths} crops more than dim {d} of size {size} holds "
+                f"(input shape {input.shape})"
+            )
         crop[d] = slice(start, stop)
     x = input
     if any(lo < 0 or hi < 0 for _, lo, hi in per_dim):
@@ -83,11 +85,15 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):
     for d, lo, hi in grow:
         size = x.shape[d]
         if mode == "reflect" and (lo >= size or hi >= size):
-            raise ShapeError(f"pad: padding size should be less than the corresponding input dimension, "
-                             f"but got padding ({lo}, {hi}) at dimension {d} of input {list(x.shape)}")
+            raise ShapeError(
+                f"pad: padding size should be less than the corresponding input dimension, "
+                f"but got padding ({lo}, {hi}) at dimension {d} of input {list(x.shape)}"
+            )
         if mode == "circular" and (lo > size or hi > size):
-            raise ShapeError(f"pad: padding value ({lo}, {hi}) is larger than dimension {d} of size {size}: "
-                             "circular padding wraps at most once")
+            raise ShapeError(
+                f"pad: padding value ({lo}, {hi}) is larger than dimension {d} of size {size}: "
+                "circular padding wraps at most once"
+            )
         if size == 0:
             raise ShapeError(f"pad: cannot {mode}-pad dimension {d} of size 0 (input shape {x.shape})")
         if lo or hi:

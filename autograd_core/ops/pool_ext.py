@@ -22,7 +22,7 @@ from ..function import Op, ShapeError
 from . import pool as fast
 from .index import Gather, index_select
 from .reduce import max as max_
-from .unfold import apply_raw, im2col, ntuple, out_sizes
+from .unfold import apply_raw, im2col, ntuple
 
 
 def _batched(name, x, n):
@@ -40,15 +40,20 @@ def _unbatch(y, added):
 
 def _window_args(name, n, kernel_size, stride, padding, dilation=1):
     k = ntuple(kernel_size, n, "kernel_size", name)
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
-        ntuple(stride, n, "stride", name)
+    s = (
+        k
+        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        else ntuple(stride, n, "stride", name)
+    )
     p, d = ntuple(padding, n, "padding", name), ntuple(dilation, n, "dilation", name)
     for what, v in (("kernel_size", k), ("stride", s), ("dilation", d)):
         if any(x <= 0 for x in v):
             raise ValueError(f"{name}: {what} must be greater than zero, got {v}")
     if any(pi < 0 or pi > ki // 2 for pi, ki in zip(p, k)):
-        raise ValueError(f"{name}: pad should be at most half of effective kernel size, but got pad={p} "
-                         f"and kernel_size={k}")
+        raise ValueError(
+            f"{name}: pad should be at most half of effective kernel size, but got pad={p} "
+            f"and kernel_size={k}"
+        )
     return k, s, p, d
 
 
@@ -61,8 +66,10 @@ def _pool_geometry(name, sizes, k, s, p, d, ceil_mode):
         if ceil_mode and (o - 1) * si >= n + pi:  # the last window must start inside the input
             o -= 1
         if o <= 0:
-            raise ShapeError(f"{name}: output size is too small (input spatial size {tuple(sizes)}, "
-                             f"kernel {k}, padding {p}, dilation {d})")
+            raise ShapeError(
+                f"{name}: output size is too small (input spatial size {tuple(sizes)}, "
+                f"kernel {k}, padding {p}, dilation {d})"
+            )
         extra = max(0, (o - 1) * si + di * (ki - 1) + 1 - (n + 2 * pi))
         out.append(o)
         pads.append((pi, pi + extra))
@@ -72,7 +79,7 @@ def _pool_geometry(name, sizes, k, s, p, d, ceil_mode):
 def _flat_input_index(sizes, k, s, p, d, out):
     """(K, L) table: the flat input position each window offset reads (or -1 in padding)."""
     grids = []
-    for n, ki, si, pi, di, oi in zip(sizes, k, s, p, d, out):
+    for ki, si, pi, di, oi in zip(k, s, p, d, out):
         grids.append(np.arange(oi)[None, :] * si - pi + np.arange(ki)[:, None] * di)  # (k, o)
     flat = np.zeros((1, 1), dtype=np.int64)
     for n, g in zip(sizes, grids):
@@ -100,19 +107,35 @@ def _max_pool(name, n, input, kernel_size, stride, padding, dilation, ceil_mode,
     return y, Tensor._make(_unbatch(idx.reshape(x.shape[:2] + out), added), None)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
-               return_indices: bool = False):
+def max_pool1d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """Max over windows of (N, C, L) or (C, L); with return_indices, also the flat index of
     each max in its input plane."""
-    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices)
+    return _max_pool(
+        "max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
-               return_indices: bool = False):
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """Max over windows of (N, C, H, W) or (C, H, W); indices are flat over H·W."""
-    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices)
+    return _max_pool(
+        "max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
 def _avg_divisor(sizes, k, s, p, out, count_include_pad):
@@ -127,8 +150,9 @@ def _avg_divisor(sizes, k, s, p, out, count_include_pad):
     return div
 
 
-def _avg_pool(name, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-              divisor_override=None):
+def _avg_pool(
+    name, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override=None
+):
     k, s, p, d = _window_args(name, n, kernel_size, stride, padding)
     if divisor_override is not None and divisor_override == 0:
         raise ValueError(f"{name}: divisor must be not zero")
@@ -145,30 +169,39 @@ def _avg_pool(name, n, input, kernel_size, stride, padding, ceil_mode, count_inc
     return _unbatch(y, added)
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True):
+def avg_pool1d(
+    input, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True
+):
     """Mean over windows of (N, C, L) or (C, L)."""
     return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override=None):
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override=None,
+):
     """Mean over windows of (N, C, H, W) or (C, H, W)."""
-    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override)
+    return _avg_pool(
+        "avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
 
 
 def lp_pool1d(input, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
     """(Σ x^p over each window)^(1/p)."""
     k = ntuple(kernel_size, 1, "kernel_size", "lp_pool1d")
-    y = avg_pool1d(input ** norm_type, k, stride, 0, ceil_mode)
+    y = avg_pool1d(input**norm_type, k, stride, 0, ceil_mode)
     return (y * math.prod(k)) ** (1.0 / norm_type)
 
 
 def lp_pool2d(input, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
     """(Σ x^p over each window)^(1/p) over (N, C, H, W)."""
     k = ntuple(kernel_size, 2, "kernel_size", "lp_pool2d")
-    y = avg_pool2d(input ** norm_type, k, stride, 0, ceil_mode)
+    y = avg_pool2d(input**norm_type, k, stride, 0, ceil_mode)
     return (y * math.prod(k)) ** (1.0 / norm_type)
 
 
@@ -179,13 +212,17 @@ def _adaptive_bounds(in_size, out_size):
 
 
 def _out_sizes(name, x, n, output_size):
-    sizes = ntuple(output_size, n, "output_size", name) if not isinstance(output_size, (list, tuple)) \
+    sizes = (
+        ntuple(output_size, n, "output_size", name)
+        if not isinstance(output_size, (list, tuple))
         else tuple(x.shape[-n + i] if v is None else int(v) for i, v in enumerate(output_size))
+    )
     if len(sizes) != n or any(v < 0 for v in sizes):
         raise ValueError(f"{name}: output_size must be {n} non-negative ints, got {output_size!r}")
     if x.ndim not in (n + 1, n + 2) or any(v == 0 for v in x.shape[-n:]):
-        raise ShapeError(f"{name}: expected {n + 1}D or {n + 2}D input with non-zero spatial sizes, "
-                         f"got shape {x.shape}")
+        raise ShapeError(
+            f"{name}: expected {n + 1}D or {n + 2}D input with non-zero spatial sizes, got shape {x.shape}"
+        )
     return sizes
 
 
@@ -206,14 +243,16 @@ def adaptive_avg_pool(input, output_size, name: str = "adaptive_avg_pool"):
 
 def adaptive_avg_pool1d(input, output_size):
     """Mean over adaptive windows: (N, C, L) -> (N, C, output_size)."""
-    return adaptive_avg_pool(input, _out_sizes("adaptive_avg_pool1d", input, 1, output_size),
-                             "adaptive_avg_pool1d")
+    return adaptive_avg_pool(
+        input, _out_sizes("adaptive_avg_pool1d", input, 1, output_size), "adaptive_avg_pool1d"
+    )
 
 
 def adaptive_avg_pool2d(input, output_size):
     """Mean over adaptive windows: (N, C, H, W) -> (N, C, *output_size); None keeps a size."""
-    return adaptive_avg_pool(input, _out_sizes("adaptive_avg_pool2d", input, 2, output_size),
-                             "adaptive_avg_pool2d")
+    return adaptive_avg_pool(
+        input, _out_sizes("adaptive_avg_pool2d", input, 2, output_size), "adaptive_avg_pool2d"
+    )
 
 
 def _adaptive_max(name, input, n, output_size, return_indices):

@@ -9,7 +9,7 @@ average pooling. pixel_shuffle is a reshape and a permute.
 
     >>> import autograd_core as ag
     >>> interpolate(ag.tensor([[[1.0, 2.0]]]), scale_factor=2, mode="linear", align_corners=True)
-    tensor([[[1.        , 1.33333333, 1.66666667, 2.        ]]])
+    tensor([[[1.       , 1.3333333, 1.6666667, 2.       ]]])
 """
 
 from __future__ import annotations
@@ -93,24 +93,35 @@ def _output_size(name, x, spatial, size, scale_factor):
     if size is not None:
         sizes = (size,) * spatial if isinstance(size, (int, np.integer)) else tuple(size)
         if len(sizes) != spatial:
-            raise ValueError(f"{name}: input with {spatial} spatial dims (shape {x.shape}) needs a size "
-                             f"of {spatial} values, got {size}")
+            raise ValueError(
+                f"{name}: input with {spatial} spatial dims (shape {x.shape}) needs a size "
+                f"of {spatial} values, got {size}"
+            )
         return tuple(int(s) for s in sizes), (None,) * spatial
     scales = (scale_factor,) * spatial if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
     if len(scales) != spatial:
-        raise ValueError(f"{name}: input with {spatial} spatial dims (shape {x.shape}) needs a "
-                         f"scale_factor of {spatial} values, got {scale_factor}")
+        raise ValueError(
+            f"{name}: input with {spatial} spatial dims (shape {x.shape}) needs a "
+            f"scale_factor of {spatial} values, got {scale_factor}"
+        )
     sizes = tuple(int(math.floor(n * float(s))) for n, s in zip(x.shape[2:], scales))
     return sizes, tuple(float(s) for s in scales)
 
 
-def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
-                recompute_scale_factor=None, antialias: bool = False):
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias: bool = False,
+):
     """Resize the spatial dims of (N, C, *spatial) to `size` or by `scale_factor`.
 
-        >>> import autograd_core as ag
-        >>> interpolate(ag.zeros(1, 3, 4, 4), scale_factor=2, mode="bilinear").shape
-        (1, 3, 8, 8)
+    >>> import autograd_core as ag
+    >>> interpolate(ag.zeros(1, 3, 4, 4), scale_factor=2, mode="bilinear").shape
+    (1, 3, 8, 8)
     """
     if mode not in _MODES:
         raise ValueError(f"interpolate: mode must be one of {_MODES}, got {mode!r}")
@@ -118,14 +129,19 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
         raise ValueError("interpolate: antialias=True is not supported")
     spatial = input.ndim - 2
     if spatial < 1 or spatial > 3:
-        raise ShapeError(f"interpolate: expected 3D, 4D or 5D input (N, C, *spatial), got shape {input.shape}")
+        raise ShapeError(
+            f"interpolate: expected 3D, 4D or 5D input (N, C, *spatial), got shape {input.shape}"
+        )
     if mode in _SPATIAL and _SPATIAL[mode] != spatial:
-        raise ShapeError(f"interpolate: mode {mode!r} expects {_SPATIAL[mode] + 2}D input, got shape "
-                         f"{input.shape}")
+        raise ShapeError(
+            f"interpolate: mode {mode!r} expects {_SPATIAL[mode] + 2}D input, got shape {input.shape}"
+        )
     linear_like = mode in _SPATIAL
     if align_corners is not None and not linear_like:
-        raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
+        raise ValueError(
+            "interpolate: align_corners option can only be set with the interpolating modes: "
+            "linear | bilinear | bicubic | trilinear"
+        )
     align = bool(align_corners) if linear_like else False
     sizes, scales = _output_size("interpolate", input, spatial, size, scale_factor)
     if any(s <= 0 for s in sizes):
@@ -153,8 +169,9 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
 
 def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):
     """Deprecated alias of interpolate (as in PyTorch)."""
-    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.",
-                  stacklevel=2)
+    warnings.warn(
+        "nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
+    )
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
@@ -171,9 +188,9 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 def pixel_shuffle(input, upscale_factor: int):
     """(*, C·r², H, W) -> (*, C, H·r, W·r).
 
-        >>> import autograd_core as ag
-        >>> pixel_shuffle(ag.zeros(1, 8, 2, 3), 2).shape
-        (1, 2, 4, 6)
+    >>> import autograd_core as ag
+    >>> pixel_shuffle(ag.zeros(1, 8, 2, 3), 2).shape
+    (1, 2, 4, 6)
     """
     r = int(upscale_factor)
     if input.ndim < 3:
@@ -182,8 +199,10 @@ def pixel_shuffle(input, upscale_factor: int):
         raise ValueError(f"pixel_shuffle: upscale_factor must be positive, got {r}")
     *batch, c, h, w = input.shape
     if c % (r * r):
-        raise ShapeError(f"pixel_shuffle: expected the channel dim ({c}) to be divisible by the square of "
-                         f"upscale_factor ({r * r})")
+        raise ShapeError(
+            f"pixel_shuffle: expected the channel dim ({c}) to be divisible by the square of "
+            f"upscale_factor ({r * r})"
+        )
     b = len(batch)
     x = input.reshape(*batch, c // (r * r), r, r, h, w)
     x = x.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)
@@ -199,8 +218,10 @@ def pixel_unshuffle(input, downscale_factor: int):
         raise ValueError(f"pixel_unshuffle: downscale_factor must be positive, got {r}")
     *batch, c, h, w = input.shape
     if h % r or w % r:
-        raise ShapeError(f"pixel_unshuffle: expected height ({h}) and width ({w}) to be divisible by "
-                         f"downscale_factor ({r})")
+        raise ShapeError(
+            f"pixel_unshuffle: expected height ({h}) and width ({w}) to be divisible by "
+            f"downscale_factor ({r})"
+        )
     b = len(batch)
     x = input.reshape(*batch, c, h // r, r, w // r, r)
     x = x.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)

@@ -39,15 +39,18 @@ def apply_raw(op, *args):
 
 def out_sizes(sizes, kernel, dilation, padding, stride) -> tuple:
     """Number of window positions per dim; `padding` holds (lo, hi) pairs."""
-    return tuple((n + lo + hi - d * (k - 1) - 1) // s + 1
-                 for n, k, d, (lo, hi), s in zip(sizes, kernel, dilation, padding, stride))
+    return tuple(
+        (n + lo + hi - d * (k - 1) - 1) // s + 1
+        for n, k, d, (lo, hi), s in zip(sizes, kernel, dilation, padding, stride)
+    )
 
 
 def _windows(kernel, dilation, stride, out):
     """For each kernel offset, the strided slice of the padded input it reads."""
     for offs in itertools.product(*(range(k) for k in kernel)):
-        yield tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
-                    for o, d, s, n in zip(offs, dilation, stride, out))
+        yield tuple(
+            slice(o * d, o * d + s * (n - 1) + 1, s) for o, d, s, n in zip(offs, dilation, stride, out)
+        )
 
 
 class Im2Col(Op):
@@ -59,8 +62,10 @@ class Im2Col(Op):
         spatial = x.shape[2:]
         out = out_sizes(spatial, kernel, dilation, padding, stride)
         if any(o <= 0 for o in out):
-            raise ShapeError(f"im2col: kernel {kernel} (dilation {dilation}) does not fit the padded "
-                             f"input of spatial size {tuple(spatial)} with padding {padding}")
+            raise ShapeError(
+                f"im2col: kernel {kernel} (dilation {dilation}) does not fit the padded "
+                f"input of spatial size {tuple(spatial)} with padding {padding}"
+            )
         if any(lo or hi for lo, hi in padding):
             xp = np.pad(x, ((0, 0), (0, 0)) + tuple(padding), constant_values=pad_value)
         else:
@@ -87,8 +92,10 @@ class Col2Im(Op):
         out = out_sizes(spatial, kernel, dilation, padding, stride)
         n, c, k, length = cols.shape
         if k != math.prod(kernel) or length != math.prod(out):
-            raise ShapeError(f"col2im: columns of shape {cols.shape} do not match kernel {kernel} with "
-                             f"{out} window positions (output spatial size {tuple(spatial)})")
+            raise ShapeError(
+                f"col2im: columns of shape {cols.shape} do not match kernel {kernel} with "
+                f"{out} window positions (output spatial size {tuple(spatial)})"
+            )
         padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, padding))
         xp = np.zeros((n, c) + padded, dtype=cols.dtype)
         for i, window in enumerate(_windows(kernel, dilation, stride, out)):
@@ -119,14 +126,16 @@ def ntuple(value, n: int, name: str, op: str) -> tuple:
 
 def im2col(x, kernel, dilation, padding, stride, pad_value: float = 0.0):
     """Windows of `x` as (N, C, K, L); `padding` holds (lo, hi) per spatial dim."""
-    return Im2Col.apply(x, tuple(kernel), tuple(dilation), tuple(tuple(p) for p in padding),
-                        tuple(stride), pad_value)
+    return Im2Col.apply(
+        x, tuple(kernel), tuple(dilation), tuple(tuple(p) for p in padding), tuple(stride), pad_value
+    )
 
 
 def col2im(cols, spatial, kernel, dilation, padding, stride):
     """Sum windows (N, C, K, L) back into (N, C, *spatial), the adjoint of im2col."""
-    return Col2Im.apply(cols, tuple(spatial), tuple(kernel), tuple(dilation),
-                        tuple(tuple(p) for p in padding), tuple(stride))
+    return Col2Im.apply(
+        cols, tuple(spatial), tuple(kernel), tuple(dilation), tuple(tuple(p) for p in padding), tuple(stride)
+    )
 
 
 def _check_positive(op, **values):
@@ -138,13 +147,15 @@ def _check_positive(op, **values):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding local blocks of (N, C, H, W) as (N, C·kH·kW, L) (im2col).
 
-        >>> import autograd_core as ag
-        >>> unfold(ag.zeros(2, 3, 5, 5), 3).shape
-        (2, 27, 9)
+    >>> import autograd_core as ag
+    >>> unfold(ag.zeros(2, 3, 5, 5), 3).shape
+    (2, 27, 9)
     """
     batched = input.ndim == 4
     if input.ndim not in (3, 4):
-        raise ShapeError(f"unfold: expected 3D or 4D input (C, H, W) or (N, C, H, W), got shape {input.shape}")
+        raise ShapeError(
+            f"unfold: expected 3D or 4D input (C, H, W) or (N, C, H, W), got shape {input.shape}"
+        )
     x = input if batched else input.reshape((1,) + input.shape)
     k, d = ntuple(kernel_size, 2, "kernel_size", "unfold"), ntuple(dilation, 2, "dilation", "unfold")
     p, s = ntuple(padding, 2, "padding", "unfold"), ntuple(stride, 2, "stride", "unfold")
@@ -159,11 +170,11 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sum sliding local blocks (N, C·kH·kW, L) into (N, C, H, W) (col2im), the adjoint of unfold.
 
-        >>> import autograd_core as ag
-        >>> fold(ag.ones(1, 4, 4), (3, 3), 2)[0, 0]
-        tensor([[1., 2., 1.],
-                [2., 4., 2.],
-                [1., 2., 1.]])
+    >>> import autograd_core as ag
+    >>> fold(ag.ones(1, 4, 4), (3, 3), 2)[0, 0]
+    tensor([[1., 2., 1.],
+            [2., 4., 2.],
+            [1., 2., 1.]])
     """
     batched = input.ndim == 3
     if input.ndim not in (2, 3):
@@ -175,13 +186,17 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     _check_positive("fold", kernel_size=k, dilation=d, stride=s, output_size=size)
     kk = math.prod(k)
     if x.shape[1] % kk:
-        raise ShapeError(f"fold: expected size of input's dimension 1 to be divisible by the product of "
-                         f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size={k}")
+        raise ShapeError(
+            f"fold: expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size={k}"
+        )
     blocks = math.prod(out_sizes(size, k, d, [(v, v) for v in p], s))
     if x.shape[2] != blocks:
-        raise ShapeError(f"fold: given output_size={size}, kernel_size={k}, dilation={d}, padding={p}, "
-                         f"stride={s}, expected size of input's dimension 2 to match the calculated number "
-                         f"of sliding blocks {blocks}, but got input.size(2)={x.shape[2]}")
+        raise ShapeError(
+            f"fold: given output_size={size}, kernel_size={k}, dilation={d}, padding={p}, "
+            f"stride={s}, expected size of input's dimension 2 to match the calculated number "
+            f"of sliding blocks {blocks}, but got input.size(2)={x.shape[2]}"
+        )
     cols = x.reshape(x.shape[0], x.shape[1] // kk, kk, x.shape[2])
     out = col2im(cols, size, k, d, [(v, v) for v in p], s)
     return out if batched else out.reshape(out.shape[1:])

@@ -48,8 +48,11 @@ def check(call, inputs, *, atol=1e-9, rtol=1e-7, gradcheck=True, torch_call=None
         assert o.shape == tuple(t.shape), (o.shape, tuple(t.shape))
         np.testing.assert_allclose(o._data, t.detach().numpy(), atol=atol, rtol=rtol)
     rng = np.random.default_rng(seed)
-    pairs = [(o, t, rng.standard_normal(o.shape)) for o, t in zip(o_out, t_out)
-             if t.requires_grad and t.dtype.is_floating_point]
+    pairs = [
+        (o, t, rng.standard_normal(o.shape))
+        for o, t in zip(o_out, t_out)
+        if t.requires_grad and t.dtype.is_floating_point
+    ]
     if not pairs:
         return o_out
     sum((t * torch.tensor(v)).sum() for _, t, v in pairs).backward()
@@ -62,8 +65,11 @@ def check(call, inputs, *, atol=1e-9, rtol=1e-7, gradcheck=True, torch_call=None
     if gradcheck:
         fresh = [to_ours(x) for x in inputs]
         if any(t.requires_grad for t in fresh):
+
             def fn(*args):
-                return tuple(o for o in _flat(call(OURS, *args)) if isinstance(o, ag.Tensor)
-                             and o.dtype.kind == "f")
+                return tuple(
+                    o for o in _flat(call(OURS, *args)) if isinstance(o, ag.Tensor) and o.dtype.kind == "f"
+                )
+
             assert ag.gradcheck(fn, tuple(fresh))
     return o_out

@@ -72,14 +72,17 @@ def test_rrelu_training_slopes_in_range():
     np.testing.assert_allclose(x.grad._data, slopes)
 
 
-@pytest.mark.parametrize("call, error", [
-    (lambda F: F.glu(ag.zeros(3, 5)), ValueError),
-    (lambda F: F.hardtanh(ag.zeros(3), 1.0, -1.0), ValueError),
-    (lambda F: F.softshrink(ag.zeros(3), -1.0), ValueError),
-    (lambda F: F.prelu(ag.zeros(2, 3), ag.zeros(2)), ValueError),
-    (lambda F: F.gelu(ag.zeros(2), approximate="fast"), ValueError),
-    (lambda F: F.celu(ag.zeros(2), alpha=0.0), ValueError),
-])
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda F: F.glu(ag.zeros(3, 5)), ValueError),
+        (lambda F: F.hardtanh(ag.zeros(3), 1.0, -1.0), ValueError),
+        (lambda F: F.softshrink(ag.zeros(3), -1.0), ValueError),
+        (lambda F: F.prelu(ag.zeros(2, 3), ag.zeros(2)), ValueError),
+        (lambda F: F.gelu(ag.zeros(2), approximate="fast"), ValueError),
+        (lambda F: F.celu(ag.zeros(2), alpha=0.0), ValueError),
+    ],
+)
 def test_bad_arguments(call, error):
     with pytest.raises(error):
         call(ag.functional)
@@ -93,11 +96,25 @@ def test_nn_functional_exports():
 
 
 MODULES = [
-    ("SiLU", (), {}), ("Mish", (), {}), ("ELU", (0.7,), {}), ("SELU", (), {}), ("CELU", (1.5,), {}),
-    ("Hardtanh", (-0.5, 2.0), {}), ("ReLU6", (), {}), ("Hardswish", (), {}),
-    ("Hardsigmoid", (), {}), ("LogSigmoid", (), {}), ("Softsign", (), {}), ("Tanhshrink", (), {}),
-    ("Softshrink", (0.3,), {}), ("Hardshrink", (0.3,), {}), ("Threshold", (0.1, 20.0), {}),
-    ("Softmin", (1,), {}), ("GLU", (1,), {}), ("PReLU", (), {}), ("PReLU", (4,), {"init": 0.1}),
+    ("SiLU", (), {}),
+    ("Mish", (), {}),
+    ("ELU", (0.7,), {}),
+    ("SELU", (), {}),
+    ("CELU", (1.5,), {}),
+    ("Hardtanh", (-0.5, 2.0), {}),
+    ("ReLU6", (), {}),
+    ("Hardswish", (), {}),
+    ("Hardsigmoid", (), {}),
+    ("LogSigmoid", (), {}),
+    ("Softsign", (), {}),
+    ("Tanhshrink", (), {}),
+    ("Softshrink", (0.3,), {}),
+    ("Hardshrink", (0.3,), {}),
+    ("Threshold", (0.1, 20.0), {}),
+    ("Softmin", (1,), {}),
+    ("GLU", (1,), {}),
+    ("PReLU", (), {}),
+    ("PReLU", (4,), {"init": 0.1}),
     ("Softmax2d", (), {}),
 ]
 

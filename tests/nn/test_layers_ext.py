@@ -55,7 +55,12 @@ LAYERS = [
     ("Unfold", ((2, 3),), {"padding": 1, "stride": 2}, (2, 2, 4, 5)),
     ("Fold", ((3, 4), 2), {}, (2, 8, 6)),
     ("Conv3d", (2, 4, 2), {}, (2, 2, 3, 4, 3)),
-    ("Conv3d", (4, 2, (1, 2, 2)), {"groups": 2, "padding": 1, "stride": (1, 2, 1), "bias": False}, (1, 4, 2, 3, 4)),
+    (
+        "Conv3d",
+        (4, 2, (1, 2, 2)),
+        {"groups": 2, "padding": 1, "stride": (1, 2, 1), "bias": False},
+        (1, 4, 2, 3, 4),
+    ),
     ("Conv3d", (1, 2, 3), {"padding": 1, "padding_mode": "reflect"}, (1, 1, 3, 3, 4)),
     ("Conv3d", (1, 2, 3), {"padding": 1, "padding_mode": "circular"}, (1, 1, 3, 3, 4)),
     ("ConvTranspose1d", (3, 2, 3), {"stride": 2}, (2, 3, 5)),
@@ -96,9 +101,15 @@ def test_matches_torch(case):
         np.testing.assert_allclose(ours.state_dict()[key]._data, value.numpy(), atol=1e-10)
 
 
-@pytest.mark.parametrize("case", [c for c in LAYERS if c[0] in (
-    "GroupNorm", "InstanceNorm2d", "RMSNorm", "Conv3d", "ConvTranspose1d", "ConvTranspose2d")],
-    ids=lambda c: f"{c[0]}{c[1]}")
+@pytest.mark.parametrize(
+    "case",
+    [
+        c
+        for c in LAYERS
+        if c[0] in ("GroupNorm", "InstanceNorm2d", "RMSNorm", "Conv3d", "ConvTranspose1d", "ConvTranspose2d")
+    ],
+    ids=lambda c: f"{c[0]}{c[1]}",
+)
 def test_gradcheck(case):
     name, args, kwargs, spec = case
     ag.manual_seed(0)
@@ -106,16 +117,24 @@ def test_gradcheck(case):
 
 
 def test_instance_norm_eval_uses_running_stats():
-    ours, theirs = nn.InstanceNorm1d(3, track_running_stats=True), torch.nn.InstanceNorm1d(3, track_running_stats=True)
+    ours, theirs = (
+        nn.InstanceNorm1d(3, track_running_stats=True),
+        torch.nn.InstanceNorm1d(3, track_running_stats=True),
+    )
     x = rand(4, 3, 6)
     torch_parity(ours, theirs, x)
     ours.eval(), theirs.eval()
     torch_parity(ours, theirs, rand(2, 3, 6, seed=1), load=False)
 
 
-@pytest.mark.parametrize("name, args, fan_in", [
-    ("Conv3d", (4, 8, 3), 4 * 27), ("ConvTranspose2d", (4, 8, 3), 8 * 9), ("ConvTranspose1d", (6, 4, 5, 1, 0, 0, 2), 2 * 5),
-])
+@pytest.mark.parametrize(
+    "name, args, fan_in",
+    [
+        ("Conv3d", (4, 8, 3), 4 * 27),
+        ("ConvTranspose2d", (4, 8, 3), 8 * 9),
+        ("ConvTranspose1d", (6, 4, 5, 1, 0, 0, 2), 2 * 5),
+    ],
+)
 def test_default_init_bounds(name, args, fan_in):
     layer = getattr(nn, name)(*args)
     bound = 1 / np.sqrt(fan_in)  # kaiming_uniform_(a=√5) gives U(±1/√fan_in), as the bias
@@ -125,16 +144,24 @@ def test_default_init_bounds(name, args, fan_in):
 
 def test_conv_transpose_output_size():
     torch.manual_seed(0)
-    ours, theirs = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1), torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    ours, theirs = (
+        nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1),
+        torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1),
+    )
     x = rand(1, 2, 4, 4)
     torch_parity(ours, theirs, x, call=lambda m, t: m(t, output_size=(8, 8)))
     with pytest.raises(ValueError):
         ours(ag.tensor(x), output_size=(10, 10))
 
 
-@pytest.mark.parametrize("lazy, concrete, shape", [
-    ("LazyLinear", "Linear", (2, 5)), ("LazyConv2d", "Conv2d", (1, 3, 6, 6)), ("LazyConv1d", "Conv1d", (2, 4, 7)),
-])
+@pytest.mark.parametrize(
+    "lazy, concrete, shape",
+    [
+        ("LazyLinear", "Linear", (2, 5)),
+        ("LazyConv2d", "Conv2d", (1, 3, 6, 6)),
+        ("LazyConv1d", "Conv1d", (2, 4, 7)),
+    ],
+)
 def test_lazy_modules_infer_in_features(lazy, concrete, shape):
     args = (4,) if lazy == "LazyLinear" else (4, 3)
     layer = getattr(nn, lazy)(*args)
@@ -156,10 +183,17 @@ def test_lazy_module_state_dict_roundtrip():
     np.testing.assert_allclose(b.weight._data, a.weight._data)
 
 
-@pytest.mark.parametrize("build", [
-    lambda: nn.GroupNorm(3, 4), lambda: nn.Conv3d(3, 4, 2, groups=2), lambda: nn.ConvTranspose2d(2, 2, 2, padding_mode="reflect"),
-    lambda: nn.Conv3d(1, 1, 2, padding_mode="mirror"), lambda: nn.ZeroPad2d((1, 2, 3)), lambda: nn.Conv3d(1, 1, 2, stride=2, padding="same"),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: nn.GroupNorm(3, 4),
+        lambda: nn.Conv3d(3, 4, 2, groups=2),
+        lambda: nn.ConvTranspose2d(2, 2, 2, padding_mode="reflect"),
+        lambda: nn.Conv3d(1, 1, 2, padding_mode="mirror"),
+        lambda: nn.ZeroPad2d((1, 2, 3)),
+        lambda: nn.Conv3d(1, 1, 2, stride=2, padding="same"),
+    ],
+)
 def test_bad_constructor_arguments(build):
     with pytest.raises(ValueError):
         build()

@@ -24,7 +24,12 @@ MODULES = [
     ("CrossEntropyLoss", {"ignore_index": 1, "reduction": "sum"}, [arr(4, 3)], [IDX]),
     ("NLLLoss", {"weight": W3}, [arr(4, 3)], [IDX]),
     ("NLLLoss", {"size_average": False}, [arr(4, 3)], [IDX]),
-    ("BCELoss", {"weight": arr(3, low=0.1, high=1)}, [arr(4, 3, low=0.1, high=0.9), arr(4, 3, low=0, high=1)], []),
+    (
+        "BCELoss",
+        {"weight": arr(3, low=0.1, high=1)},
+        [arr(4, 3, low=0.1, high=0.9), arr(4, 3, low=0, high=1)],
+        [],
+    ),
     ("BCEWithLogitsLoss", {"pos_weight": arr(3, low=0.5, high=2)}, [arr(4, 3), arr(4, 3, low=0, high=1)], []),
     ("SmoothL1Loss", {"beta": 0.5}, [arr(4, 3), arr(4, 3)], []),
     ("HuberLoss", {"delta": 0.5, "reduction": "sum"}, [arr(4, 3), arr(4, 3)], []),
@@ -45,9 +50,12 @@ MODULES = [
 @pytest.mark.parametrize("case", MODULES, ids=[f"{c[0]}{sorted(c[1])}" for c in MODULES])
 def test_matches_torch(case):
     name, kwargs, floats, consts = case
-    ours = getattr(nn, name)(**{k: ag.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()})
-    theirs = getattr(torch.nn, name)(**{k: torch.tensor(v) if isinstance(v, np.ndarray) else v
-                                        for k, v in kwargs.items()})
+    ours = getattr(nn, name)(
+        **{k: ag.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    )
+    theirs = getattr(torch.nn, name)(
+        **{k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    )
     same_state_dict_layout(ours, theirs)
     o_in = [ag.tensor(x, requires_grad=True) for x in floats]
     t_in = [torch.tensor(x, requires_grad=True) for x in floats]

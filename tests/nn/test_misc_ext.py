@@ -26,19 +26,39 @@ FLAT, OFFSETS = np.array([1, 3, 3, 0, 4, 1, 2]), np.array([0, 2, 2, 5])
 CASES = {
     "embedding": (lambda F, w: F.embedding(const(F, IDS), w), [arr(5, 3)]),
     "embedding padding_idx": (lambda F, w: F.embedding(const(F, IDS), w, padding_idx=3), [arr(5, 3)]),
-    "embedding scale_grad_by_freq": (lambda F, w: F.embedding(const(F, IDS), w, scale_grad_by_freq=True),
-                                     [arr(5, 3)]),
+    "embedding scale_grad_by_freq": (
+        lambda F, w: F.embedding(const(F, IDS), w, scale_grad_by_freq=True),
+        [arr(5, 3)],
+    ),
     "embedding_bag mean 2d": (lambda F, w: F.embedding_bag(const(F, IDS), w), [arr(5, 3)]),
-    "embedding_bag sum offsets": (lambda F, w: F.embedding_bag(const(F, FLAT), w, const(F, OFFSETS), mode="sum"),
-                                  [arr(5, 3)]),
-    "embedding_bag max offsets": (lambda F, w: F.embedding_bag(const(F, FLAT), w, const(F, OFFSETS), mode="max"),
-                                  [arr(5, 3)]),
-    "embedding_bag last offset padding": (lambda F, w: F.embedding_bag(
-        const(F, FLAT), w, const(F, np.array([0, 3, 7])), include_last_offset=True, padding_idx=3), [arr(5, 3)]),
-    "embedding_bag per_sample_weights": (lambda F, w, p: F.embedding_bag(
-        const(F, FLAT), w, const(F, OFFSETS), mode="sum", per_sample_weights=p), [arr(5, 3), arr(7)]),
-    "bilinear": (lambda F, a, b, w, bias: F.bilinear(a, b, w, bias), [arr(4, 3), arr(4, 2), arr(5, 3, 2), arr(5)]),
-    "bilinear 3d no bias": (lambda F, a, b, w: F.bilinear(a, b, w), [arr(2, 4, 3), arr(2, 4, 2), arr(5, 3, 2)]),
+    "embedding_bag sum offsets": (
+        lambda F, w: F.embedding_bag(const(F, FLAT), w, const(F, OFFSETS), mode="sum"),
+        [arr(5, 3)],
+    ),
+    "embedding_bag max offsets": (
+        lambda F, w: F.embedding_bag(const(F, FLAT), w, const(F, OFFSETS), mode="max"),
+        [arr(5, 3)],
+    ),
+    "embedding_bag last offset padding": (
+        lambda F, w: F.embedding_bag(
+            const(F, FLAT), w, const(F, np.array([0, 3, 7])), include_last_offset=True, padding_idx=3
+        ),
+        [arr(5, 3)],
+    ),
+    "embedding_bag per_sample_weights": (
+        lambda F, w, p: F.embedding_bag(
+            const(F, FLAT), w, const(F, OFFSETS), mode="sum", per_sample_weights=p
+        ),
+        [arr(5, 3), arr(7)],
+    ),
+    "bilinear": (
+        lambda F, a, b, w, bias: F.bilinear(a, b, w, bias),
+        [arr(4, 3), arr(4, 2), arr(5, 3, 2), arr(5)],
+    ),
+    "bilinear 3d no bias": (
+        lambda F, a, b, w: F.bilinear(a, b, w),
+        [arr(2, 4, 3), arr(2, 4, 2), arr(5, 3, 2)],
+    ),
     "dropout2d eval": (lambda F, x: F.dropout2d(x, 0.5, training=False), [arr(2, 3, 2, 2)]),
     "alpha_dropout eval": (lambda F, x: F.alpha_dropout(x, 0.5), [arr(2, 3)]),
 }
@@ -140,8 +160,9 @@ def test_embedding_bag_module_matches_torch():
         ours(ag.tensor(IDS), ag.tensor([0, 1]))
 
 
-@pytest.mark.parametrize("build", [lambda: nn.Dropout2d(1.5), lambda: nn.Unflatten(1, (-1, -1)),
-                                   lambda: nn.AlphaDropout(-0.1)])
+@pytest.mark.parametrize(
+    "build", [lambda: nn.Dropout2d(1.5), lambda: nn.Unflatten(1, (-1, -1)), lambda: nn.AlphaDropout(-0.1)]
+)
 def test_bad_constructor_arguments(build):
     with pytest.raises(ValueError):
         build()
