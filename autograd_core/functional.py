@@ -147,3 +147,6 @@ __all__ += [
     "alpha_dropout", "bilinear", "dropout1d", "dropout2d", "dropout3d", "embedding", "embedding_bag",
     "feature_alpha_dropout",
 ]
+from .ops.ctc import ctc_loss  # noqa: E402
+
+__all__ += ["ctc_loss"]

@@ -165,3 +165,6 @@ __all__ += [
     "AlphaDropout", "Bilinear", "CosineSimilarity", "Dropout1d", "Dropout2d", "Dropout3d", "EmbeddingBag",
     "FeatureAlphaDropout", "PairwiseDistance", "Unflatten",
 ]
+from .loss_ext import CTCLoss  # noqa: E402
+
+__all__ += ["CTCLoss"]
