@@ -1,11 +1,13 @@
-"""Resampling: F.interpolate (nearest, nearest-exact, linear, bilinear, bicubic,
+"""Resampling: F.interpolate (nearest, nearest-exact, linear, bilinear, bicubic, lanczos,
 trilinear, area), its older names (upsample, upsample_nearest, upsample_bilinear), and
 pixel_shuffle / pixel_unshuffle.
 
 Interpolation is separable: one pass per spatial dim, each a weighted sum of
 `index_select`s of the input with constant weights (PyTorch's source-index rules), so
 the gradient is the engine's (index_select scatter-adds back). 'area' is adaptive
-average pooling. pixel_shuffle is a reshape and a permute.
+average pooling. With antialias=True (bilinear, bicubic, lanczos) each dim is a product
+with a constant (out, in) matrix of PIL-style filter weights widened by the downscale
+factor. pixel_shuffle is a reshape and a permute.
 
     >>> import autograd_core as ag
     >>> interpolate(ag.tensor([[[1.0, 2.0]]]), scale_factor=2, mode="linear", align_corners=True)
@@ -23,7 +25,7 @@ from ..function import ShapeError
 from .index import index_select
 
 _SPATIAL = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area", "lanczos")
 _CUBIC_A = -0.75  # PyTorch's bicubic convolution constant
 
 
@@ -87,6 +89,41 @@ def _cubic(x, axis, in_size, out_size, scale, align_corners):
     return out
 
 
+def _aa_filter(mode, x):
+    """The anti-aliasing filters (PIL's, as PyTorch): triangle, Keys cubic (a = -0.5), Lanczos-3."""
+    x = np.abs(x)
+    if mode == "bilinear":
+        return np.maximum(1 - x, 0.0)
+    if mode == "bicubic":
+        a = -0.5
+        near = ((a + 2) * x - (a + 3)) * x * x + 1
+        far = (((x - 5) * x + 8) * x - 4) * a
+        return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+    return np.where(x < 3, np.sinc(x) * np.sinc(x / 3), 0.0)
+
+
+_AA_TAPS = {"bilinear": 2, "bicubic": 4, "lanczos": 6}
+
+
+def _aa_matrix(mode, in_size, out_size, scale_factor, align_corners):
+    """(out, in) resampling weights with the filter stretched by the downscale factor."""
+    if align_corners:
+        scale = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    else:
+        scale = 1.0 / scale_factor if scale_factor is not None and scale_factor > 0 else in_size / out_size
+    support = _AA_TAPS[mode] * 0.5 * (scale if scale >= 1 else 1.0)
+    invscale = 1.0 / scale if scale >= 1 else 1.0
+    weights = np.zeros((out_size, in_size))
+    for i in range(out_size):
+        center = scale * (i + 0.5)
+        lo = max(int(center - support + 0.5), 0)
+        hi = min(int(center + support + 0.5), in_size)
+        w = _aa_filter(mode, (np.arange(lo, hi) - center + 0.5) * invscale)
+        total = w.sum()
+        weights[i, lo:hi] = w / total if total != 0 else w
+    return weights
+
+
 def _output_size(name, x, spatial, size, scale_factor):
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{name}: only one of size or scale_factor should be defined")
@@ -125,8 +162,13 @@ def interpolate(
     """
     if mode not in _MODES:
         raise ValueError(f"interpolate: mode must be one of {_MODES}, got {mode!r}")
-    if antialias:
-        raise ValueError("interpolate: antialias=True is not supported")
+    if antialias and not (mode in _AA_TAPS and input.ndim == 4):
+        raise ValueError(
+            "interpolate: anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
+            f"and requires a 4-D tensor as input (got mode {mode!r}, shape {input.shape})"
+        )
+    if mode == "lanczos" and (not antialias or align_corners):
+        raise ValueError("interpolate: lanczos mode requires antialias=True and align_corners=False")
     spatial = input.ndim - 2
     if spatial < 1 or spatial > 3:
         raise ShapeError(
@@ -136,7 +178,7 @@ def interpolate(
         raise ShapeError(
             f"interpolate: mode {mode!r} expects {_SPATIAL[mode] + 2}D input, got shape {input.shape}"
         )
-    linear_like = mode in _SPATIAL
+    linear_like = mode in _SPATIAL or mode == "lanczos"
     if align_corners is not None and not linear_like:
         raise ValueError(
             "interpolate: align_corners option can only be set with the interpolating modes: "
@@ -153,6 +195,12 @@ def interpolate(
 
         return adaptive_avg_pool(input, sizes, "interpolate")
     x = input
+    if antialias:  # one (out, in) weight matrix per spatial dim
+        for i, (out_size, scale) in enumerate(zip(sizes, scales)):
+            axis = 2 + i
+            w = _aa_matrix(mode, input.shape[axis], out_size, scale, align).astype(input.dtype)
+            x = (x.transpose(axis, -1) @ w.T).transpose(axis, -1)
+        return x
     for i, (out_size, scale) in enumerate(zip(sizes, scales)):
         axis = 2 + i
         in_size = input.shape[axis]

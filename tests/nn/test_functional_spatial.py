@@ -101,6 +101,10 @@ for mode, shape, kwargs in [
     ("trilinear", (1, 1, 2, 3, 3), {"scale_factor": 2}),
     ("area", (1, 2, 6, 5), {"size": (4, 3)}),
     ("area", (1, 2, 7), {"size": 3}),
+    ("bilinear", (1, 2, 9, 11), {"size": (4, 5), "antialias": True}),
+    ("bilinear", (1, 1, 6, 7), {"scale_factor": 0.4, "antialias": True, "align_corners": True}),
+    ("bicubic", (1, 2, 9, 8), {"size": (4, 11), "antialias": True}),
+    ("lanczos", (1, 1, 9, 11), {"size": (4, 13), "antialias": True}),
 ]:
     RESAMPLE[f"interpolate {mode} {kwargs}"] = (
         lambda F, x, m=mode, kw=kwargs: F.interpolate(x, mode=m, **kw),
@@ -278,6 +282,8 @@ def test_empty_batch():
         lambda F: F.interpolate(ag.zeros(1, 1, 3), size=4, scale_factor=2),
         lambda F: F.interpolate(ag.zeros(1, 1, 3), size=4, mode="bilinear"),
         lambda F: F.interpolate(ag.zeros(1, 1, 3), size=4, align_corners=True),
+        lambda F: F.interpolate(ag.zeros(1, 1, 3), size=4, mode="linear", antialias=True),
+        lambda F: F.interpolate(ag.zeros(1, 1, 3, 3), size=4, mode="lanczos"),
         lambda F: F.pixel_shuffle(ag.zeros(1, 3, 2, 2), 2),
         lambda F: F.fold(ag.zeros(1, 5, 4), (3, 3), 2),
         lambda F: F.group_norm(ag.zeros(2, 5, 3), 2),
