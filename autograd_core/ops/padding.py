@@ -2,7 +2,7 @@
 
 `pad` lists (left, right) pairs starting from the last dim. A negative entry crops. The
 constant mode uses the `Pad` op of `ops/shape.py`; reflect, replicate and circular
-are an `index_select` per padded dim with the index pattern of the mode, so their
+are an `axis_take` per padded dim with the index pattern of the mode, so their
 gradient (a scatter-add of the repeated rows) comes from that op.
 
     >>> import autograd_core as ag
@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import ShapeError
-from .index import getitem, index_select
+from .axis_index import axis_take
+from .index import getitem
 from .shape import Pad
 
 MODES = ("constant", "reflect", "replicate", "circular")
@@ -97,5 +98,5 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):
         if size == 0:
             raise ShapeError(f"pad: cannot {mode}-pad dimension {d} of size 0 (input shape {x.shape})")
         if lo or hi:
-            x = index_select(x, d, _source_index(mode, size, lo, hi))
+            x = axis_take(x, d, _source_index(mode, size, lo, hi))
     return x

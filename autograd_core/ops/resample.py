@@ -2,16 +2,16 @@
 trilinear, area), its older names (upsample, upsample_nearest, upsample_bilinear), and
 pixel_shuffle / pixel_unshuffle.
 
-Interpolation is separable: one pass per spatial dim, each a weighted sum of
-`index_select`s of the input with constant weights (PyTorch's source-index rules), so
-the gradient is the engine's (index_select scatter-adds back). 'area' is adaptive
+Interpolation is separable: one pass per spatial dim, a product with a constant (out, in)
+weight matrix for small dims or a weighted sum of `axis_take`s for large ones (PyTorch's
+source-index rules either way), so the gradient is the engine's. 'area' is adaptive
 average pooling. With antialias=True (bilinear, bicubic, lanczos) each dim is a product
 with a constant (out, in) matrix of PIL-style filter weights widened by the downscale
 factor. pixel_shuffle is a reshape and a permute.
 
     >>> import autograd_core as ag
-    >>> interpolate(ag.tensor([[[1.0, 2.0]]]), scale_factor=2, mode="linear", align_corners=True)
-    tensor([[[1.       , 1.3333333, 1.6666667, 2.       ]]])
+    >>> interpolate(ag.tensor([[[0.0, 3.0]]]), scale_factor=2, mode="linear", align_corners=True)
+    tensor([[[0., 1., 2., 3.]]])
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from ..function import ShapeError
-from .index import index_select
+from .axis_index import axis_take
 
 _SPATIAL = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area", "lanczos")
@@ -44,7 +44,7 @@ def _nearest(x, axis, in_size, out_size, scale, exact):
     dst, ratio = np.arange(out_size, dtype=np.float32), np.float32(ratio)
     src = np.floor((dst + np.float32(0.5)) * ratio) if exact else np.floor(dst * ratio)
     idx = np.minimum(src.astype(np.int64), in_size - 1)
-    return index_select(x, axis, idx)
+    return axis_take(x, axis, idx)
 
 
 def _weights_shape(ndim, axis, n):
@@ -53,13 +53,14 @@ def _weights_shape(ndim, axis, n):
     return tuple(shape)
 
 
-def _linear(x, axis, in_size, out_size, scale, align_corners):
+def _linear_taps(in_size, out_size, scale, align_corners):
+    """Two (index, weight) taps per output position for linear interpolation."""
     dst = np.arange(out_size, dtype=np.float64)
     src = _source(dst, in_size, out_size, scale, align_corners, clamp=True)
     i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
     i1 = np.minimum(i0 + 1, in_size - 1)
-    w1 = (src - i0).reshape(_weights_shape(x.ndim, axis, out_size)).astype(x.dtype)
-    return index_select(x, axis, i0) * (1 - w1) + index_select(x, axis, i1) * w1
+    w1 = src - i0
+    return [(i0, 1 - w1), (i1, w1)]
 
 
 def _cubic_weights(t):
@@ -75,16 +76,36 @@ def _cubic_weights(t):
     return far(t + 1), near(t), near(1 - t), far(2 - t)
 
 
-def _cubic(x, axis, in_size, out_size, scale, align_corners):
+def _cubic_taps(in_size, out_size, scale, align_corners):
+    """Four (index, weight) taps per output position, indices clamped at the borders."""
     dst = np.arange(out_size, dtype=np.float64)
     src = _source(dst, in_size, out_size, scale, align_corners, clamp=False)
     base = np.floor(src)
-    t = src - base
+    weights = _cubic_weights(src - base)
+    return [(np.clip(base.astype(np.int64) + k, 0, in_size - 1), w) for k, w in zip((-1, 0, 1, 2), weights)]
+
+
+# Up to this input size a dim is resampled by one matmul with its dense (out, in) weight
+# matrix (BLAS beats gathers there); above it, by gathering each tap.
+_DENSE_MAX = 256
+
+
+def _along(x, axis, matrix):
+    """Contract `axis` of x with a constant (out, in) matrix."""
+    return (x.transpose(axis, -1) @ matrix.T.astype(x.dtype)).transpose(axis, -1)
+
+
+def _resample_axis(x, axis, in_size, out_size, taps):
+    if in_size <= _DENSE_MAX:
+        matrix = np.zeros((out_size, in_size))
+        rows = np.arange(out_size)
+        for idx, w in taps:
+            np.add.at(matrix, (rows, idx), w)  # a small constant, built once per call
+        return _along(x, axis, matrix)
     shape = _weights_shape(x.ndim, axis, out_size)
     out = None
-    for offset, w in zip((-1, 0, 1, 2), _cubic_weights(t)):
-        idx = np.clip(base.astype(np.int64) + offset, 0, in_size - 1)
-        term = index_select(x, axis, idx) * w.reshape(shape).astype(x.dtype)
+    for idx, w in taps:
+        term = axis_take(x, axis, idx) * w.reshape(shape).astype(x.dtype)
         out = term if out is None else out + term
     return out
 
@@ -198,8 +219,7 @@ def interpolate(
     if antialias:  # one (out, in) weight matrix per spatial dim
         for i, (out_size, scale) in enumerate(zip(sizes, scales)):
             axis = 2 + i
-            w = _aa_matrix(mode, input.shape[axis], out_size, scale, align).astype(input.dtype)
-            x = (x.transpose(axis, -1) @ w.T).transpose(axis, -1)
+            x = _along(x, axis, _aa_matrix(mode, input.shape[axis], out_size, scale, align))
         return x
     for i, (out_size, scale) in enumerate(zip(sizes, scales)):
         axis = 2 + i
@@ -208,10 +228,9 @@ def interpolate(
             raise ShapeError(f"interpolate: input spatial size {input.shape[2:]} must be positive")
         if mode in ("nearest", "nearest-exact"):
             x = _nearest(x, axis, in_size, out_size, scale, mode == "nearest-exact")
-        elif mode == "bicubic":
-            x = _cubic(x, axis, in_size, out_size, scale, align)
         else:
-            x = _linear(x, axis, in_size, out_size, scale, align)
+            taps = (_cubic_taps if mode == "bicubic" else _linear_taps)(in_size, out_size, scale, align)
+            x = _resample_axis(x, axis, in_size, out_size, taps)
     return x
 
 

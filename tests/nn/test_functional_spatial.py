@@ -101,6 +101,9 @@ for mode, shape, kwargs in [
     ("trilinear", (1, 1, 2, 3, 3), {"scale_factor": 2}),
     ("area", (1, 2, 6, 5), {"size": (4, 3)}),
     ("area", (1, 2, 7), {"size": 3}),
+    # dims above 256 take the gather path instead of the dense weight matrix
+    ("linear", (1, 1, 300), {"size": 457}),
+    ("bicubic", (1, 1, 2, 260), {"size": (3, 131), "align_corners": True}),
     ("bilinear", (1, 2, 9, 11), {"size": (4, 5), "antialias": True}),
     ("bilinear", (1, 1, 6, 7), {"scale_factor": 0.4, "antialias": True, "align_corners": True}),
     ("bicubic", (1, 2, 9, 8), {"size": (4, 11), "antialias": True}),
