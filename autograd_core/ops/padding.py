@@ -2,8 +2,8 @@
 
 `pad` lists (left, right) pairs starting from the last dim. A negative entry crops. The
 constant mode uses the `Pad` op of `ops/shape.py`; reflect, replicate and circular
-are an `axis_take` per padded dim with the index pattern of the mode, so their
-gradient (a scatter-add of the repeated rows) comes from that op.
+concatenate mirrored, broadcast-edge or wrapped slices around each padded dim, so their
+gradients are those of slicing, flip, expand and cat.
 
     >>> import autograd_core as ag
     >>> pad(ag.tensor([[[1.0, 2.0, 3.0]]]), (2, 1), mode="reflect")
@@ -12,28 +12,37 @@ gradient (a scatter-add of the repeated rows) comes from that op.
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..function import ShapeError
-from .axis_index import axis_take
 from .index import getitem
-from .shape import Pad
+from .shape import Pad, cat, expand, flip
 
 MODES = ("constant", "reflect", "replicate", "circular")
 
 
-def _source_index(mode: str, size: int, left: int, right: int) -> np.ndarray:
-    """For each output position along one dim, the input position it copies."""
-    pos = np.arange(-left, size + right)
-    if mode == "replicate":
-        return np.clip(pos, 0, size - 1)
-    if mode == "circular":
-        return pos % size
-    period = 2 * (size - 1)  # reflect about the first and last elements (edge not repeated)
-    if period == 0:
-        return np.zeros_like(pos)
-    pos = np.abs(pos) % period
-    return np.where(pos >= size, period - pos, pos)
+def _pad_axis(x, d: int, lo: int, hi: int, mode: str):
+    """Grow dim d by lo/hi entries copied from x: mirrored slices (reflect), wrapped slices
+    (circular) or the broadcast edge (replicate), concatenated around x. Slices, flips,
+    expands and cat are views or copies whose gradients are cheap slices and sums."""
+    size = x.shape[d]
+
+    def part(start, stop):
+        return getitem(x, (slice(None),) * d + (slice(start, stop),))
+
+    def edge(i, count):
+        shape = list(x.shape)
+        shape[d] = count
+        return expand(part(i, i + 1), *shape)
+
+    if mode == "reflect":
+        left = flip(part(1, lo + 1), d) if lo else None
+        right = flip(part(size - 1 - hi, size - 1), d) if hi else None
+    elif mode == "circular":
+        left = part(size - lo, size) if lo else None
+        right = part(0, hi) if hi else None
+    else:
+        left = edge(0, lo) if lo else None
+        right = edge(size - 1, hi) if hi else None
+    return cat([p for p in (left, x, right) if p is not None], d)
 
 
 def pad(input, pad, mode: str = "constant", value: float | None = None):
@@ -98,5 +107,5 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):
         if size == 0:
             raise ShapeError(f"pad: cannot {mode}-pad dimension {d} of size 0 (input shape {x.shape})")
         if lo or hi:
-            x = axis_take(x, d, _source_index(mode, size, lo, hi))
+            x = _pad_axis(x, d, lo, hi, mode)
     return x
