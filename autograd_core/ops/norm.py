@@ -16,17 +16,56 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import ShapeError
+from ..function import Op, ShapeError
 from .reduce import norm as norm_
 from .reduce import sum as sum_
 
 
-def _standardize(x, axes: tuple, eps: float):
-    """(x - mean) / sqrt(var + eps) over `axes`, biased variance; also mean and var."""
-    mean = x.mean(axes, keepdim=True)
-    centered = x - mean
-    var = (centered * centered).mean(axes, keepdim=True)
-    return centered * (var + eps) ** -0.5, mean, var
+class Standardize(Op):
+    """(x - mean) / sqrt(var + eps) over `axes` (biased variance), fused: one node instead
+    of seven. Only x is saved; backward recomputes the statistics with operations that
+    ndarrays and Tensors share, so it also runs on Tensors for double backward:
+    dx = rstd·(g - mean(g) - x̂·mean(g·x̂))."""
+
+    @staticmethod
+    def _stats(x, axes, eps):
+        n = 1
+        for a in axes:
+            n *= x.shape[a]
+        mean = x.sum(axis=axes, keepdims=True) * (1.0 / max(n, 1))
+        centered = x - mean
+        var = (centered * centered).sum(axis=axes, keepdims=True) * (1.0 / max(n, 1))
+        return n, centered, (var + eps) ** -0.5
+
+    @staticmethod
+    def forward(ctx, x, axes, eps):
+        ctx.saved = (x,)
+        ctx.params = (axes, eps)
+        _, centered, rstd = Standardize._stats(x, axes, eps)
+        return centered * rstd
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        axes, eps = ctx.params
+        n, centered, rstd = Standardize._stats(x, axes, eps)
+        xhat = centered * rstd
+        inv_n = 1.0 / max(n, 1)
+        g_mean = g.sum(axis=axes, keepdims=True) * inv_n
+        gx_mean = (g * xhat).sum(axis=axes, keepdims=True) * inv_n
+        return rstd * (g - g_mean - xhat * gx_mean), None, None
+
+
+def _standardize(x, axes: tuple, eps: float, stats: bool = False):
+    """Standardize over `axes`; with `stats`, also the batch mean and biased variance as
+    arrays (for running statistics)."""
+    y = Standardize.apply(x, tuple(axes), float(eps))
+    if not stats:
+        return y, None, None
+    data = x._data
+    mean = data.mean(axis=axes, keepdims=True) if data.size else np.zeros(y.shape)
+    var = data.var(axis=axes, keepdims=True) if data.size else np.zeros(y.shape)
+    return y, mean, var
 
 
 def _raw(t):
@@ -149,11 +188,9 @@ def batch_norm(
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size {input.shape}"
             )
-        y, mean, var = _standardize(input, axes, eps)
+        y, mean, var = _standardize(input, axes, eps, stats=True)
         momentum = 0.0 if momentum is None else momentum
-        _update_running(
-            running_mean, running_var, mean._data.reshape(-1), var._data.reshape(-1), count, momentum
-        )
+        _update_running(running_mean, running_var, mean.reshape(-1), var.reshape(-1), count, momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
@@ -184,14 +221,14 @@ def instance_norm(
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     axes = tuple(range(2, input.ndim))
-    y, mean, var = _standardize(input, axes, eps)
+    y, mean, var = _standardize(input, axes, eps, stats=running_mean is not None or running_var is not None)
     if running_mean is not None or running_var is not None:
         count = int(np.prod(input.shape[2:]))
         _update_running(
             running_mean,
             running_var,
-            mean._data.reshape(input.shape[:2]).mean(0),
-            var._data.reshape(input.shape[:2]).mean(0),
+            mean.reshape(input.shape[:2]).mean(0),
+            var.reshape(input.shape[:2]).mean(0),
             count,
             momentum,
         )
