@@ -227,6 +227,8 @@ def _become(module: Module, fresh: Module) -> None:
             object.__setattr__(module, key, value)
     for name, param in fresh._parameters.items():
         module.register_parameter(name, param)
+    for name, buf in fresh._buffers.items():
+        module.register_buffer(name, buf, persistent=name not in fresh._non_persistent_buffers)
     for key in ("_bias", "_dtype", "_args"):  # the lazy module's own construction arguments
         module.__dict__.pop(key, None)
     module.__class__ = type(fresh)
@@ -259,6 +261,8 @@ class LazyLinear(Module):
 
 
 class _LazyConv(Module):
+    _transposed = False
+
     _n = 2
 
     def __init__(
@@ -291,6 +295,8 @@ class _LazyConv(Module):
     def _concrete(self):
         from .conv import Conv1d, Conv2d
 
+        if self._transposed:
+            return {1: ConvTranspose1d, 2: ConvTranspose2d, 3: ConvTranspose3d}[self._n]
         return {1: Conv1d, 2: Conv2d, 3: Conv3d}[self._n]
 
     def forward(self, x: Tensor) -> Tensor:
@@ -325,3 +331,108 @@ class LazyConv3d(_LazyConv):
     """A Conv3d whose in_channels is read from the first input."""
 
     _n = 3
+
+
+class _LazyConvTranspose(_LazyConv):
+    _transposed = True
+
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        dtype=None,
+    ):
+        super().__init__(
+            out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, dtype
+        )
+        self._args["output_padding"] = output_padding
+
+
+class LazyConvTranspose1d(_LazyConvTranspose):
+    """A ConvTranspose1d whose in_channels is read from the first input."""
+
+    _n = 1
+
+
+class LazyConvTranspose2d(_LazyConvTranspose):
+    """A ConvTranspose2d whose in_channels is read from the first input."""
+
+    _n = 2
+
+
+class LazyConvTranspose3d(_LazyConvTranspose):
+    """A ConvTranspose3d whose in_channels is read from the first input."""
+
+    _n = 3
+
+
+class _LazyNorm(Module):
+    """A batch/instance norm whose num_features is read from dim 1 of the first input."""
+
+    _target = ""
+    _spatial = 1
+
+    def __init__(
+        self,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype=None,
+    ):
+        super().__init__()
+        self.num_features = 0
+        self._args = dict(
+            eps=eps, momentum=momentum, affine=affine, track_running_stats=track_running_stats, dtype=dtype
+        )
+        self.register_parameter("weight", None)
+        self.register_parameter("bias", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        from . import normalization, normalization_ext
+
+        cls = getattr(normalization, self._target, None) or getattr(normalization_ext, self._target)
+        unbatched = self._target.startswith("Instance") and x.ndim == self._spatial + 1
+        if x.ndim < 2:
+            raise ValueError(f"{type(self).__name__}: expected at least 2D input, got shape {x.shape}")
+        _become(self, cls(x.shape[0] if unbatched else x.shape[1], **self._args))
+        return self(x)
+
+
+def _lazy_norm(name, target, spatial, doc):
+    # PyTorch's lazy norms default to affine=True and track_running_stats=True, instance norms too.
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None):
+        _LazyNorm.__init__(self, eps, momentum, affine, track_running_stats, dtype)
+
+    return type(
+        name,
+        (_LazyNorm,),
+        {
+            "_target": target,
+            "_spatial": spatial,
+            "__init__": __init__,
+            "__doc__": doc,
+            "__module__": __name__,
+        },
+    )
+
+
+LazyBatchNorm1d = _lazy_norm("LazyBatchNorm1d", "BatchNorm1d", 1, "A BatchNorm1d with lazy num_features.")
+LazyBatchNorm2d = _lazy_norm("LazyBatchNorm2d", "BatchNorm2d", 2, "A BatchNorm2d with lazy num_features.")
+LazyBatchNorm3d = _lazy_norm("LazyBatchNorm3d", "BatchNorm3d", 3, "A BatchNorm3d with lazy num_features.")
+LazyInstanceNorm1d = _lazy_norm(
+    "LazyInstanceNorm1d", "InstanceNorm1d", 1, "An InstanceNorm1d with lazy num_features."
+)
+LazyInstanceNorm2d = _lazy_norm(
+    "LazyInstanceNorm2d", "InstanceNorm2d", 2, "An InstanceNorm2d with lazy num_features."
+)
+LazyInstanceNorm3d = _lazy_norm(
+    "LazyInstanceNorm3d", "InstanceNorm3d", 3, "An InstanceNorm3d with lazy num_features."
+)

@@ -175,6 +175,37 @@ def test_lazy_modules_infer_in_features(lazy, concrete, shape):
     torch_parity(layer, theirs, rand(*shape))
 
 
+@pytest.mark.parametrize(
+    "lazy, concrete, args, shape",
+    [
+        ("LazyBatchNorm2d", "BatchNorm2d", (), (4, 3, 2, 2)),
+        ("LazyBatchNorm1d", "BatchNorm1d", (), (5, 3)),
+        ("LazyInstanceNorm1d", "InstanceNorm1d", (), (2, 3, 5)),
+        ("LazyInstanceNorm2d", "InstanceNorm2d", (), (3, 4, 5, 2)),
+        ("LazyConvTranspose2d", "ConvTranspose2d", (4, 3), (1, 2, 4, 4)),
+        ("LazyConvTranspose1d", "ConvTranspose1d", (2, 3), (2, 3, 5)),
+    ],
+)
+def test_more_lazy_modules(lazy, concrete, args, shape):
+    layer, theirs = getattr(nn, lazy)(*args), getattr(torch.nn, lazy)(*args)
+    layer(ag.randn(*shape))
+    theirs(torch.randn(*shape))
+    assert type(layer) is getattr(nn, concrete)
+    same_state_dict_layout(layer, theirs)
+    torch_parity(layer, theirs, rand(*shape))
+    for key, value in theirs.state_dict().items():  # running statistics after a step
+        np.testing.assert_allclose(layer.state_dict()[key]._data, value.numpy(), atol=1e-10)
+
+
+def test_data_parallel_runs_the_module_on_cpu():
+    torch.manual_seed(0)
+    ours, theirs = nn.DataParallel(nn.Linear(3, 2)), torch.nn.DataParallel(torch.nn.Linear(3, 2))
+    same_state_dict_layout(ours, theirs)
+    torch_parity(ours, theirs, rand(4, 3))
+    with pytest.raises(TypeError):
+        nn.DataParallel(lambda x: x)
+
+
 def test_lazy_module_state_dict_roundtrip():
     a, b = nn.LazyLinear(3), nn.LazyLinear(3)
     a(ag.randn(2, 4))
