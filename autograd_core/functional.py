@@ -150,3 +150,31 @@ __all__ += [
 from .ops.ctc import ctc_loss  # noqa: E402
 
 __all__ += ["ctc_loss"]
+
+# -- 3-D pools, *_with_indices, and a few more ---------------------------------------------
+from .ops.activation_ext import gumbel_softmax  # noqa: E402
+from .ops.loss_ext import multilabel_margin_loss, triplet_margin_with_distance_loss  # noqa: E402
+from .ops.norm import pdist  # noqa: E402
+from .ops.pool3d import (  # noqa: E402
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    lp_pool3d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
+)
+from .ops.resample import channel_shuffle  # noqa: E402
+
+__all__ += [
+    "adaptive_avg_pool3d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "avg_pool3d", "channel_shuffle",
+    "gumbel_softmax", "lp_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d",
+    "max_pool3d_with_indices", "max_unpool3d", "multilabel_margin_loss", "pdist",
+    "triplet_margin_with_distance_loss",
+]

@@ -186,3 +186,18 @@ __all__ += [
     "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
     "LazyInstanceNorm3d",
 ]
+from .loss_ext import MultiLabelMarginLoss, TripletMarginWithDistanceLoss  # noqa: E402
+from .pooling_ext import (  # noqa: E402
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool3d,
+    AvgPool3d,
+    LPPool3d,
+    MaxPool3d,
+    MaxUnpool3d,
+)
+from .resample import ChannelShuffle  # noqa: E402
+
+__all__ += [
+    "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ChannelShuffle", "LPPool3d", "MaxPool3d",
+    "MaxUnpool3d", "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
+]

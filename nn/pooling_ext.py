@@ -11,6 +11,7 @@ count_include_pad, divisor_override), max unpooling, adaptive and power-average 
 from __future__ import annotations
 
 from autograd_core import Tensor
+from autograd_core.ops import pool3d as P3
 from autograd_core.ops import pool_ext as P
 
 from .module import Module
@@ -223,3 +224,48 @@ class LPPool2d(_LPPoolNd):
     """(Σ x^p)^(1/p) over windows of (N, C, H, W)."""
 
     _f = staticmethod(P.lp_pool2d)
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Max over windows of (N, C, D, H, W) or (C, D, H, W)."""
+
+    _f = staticmethod(P3.max_pool3d)
+
+
+class AvgPool3d(AvgPool2d):
+    """Mean over windows of (N, C, D, H, W) or (C, D, H, W)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return P3.avg_pool3d(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Put each pooled value back at its max_pool3d index, zeros elsewhere."""
+
+    _f = staticmethod(P3.max_unpool3d)
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """Mean pooling of (N, C, D, H, W) to a fixed size."""
+
+    _f = staticmethod(P3.adaptive_avg_pool3d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max pooling of (N, C, D, H, W) to a fixed size."""
+
+    _f = staticmethod(P3.adaptive_max_pool3d)
+
+
+class LPPool3d(_LPPoolNd):
+    """(Σ x^p)^(1/p) over windows of (N, C, D, H, W)."""
+
+    _f = staticmethod(P3.lp_pool3d)

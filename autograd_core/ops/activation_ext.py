@@ -313,3 +313,19 @@ def rrelu(
     else:
         slope = np.asarray((lower + upper) / 2, dtype=input.dtype)
     return where(input._data >= 0, input, input * slope)
+
+
+def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1):
+    """Samples from the Gumbel-softmax distribution: softmax((logits + g) / tau) with
+    g ~ Gumbel(0, 1); `hard` returns one-hot vectors whose gradient is the soft sample's
+    (the straight-through estimator)."""
+    if tau <= 0:
+        raise ValueError(f"gumbel_softmax: tau must be positive, got {tau}")
+    gumbels = -np.log(_random.generator().exponential(size=logits.shape)).astype(logits.dtype)
+    soft = softmax((logits + gumbels) * (1.0 / tau), dim)
+    if not hard:
+        return soft
+    axis = dim % logits.ndim
+    one_hot = np.zeros(logits.shape, dtype=logits.dtype)
+    np.put_along_axis(one_hot, np.argmax(soft._data, axis=axis)[(slice(None),) * axis + (None,)], 1.0, axis)
+    return soft - soft.detach() + one_hot

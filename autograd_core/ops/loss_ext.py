@@ -285,6 +285,58 @@ def multi_margin_loss(
     return _reduce(loss, reduction)
 
 
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):
+    """Σ over target classes j and non-target classes i of max(0, 1 - (x[j] - x[i])) / C per
+    sample; each row of `target` lists class indices, ended by the first -1."""
+    reduction = _reduction("multilabel_margin_loss", size_average, reduce, reduction)
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    if input.ndim not in (1, 2):
+        raise ShapeError(f"multilabel_margin_loss: input must be 1-D or 2-D, got shape {input.shape}")
+    n, c = x.shape
+    t = np.asarray(_raw(target)).astype(np.int64).reshape(n, -1)
+    if t.shape != (n, c):
+        raise ShapeError(
+            f"multilabel_margin_loss: target must have the input's shape {tuple(input.shape)}, "
+            f"got {np.shape(_raw(target))}"
+        )
+    # Count each class's occurrences before the first -1; a class listed twice counts twice.
+    valid = np.cumprod(t >= 0, axis=1).astype(bool)
+    if np.any(t[valid] >= c):
+        raise IndexError(f"multilabel_margin_loss: target class out of range for {c} classes")
+    counts = np.zeros((n, c), dtype=x.dtype)
+    rows = np.repeat(np.arange(n), c).reshape(n, c)
+    np.add.at(counts, (rows[valid], t[valid]), 1.0)
+    pair = (counts[:, :, None] * (counts[:, None, :] == 0)).astype(x.dtype)  # (N, j target, i other)
+    margins = relu(1 - x.reshape(n, c, 1) + x.reshape(n, 1, c))
+    loss = (margins * pair).sum((1, 2)) * (1.0 / c)
+    if input.ndim == 1:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(
+    anchor,
+    positive,
+    negative,
+    *,
+    distance_function=None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+):
+    """max(0, margin + d(a, p) - d(a, n)) with any `distance_function` (pairwise_distance by default)."""
+    reduction = _reduction("triplet_margin_with_distance_loss", None, None, reduction)
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: margin must be greater than 0, got {margin}")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        from .elementwise import minimum
+
+        d_neg = minimum(d_neg, dist(positive, negative))
+    return _reduce(relu(d_pos - d_neg + margin), reduction)
+
+
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):
     """log(1 + exp(-target·input)) for targets ±1."""
     reduction = _reduction("soft_margin_loss", size_average, reduce, reduction)
@@ -485,10 +537,12 @@ __all__ = [
     "kl_div",
     "margin_ranking_loss",
     "multi_margin_loss",
+    "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "nll_loss",
     "poisson_nll_loss",
     "smooth_l1_loss",
     "soft_margin_loss",
     "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]

@@ -283,3 +283,22 @@ def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool =
     if ndim == 0:
         raise ShapeError("pairwise_distance: inputs must have at least 1 dim")
     return norm_(x1 - x2 + eps, p, ndim - 1, keepdim=keepdim)
+
+
+def pdist(input, p: float = 2.0):
+    """The p-norm distances between every pair of rows i < j of (N, M), as a vector of
+    N·(N-1)/2 entries in row-major pair order.
+
+        >>> import autograd_core as ag
+        >>> pdist(ag.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 4.0]])).tolist()
+        [5.0, 4.0, 3.0]
+    """
+    from .axis_index import axis_take
+
+    if input.ndim != 2:
+        raise ShapeError(f"pdist: only supports 2D tensors, got shape {input.shape}")
+    if p < 0:
+        raise ValueError(f"pdist: only supports non-negative p values, got {p}")
+    i, j = np.triu_indices(input.shape[0], 1)
+    diff = axis_take(input, 0, i) - axis_take(input, 0, j)
+    return norm_(diff, p, 1)

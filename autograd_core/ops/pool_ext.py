@@ -90,7 +90,8 @@ def _flat_input_index(sizes, k, s, p, d, out):
 
 def _max_pool(name, n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     k, s, p, d = _window_args(name, n, kernel_size, stride, padding, dilation)
-    if input.ndim == n + 2 and not ceil_mode and not return_indices and d == (1,) * n:
+    fast_ok = n in (1, 2) and input.ndim == n + 2 and d == (1,) * n
+    if fast_ok and not ceil_mode and not return_indices:
         f = fast.max_pool1d if n == 1 else fast.max_pool2d
         return f(input, k[0] if n == 1 else k, s[0] if n == 1 else s, p[0] if n == 1 else p)
     x, added = _batched(name, input, n)

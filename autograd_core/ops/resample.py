@@ -293,3 +293,20 @@ def pixel_unshuffle(input, downscale_factor: int):
     x = input.reshape(*batch, c, h // r, r, w // r, r)
     x = x.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)
     return x.reshape(*batch, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input, groups: int):
+    """Interleave the channels of (N, C, *) across `groups` (ShuffleNet): (g, C/g) -> (C/g, g).
+
+    >>> import autograd_core as ag
+    >>> channel_shuffle(ag.arange(4.0).reshape(1, 4, 1), 2).reshape(-1).tolist()
+    [0.0, 2.0, 1.0, 3.0]
+    """
+    if input.ndim < 3:
+        raise ShapeError(f"channel_shuffle: expected at least 3 dims (N, C, *), got shape {input.shape}")
+    n, c = input.shape[:2]
+    if groups <= 0 or c % groups:
+        raise ValueError(f"channel_shuffle: number of channels ({c}) must be divisible by groups ({groups})")
+    rest = input.shape[2:]
+    x = input.reshape((n, groups, c // groups) + rest)
+    return x.transpose(1, 2).reshape(input.shape)
