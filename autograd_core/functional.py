@@ -178,3 +178,6 @@ __all__ += [
     "max_pool3d_with_indices", "max_unpool3d", "multilabel_margin_loss", "pdist",
     "triplet_margin_with_distance_loss",
 ]
+from .ops.grid import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["affine_grid", "grid_sample"]
