@@ -1,7 +1,8 @@
 """More activation functions, each a pointwise op with its derivative next to it.
 
 Every op here is a `_Pointwise`: `f(x, *params)` computes the value and `df(x, *params)`
-its derivative, both written with operators and `np.<ufunc>` calls only, so the same
+its derivative, written with operators, comparisons, `np.where` and `np.<ufunc>` calls
+only (masks become `np.where(cond, 1 + 0·x, 0·x)`, which keeps x's dtype), so the same
 `backward` (g · f'(x)) runs on ndarrays now and on Tensors for double backward. Only
 the input is saved; constants (alpha, lambd, bounds) pass as plain floats.
 
@@ -101,17 +102,17 @@ class Elu(_Pointwise):
 class Hardtanh(_Pointwise):
     f = staticmethod(lambda x, lo, hi: np.clip(x, lo, hi))
     # PyTorch passes the gradient only strictly inside (lo, hi).
-    df = staticmethod(lambda x, lo, hi: ((x > lo) & (x < hi)) + 0 * x)
+    df = staticmethod(lambda x, lo, hi: np.where(x > lo, np.where(x < hi, 1 + 0 * x, 0 * x), 0 * x))
 
 
 class Hardswish(_Pointwise):
     f = staticmethod(lambda x: x * np.clip(x + 3, 0, 6) / 6)
-    df = staticmethod(lambda x: np.where(x < -3, 0, np.where(x <= 3, x / 3 + 0.5, 1)) + 0 * x)
+    df = staticmethod(lambda x: np.where(x < -3, 0 * x, np.where(x <= 3, x / 3 + 0.5, 1 + 0 * x)))
 
 
 class Hardsigmoid(_Pointwise):
     f = staticmethod(lambda x: np.clip(x + 3, 0, 6) / 6)
-    df = staticmethod(lambda x: ((x > -3) & (x < 3)) / 6 + 0 * x)
+    df = staticmethod(lambda x: np.where(x > -3, np.where(x < 3, 1 / 6 + 0 * x, 0 * x), 0 * x))
 
 
 class Logsigmoid(_Pointwise):
@@ -131,17 +132,17 @@ class Tanhshrink(_Pointwise):
 
 class Softshrink(_Pointwise):
     f = staticmethod(lambda x, lambd: np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0 * x)))
-    df = staticmethod(lambda x, lambd: (np.abs(x) > lambd) + 0 * x)
+    df = staticmethod(lambda x, lambd: np.where(np.abs(x) > lambd, 1 + 0 * x, 0 * x))
 
 
 class Hardshrink(_Pointwise):
     f = staticmethod(lambda x, lambd: np.where(np.abs(x) > lambd, x, 0 * x))
-    df = staticmethod(lambda x, lambd: (np.abs(x) > lambd) + 0 * x)
+    df = staticmethod(lambda x, lambd: np.where(np.abs(x) > lambd, 1 + 0 * x, 0 * x))
 
 
 class Threshold(_Pointwise):
     f = staticmethod(lambda x, threshold, value: np.where(x > threshold, x, value + 0 * x))
-    df = staticmethod(lambda x, threshold, value: (x > threshold) + 0 * x)
+    df = staticmethod(lambda x, threshold, value: np.where(x > threshold, 1 + 0 * x, 0 * x))
 
 
 class GeluTanh(_Pointwise):
