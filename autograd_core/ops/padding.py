@@ -70,42 +70,50 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):
             )
     # (dim, left, right) with the dims counted from the end, as F.pad lists them.
     per_dim = [(input.ndim - 1 - i, widths[2 * i], widths[2 * i + 1]) for i in range(n)]
-    # Negative widths crop first: a slice of the input.
-    crop = [slice(None)] * input.ndim
+    # PyTorch's orders: constant and circular crop the negative widths first (circular then
+    # wraps the cropped data); reflect and replicate pad from the whole input, then crop.
+    crop_first = mode in ("constant", "circular")
     for d, lo, hi in per_dim:
         size = input.shape[d]
-        start, stop = max(-lo, 0), size - max(-hi, 0)
-        if stop - start + max(lo, 0) + max(hi, 0) < 0 or stop < start:
+        kept = size - max(-lo, 0) - max(-hi, 0)
+        if size + lo + hi < 0 or (crop_first and kept < 0):
             raise ShapeError(
                 f"pad: padding {widths} crops more than dim {d} of size {size} holds "
                 f"(input shape {input.shape})"
             )
-        crop[d] = slice(start, stop)
-    x = input
-    if any(lo < 0 or hi < 0 for _, lo, hi in per_dim):
-        x = getitem(input, tuple(crop))
-    grow = [(d, max(lo, 0), max(hi, 0)) for d, lo, hi in per_dim]
-    if not any(lo or hi for _, lo, hi in grow):
-        return x if x is not input else input * 1
-    if mode == "constant":
-        full = [(0, 0)] * x.ndim
-        for d, lo, hi in grow:
-            full[d] = (lo, hi)
-        return Pad.apply(x, tuple(full), 0.0 if value is None else value)
-    for d, lo, hi in grow:
-        size = x.shape[d]
         if mode == "reflect" and (lo >= size or hi >= size):
             raise ShapeError(
                 f"pad: padding size should be less than the corresponding input dimension, "
-                f"but got padding ({lo}, {hi}) at dimension {d} of input {list(x.shape)}"
+                f"but got padding ({lo}, {hi}) at dimension {d} of input {list(input.shape)}"
             )
-        if mode == "circular" and (lo > size or hi > size):
+        if mode == "circular" and max(lo, hi) > (kept if lo < 0 or hi < 0 else size):
             raise ShapeError(
-                f"pad: padding value ({lo}, {hi}) is larger than dimension {d} of size {size}: "
-                "circular padding wraps at most once"
+                f"pad: padding ({lo}, {hi}) is larger than dimension {d} of size {size} (after cropping "
+                f"{kept}): circular padding wraps at most once"
             )
-        if size == 0:
-            raise ShapeError(f"pad: cannot {mode}-pad dimension {d} of size 0 (input shape {x.shape})")
-        if lo or hi:
-            x = _pad_axis(x, d, lo, hi, mode)
-    return x
+        if mode != "constant" and (lo > 0 or hi > 0) and (kept if crop_first else size) == 0:
+            raise ShapeError(f"pad: cannot {mode}-pad dimension {d} of size 0 (input shape {input.shape})")
+    x = _crop(input, per_dim) if crop_first else input
+    grow = [(d, max(lo, 0), max(hi, 0)) for d, lo, hi in per_dim]
+    if mode == "constant" and any(lo or hi for _, lo, hi in grow):
+        full = [(0, 0)] * x.ndim
+        for d, lo, hi in grow:
+            full[d] = (lo, hi)
+        x = Pad.apply(x, tuple(full), 0.0 if value is None else value)
+    elif mode != "constant":
+        for d, lo, hi in grow:
+            if lo or hi:
+                x = _pad_axis(x, d, lo, hi, mode)
+    if not crop_first:
+        x = _crop(x, per_dim)
+    return input * 1 if x is input else x
+
+
+def _crop(x, per_dim):
+    """x without the negative widths' entries (unchanged if there are none)."""
+    if all(lo >= 0 and hi >= 0 for _, lo, hi in per_dim):
+        return x
+    key = [slice(None)] * x.ndim
+    for d, lo, hi in per_dim:
+        key[d] = slice(max(-lo, 0), x.shape[d] - max(-hi, 0))
+    return getitem(x, tuple(key))

@@ -207,7 +207,7 @@ def interpolate(
         )
     align = bool(align_corners) if linear_like else False
     sizes, scales = _output_size("interpolate", input, spatial, size, scale_factor)
-    if any(s <= 0 for s in sizes):
+    if any(s < 0 for s in sizes) or (mode != "area" and any(s == 0 for s in sizes)):
         raise ValueError(f"interpolate: output size {sizes} must be positive (input shape {input.shape})")
     if recompute_scale_factor:
         scales = (None,) * spatial
@@ -226,6 +226,12 @@ def interpolate(
         in_size = input.shape[axis]
         if in_size == 0:
             raise ShapeError(f"interpolate: input spatial size {input.shape[2:]} must be positive")
+        if out_size == in_size and (
+            mode in ("linear", "bilinear", "trilinear") or (mode, spatial) == ("nearest", 2)
+        ):
+            # PyTorch's kernels copy a dim whose size does not change, whatever the scale
+            # factor (linear modes, and nearest in 2-D only; measured against torch 2.13).
+            continue
         if mode in ("nearest", "nearest-exact"):
             x = _nearest(x, axis, in_size, out_size, scale, mode == "nearest-exact")
         else:

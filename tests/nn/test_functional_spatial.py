@@ -81,6 +81,14 @@ PAD = {
         ("circular", (1, 2, 2, 1), (1, 2, 3, 3)),
     ]
 }
+# Negative widths: constant and circular crop first, reflect and replicate pad first (PyTorch's orders).
+for mode, widths, shape in [
+    ("reflect", (2, 2, 3, -2), (1, 2, 4, 4)),
+    ("replicate", (-1, 2, 2, -1), (1, 2, 1, 2)),
+    ("circular", (1, 2, -1, 1), (1, 2, 4, 4)),
+    ("circular", (2, -2, 3, -2), (1, 1, 5, 5)),
+]:
+    PAD[f"pad {mode} {widths}"] = (lambda F, x, m=mode, w=widths: F.pad(x, w, mode=m), [arr(*shape)])
 PAD["pad constant value"] = (lambda F, x: F.pad(x, (1, 1, 1, 1), value=2.5), [arr(2, 3)])
 
 RESAMPLE = {}
@@ -103,6 +111,10 @@ for mode, shape, kwargs in [
     ("area", (1, 2, 7), {"size": 3}),
     # dims above 256 take the gather path instead of the dense weight matrix
     ("linear", (1, 1, 300), {"size": 457}),
+    # a dim whose size does not change is copied (PyTorch's rule), whatever the scale factor
+    ("bilinear", (1, 2, 2, 3), {"scale_factor": (1.3, 2)}),
+    ("nearest", (1, 2, 3, 2), {"scale_factor": (1.3, 2)}),
+    ("trilinear", (1, 1, 2, 3, 2), {"scale_factor": (2, 1.3, 1.5)}),
     ("bicubic", (1, 1, 2, 260), {"size": (3, 131), "align_corners": True}),
     ("bilinear", (1, 2, 9, 11), {"size": (4, 5), "antialias": True}),
     ("bilinear", (1, 1, 6, 7), {"scale_factor": 0.4, "antialias": True, "align_corners": True}),
@@ -244,6 +256,18 @@ def test_max_unpool_inverts_max_pool(n):
     np.testing.assert_allclose(outs[0][1], outs[1][1])
 
 
+@pytest.mark.parametrize("mode, shape", [("nearest", (1, 2, 3)), ("bicubic", (1, 1, 2, 3))])
+def test_unchanged_size_resamples_like_torch_forward(mode, shape):
+    # Here PyTorch resamples in forward but its backward takes the identity shortcut, so only
+    # the values can be compared; our gradient is the true one (gradcheck).
+    x = arr(*shape)
+    ours = ag.functional.interpolate(ag.tensor(x), scale_factor=1.3, mode=mode)
+    theirs = torch.nn.functional.interpolate(torch.tensor(x), scale_factor=1.3, mode=mode)
+    np.testing.assert_allclose(ours._data, theirs.numpy(), atol=1e-12)
+    t = ag.tensor(x, requires_grad=True)
+    assert ag.gradcheck(lambda v: ag.functional.interpolate(v, scale_factor=1.3, mode=mode), (t,))
+
+
 def test_batch_norm_updates_running_stats_like_torch():
     x = arr(5, 3, 2)
     rm, rv = np.zeros(3), np.ones(3)
@@ -281,6 +305,7 @@ def test_empty_batch():
         lambda F: F.pad(ag.zeros(1, 2, 3), (3, 0), mode="reflect"),
         lambda F: F.pad(ag.zeros(3), (1, 1), mode="replicate"),
         lambda F: F.pad(ag.zeros(3), (1, 1, 1)),
+        lambda F: F.pad(ag.zeros(1, 1), (-1, 1, 2, -2)),
         lambda F: F.pad(ag.zeros(3), (1, 1), mode="wrap"),
         lambda F: F.interpolate(ag.zeros(1, 1, 3), size=4, scale_factor=2),
         lambda F: F.interpolate(ag.zeros(1, 1, 3), size=4, mode="bilinear"),
