@@ -390,6 +390,14 @@ def _classes_last(x):
     return x.permute(0, *range(2, x.ndim), 1) if x.ndim > 2 else x
 
 
+def _weighted_mean(total, weight_sum):
+    """total / weight_sum; with nothing counted (all targets ignored) the value is NaN, as
+    PyTorch's, while the gradient stays 0 instead of 0/0."""
+    if weight_sum == 0:
+        return total * 0 + np.asarray(np.nan, dtype=total.dtype)
+    return total * (1.0 / float(weight_sum))
+
+
 def nll_loss(
     input,
     target,
@@ -424,7 +432,7 @@ def nll_loss(
     if reduction == "none":
         return loss
     total = loss.sum()
-    return total if reduction == "sum" else total / scale.sum()
+    return total if reduction == "sum" else _weighted_mean(total, scale.sum())
 
 
 def cross_entropy(
@@ -477,7 +485,7 @@ def cross_entropy(
         return nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
     smooth = smooth.sum()
     if reduction == "mean":
-        smooth = smooth / (w[safe] * keep).sum()
+        smooth = _weighted_mean(smooth, (w[safe] * keep).sum())
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
 
 

@@ -238,10 +238,17 @@ def test_bad_arguments_raise(call, error):
         call(ag.functional)
 
 
-def test_all_ignored_mean_is_nan_like_torch():
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_all_ignored_mean_is_nan_with_zero_gradient_like_torch(smoothing):
     x = arr(2, 3)
-    ours = ag.functional.nll_loss(ag.tensor(x), ag.tensor([-100, -100]), weight=ag.ones(3, dtype=ag.float64))
-    theirs = torch.nn.functional.nll_loss(
-        torch.tensor(x), torch.tensor([-100, -100]), weight=torch.ones(3).double()
+    ours_x, theirs_x = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours = ag.functional.cross_entropy(
+        ours_x, ag.tensor([-100, -100]), weight=ag.tensor(W3), label_smoothing=smoothing
+    )
+    theirs = torch.nn.functional.cross_entropy(
+        theirs_x, torch.tensor([-100, -100]), weight=torch.tensor(W3), label_smoothing=smoothing
     )
     assert np.isnan(ours.item()) and torch.isnan(theirs)
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_array_equal(ours_x.grad._data, theirs_x.grad.numpy())
