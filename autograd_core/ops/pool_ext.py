@@ -58,6 +58,17 @@ def _window_args(name, n, kernel_size, stride, padding, dilation=1):
     return k, s, p, d
 
 
+def _plain_window(kernel_size, stride, padding) -> bool:
+    """Int kernel/stride/padding that are valid as given (the kernels' own fast case)."""
+    return (
+        type(kernel_size) is int
+        and kernel_size > 0
+        and (stride is None or (type(stride) is int and stride > 0))
+        and type(padding) is int
+        and 0 <= padding <= kernel_size // 2
+    )
+
+
 def _pool_geometry(name, sizes, k, s, p, d, ceil_mode):
     """Output sizes and the (lo, hi) padding that makes every window fit."""
     out, pads = [], []
@@ -89,6 +100,15 @@ def _flat_input_index(sizes, k, s, p, d, out):
 
 
 def _max_pool(name, n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    if (
+        n in (1, 2)
+        and input.ndim == n + 2
+        and not ceil_mode
+        and not return_indices
+        and dilation == 1
+        and _plain_window(kernel_size, stride, padding)
+    ):  # the common call: straight to the kernels, no argument normalisation
+        return (fast.max_pool1d if n == 1 else fast.max_pool2d)(input, kernel_size, stride, padding)
     k, s, p, d = _window_args(name, n, kernel_size, stride, padding, dilation)
     fast_ok = n in (1, 2) and input.ndim == n + 2 and d == (1,) * n
     if fast_ok and not ceil_mode and not return_indices:
@@ -155,10 +175,15 @@ def _avg_divisor(sizes, k, s, p, out, count_include_pad):
 def _avg_pool(
     name, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override=None
 ):
+    fast_call = (
+        n == 2 and input.ndim == 4 and not ceil_mode and count_include_pad and divisor_override is None
+    )
+    if fast_call and _plain_window(kernel_size, stride, padding):
+        return fast.avg_pool2d(input, kernel_size, stride, padding)
     k, s, p, d = _window_args(name, n, kernel_size, stride, padding)
     if divisor_override is not None and divisor_override == 0:
         raise ValueError(f"{name}: divisor must be not zero")
-    if n == 2 and input.ndim == 4 and not ceil_mode and count_include_pad and divisor_override is None:
+    if fast_call:
         return fast.avg_pool2d(input, k, s, p)
     x, added = _batched(name, input, n)
     sizes = x.shape[2:]
