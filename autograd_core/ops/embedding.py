@@ -1,4 +1,5 @@
-"""F.embedding, F.embedding_bag and F.bilinear, composed from index_select and matmul.
+"""F.embedding, F.embedding_bag and F.bilinear, composed from axis_take (a gather whose
+backward is a sorted scatter-add) and matmul.
 
 `embedding` with `max_norm` renormalises the referenced rows of the weight in place
 (outside the graph, as PyTorch), `padding_idx` keeps gradients away from that row and
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import ShapeError
-from .index import index_select
+from .axis_index import axis_take
 from .shape import stack
 
 
@@ -64,7 +65,7 @@ def embedding(
     if max_norm is not None:
         _renorm_(weight, idx, max_norm, norm_type)
     flat = idx.reshape(-1)
-    rows = index_select(weight, 0, flat)
+    rows = axis_take(weight, 0, flat)
     if weight.requires_grad and (padding_idx is not None or scale_grad_by_freq):
         scale = np.ones(flat.shape, dtype=weight.dtype)
         if scale_grad_by_freq:
