@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import random as _random
 from ..function import Op, ShapeError
+from .activation import gelu as gelu_exact
 from .elementwise import where
 from .shape import chunk
 from .softmax import softmax
@@ -256,8 +257,6 @@ def threshold(input, threshold: float, value: float, inplace: bool = False):
 
 def gelu(input, approximate: str = "none"):
     """x·Φ(x); approximate='tanh' uses the tanh approximation (its own op here)."""
-    from .activation import gelu as gelu_exact
-
     if approximate == "none":
         return gelu_exact(input)
     if approximate == "tanh":

@@ -22,7 +22,7 @@ from ..function import ShapeError
 from . import loss as fused
 from .activation import relu, softplus
 from .activation_ext import logsigmoid
-from .elementwise import log, where
+from .elementwise import log, minimum, where
 from .index import gather
 from .norm import pairwise_distance
 from .softmax import log_softmax
@@ -245,8 +245,6 @@ def triplet_margin_loss(
     d_pos = pairwise_distance(anchor, positive, p, eps)
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        from .elementwise import minimum
-
         d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
     return _reduce(relu(d_pos - d_neg + margin), reduction)
 
@@ -331,8 +329,6 @@ def triplet_margin_with_distance_loss(
     dist = distance_function if distance_function is not None else pairwise_distance
     d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
     if swap:
-        from .elementwise import minimum
-
         d_neg = minimum(d_neg, dist(positive, negative))
     return _reduce(relu(d_pos - d_neg + margin), reduction)
 

@@ -17,8 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op, ShapeError
+from .axis_index import axis_take
+from .padding import pad
 from .reduce import norm as norm_
 from .reduce import sum as sum_
+from .shape import broadcast_to
 
 
 class Standardize(Op):
@@ -237,8 +240,6 @@ def instance_norm(
 
 def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
     """x / (k + alpha·mean of x² over `size` neighbouring channels)^beta."""
-    from .padding import pad
-
     if input.ndim < 3:
         raise ShapeError(f"local_response_norm: expected 3D or higher input, got shape {input.shape}")
     if input.shape[1] == 0:
@@ -265,8 +266,6 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None)
 def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     """Cosine of the angle between x1 and x2 along `dim` (they broadcast), each norm
     clamped below at eps."""
-    from .shape import broadcast_to
-
     try:
         shape = np.broadcast_shapes(x1.shape, x2.shape)
     except ValueError:
@@ -293,8 +292,6 @@ def pdist(input, p: float = 2.0):
         >>> pdist(ag.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 4.0]])).tolist()
         [5.0, 4.0, 3.0]
     """
-    from .axis_index import axis_take
-
     if input.ndim != 2:
         raise ShapeError(f"pdist: only supports 2D tensors, got shape {input.shape}")
     if p < 0:

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..function import ShapeError
 from .axis_index import axis_take
+from .pool_ext import adaptive_avg_pool
 
 _SPATIAL = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area", "lanczos")
@@ -212,8 +213,6 @@ def interpolate(
     if recompute_scale_factor:
         scales = (None,) * spatial
     if mode == "area":
-        from .pool_ext import adaptive_avg_pool
-
         return adaptive_avg_pool(input, sizes, "interpolate")
     x = input
     if antialias:  # one (out, in) weight matrix per spatial dim
