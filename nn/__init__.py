@@ -201,3 +201,6 @@ __all__ += [
     "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "ChannelShuffle", "LPPool3d", "MaxPool3d",
     "MaxUnpool3d", "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
 ]
+from .normalization_ext import SyncBatchNorm  # noqa: E402
+
+__all__ += ["SyncBatchNorm"]

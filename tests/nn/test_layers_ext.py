@@ -228,3 +228,21 @@ def test_lazy_module_state_dict_roundtrip():
 def test_bad_constructor_arguments(build):
     with pytest.raises(ValueError):
         build()
+
+
+def test_sync_batch_norm_single_process_matches_torch():
+    torch.manual_seed(0)
+    ours, theirs = nn.SyncBatchNorm(3), torch.nn.SyncBatchNorm(3)
+    same_state_dict_layout(ours, theirs)
+    torch_parity(ours, theirs, rand(4, 3, 2, 2))
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key]._data, value.numpy(), atol=1e-10)
+    model = nn.Sequential(nn.Conv2d(1, 3, 1), nn.BatchNorm2d(3))
+    bn_weight = model[1].weight
+    converted = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert type(converted[1]) is nn.SyncBatchNorm and converted[1].weight is bn_weight
+    assert list(converted.state_dict()) == list(
+        torch.nn.SyncBatchNorm.convert_sync_batchnorm(
+            torch.nn.Sequential(torch.nn.Conv2d(1, 3, 1), torch.nn.BatchNorm2d(3))
+        ).state_dict()
+    )
