@@ -51,6 +51,11 @@ class ShapeError(ValueError, RuntimeError):
     A subclass of both ValueError (Python's convention) and RuntimeError (PyTorch's)."""
 
 
+class HyperParameterError(ValueError, RuntimeError):
+    """A layer or functional argument outside its valid range (a ValueError and a
+    RuntimeError, as PyTorch raises one or the other depending on where it checks)."""
+
+
 class NodeName(str):
     """A node's name: a string that can also be called, since PyTorch spells it `name()`."""
 

@@ -16,9 +16,7 @@ from __future__ import annotations
 import numbers
 
 
-class HyperParameterError(ValueError, RuntimeError):
-    """A layer argument outside its valid range (a ValueError and a RuntimeError, as PyTorch
-    raises one or the other depending on the argument and the moment it checks)."""
+from autograd_core.function import HyperParameterError  # noqa: E402  (shared with the ops)
 
 
 def _is_int(value) -> bool:
