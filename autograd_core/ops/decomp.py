@@ -54,7 +54,7 @@ class Det(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = _lapack(np.linalg.det, "det", a).astype(a.dtype, copy=False)
+        out = np.asarray(_lapack(np.linalg.det, "det", a), dtype=a.dtype)
         ctx.saved = (a, out)
         return out
 
@@ -207,18 +207,21 @@ class QR(Op):
     @staticmethod
     def forward(ctx, a, mode):
         q, r = _lapack(np.linalg.qr, "qr", a, mode)
-        ctx.saved = (q, r)
         batch = q.shape[:-2]
-        # one output for the engine: Q and R flattened side by side, split by qr()
-        return np.concatenate([q.reshape(batch + (-1,)), r.reshape(batch + (-1,))], axis=-1)
+        # one output for the engine: Q and R flattened side by side, split by qr(); backward
+        # reads Q and R back from it, so at higher order they are the output's functions
+        out = np.concatenate([q.reshape(batch + (-1,)), r.reshape(batch + (-1,))], axis=-1)
+        ctx.saved = (out,)
+        ctx.dims = q.shape[-2:]
+        return out
 
     @staticmethod
     def backward(ctx, g):
         first = is_raw(g)
-        q, r = lift(*ctx.saved)
-        m, k = q.shape[-2:]
-        g = lift(g)
+        packed, g = lift(ctx.saved[0], g)
+        m, k = ctx.dims
         batch = tuple(g.shape[:-1])
+        q, r = packed[..., : m * k].reshape(batch + (m, k)), packed[..., m * k :].reshape(batch + (k, k))
         gq, gr = g[..., : m * k].reshape(batch + (m, k)), g[..., m * k :].reshape(batch + (k, k))
         m = r @ gr.mT - gq.mT @ q
         low = m * np.tril(np.ones(m.shape[-2:], dtype=m.dtype), -1)
@@ -264,17 +267,19 @@ class SVD(Op):
     @staticmethod
     def forward(ctx, a):
         u, s, vh = _lapack(np.linalg.svd, "svd", a, False)
-        ctx.saved = (u, s, vh)
-        # one output for the engine: U, S and Vh flattened side by side, split by svd()
-        return _pack(u, s, vh)
+        # one output for the engine: U, S and Vh flattened side by side, split by svd();
+        # backward unpacks it, so at higher order U, S, Vh are the output's functions
+        out = _pack(u, s, vh)
+        ctx.saved = (out,)
+        ctx.dims = (u.shape[-2], s.shape[-1], vh.shape[-1])
+        return out
 
     @staticmethod
     def backward(ctx, g):
         first = is_raw(g)
-        u, s, vh = lift(*ctx.saved)
-        g = lift(g)
-        m, k = u.shape[-2], s.shape[-1]
-        n = vh.shape[-1]
+        packed, g = lift(ctx.saved[0], g)
+        m, k, n = ctx.dims
+        u, s, vh = _unpack(packed, m, k, n)
         gu, gs, gvh = _unpack(g, m, k, n)
         v, gv = vh.mT, gvh.mT
         s2 = s * s
@@ -353,14 +358,15 @@ class Eigh(Op):
     @staticmethod
     def forward(ctx, a, uplo):
         w, v = _lapack(np.linalg.eigh, "eigh", a, uplo)
-        ctx.saved = (w, v)
-        return np.concatenate([w[..., None, :], v], axis=-2)
+        out = np.concatenate([w[..., None, :], v], axis=-2)
+        ctx.saved = (out,)  # backward splits it again (functions of the output at higher order)
+        return out
 
     @staticmethod
     def backward(ctx, g):
         first = is_raw(g)
-        w, v = lift(*ctx.saved)
-        g = lift(g)
+        packed, g = lift(ctx.saved[0], g)
+        w, v = packed[..., 0, :], packed[..., 1:, :]
         gw, gv = g[..., 0, :], g[..., 1:, :]
         n = w.shape[-1]
         eye = np.eye(n, dtype=w.dtype)

@@ -170,10 +170,13 @@ class LogCumSumExp(Op):
         if a.ndim == 0:
             return lower((g, None), first)
         total = 0.0
+        # log 0 is stood in for by a huge finite negative: -inf would make -inf - (-inf) = NaN
+        # in the next order's backward
+        floor = np.finfo(a.dtype).min / 4
         for sign, part in ((1.0, g._data > 0), (-1.0, g._data < 0)):
             if not part.any():
                 continue
-            logs = where(part, log(where(part, g * sign, 1.0)), -np.inf) - out
+            logs = where(part, log(where(part, g * sign, 1.0)), floor) - out
             rev = flip(LogCumSumExp.apply(flip(logs, axis), axis), axis)
             total = total + sign * exp(a + rev)
         if isinstance(total, float):

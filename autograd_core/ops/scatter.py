@@ -106,9 +106,10 @@ class ScatterProd(Op):
         if not include_self:
             out[pos] = 1
         np.multiply.at(out, pos, vals)
-        ctx.saved = (a, s, out.reshape(a.shape))
+        out = out.reshape(a.shape)
+        ctx.saved = (a, s, out)  # the very output array: higher-order backward maps it to the output
         ctx.info = (pos, src, include_self)
-        return out.reshape(a.shape)
+        return out
 
     @staticmethod
     def backward(ctx, g):
