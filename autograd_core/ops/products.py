@@ -8,7 +8,7 @@ Most of the named products are einsums or matmuls with PyTorch's shape checks.
 
     >>> import autograd_core as ag
     >>> a, b = ag.ones(2, 3), ag.ones(3, 4)
-    >>> ag.einsum("ij,jk->ik", a, b).shape
+    >>> einsum("ij,jk->ik", a, b).shape
     (2, 4)
 """
 
@@ -136,7 +136,7 @@ def einsum(equation, *operands):
     also the sublist form einsum(op0, [0, 1], op1, [1, 2], [0, 2]).
 
     >>> import autograd_core as ag
-    >>> ag.einsum("bij,bjk->bik", ag.ones(2, 3, 4), ag.ones(2, 4, 5)).shape
+    >>> einsum("bij,bjk->bik", ag.ones(2, 3, 4), ag.ones(2, 4, 5)).shape
     (2, 3, 5)
     """
     if not isinstance(equation, str):  # sublist form
@@ -171,7 +171,7 @@ def mm(input, mat2):
     """Matrix product of two 2-D tensors (no broadcasting).
 
     >>> import autograd_core as ag
-    >>> ag.mm(ag.ones(2, 3), ag.ones(3, 4)).shape
+    >>> mm(ag.ones(2, 3), ag.ones(3, 4)).shape
     (2, 4)
     """
     _need(input, 2, "mm", "input")
@@ -388,7 +388,7 @@ def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
     """The diagonal of the (dim1, dim2) planes as the last dim, a view (writes show in input).
 
     >>> import autograd_core as ag
-    >>> ag.diagonal(ag.eye(3)).tolist()
+    >>> diagonal(ag.eye(3)).tolist()
     [1.0, 1.0, 1.0]
     """
     d1, d2 = _dims2(input.ndim, dim1, dim2, "diagonal")

@@ -33,7 +33,11 @@ CASES += [(f"{n} float32", (lambda n: lambda m, x: getattr(m, n)(x))(n), np.abs(
 CASES += [(f"{n} int", (lambda n: lambda m, x: getattr(m, n)(x))(n), np.array([1, 2, 3]), {"rtol": 1e-6})
           for n in ("floor", "ceil", "trunc", "sign", "square", "exp2", "expm1", "log2", "log10", "tan", "atan",
                     "sinh", "erf", "erfc", "lgamma", "digamma", "sinc", "reciprocal", "rsqrt")]
+CASES += [(f"{n} {label}", (lambda n: lambda m, x: getattr(m, n)(x))(n), arr)
+          for n, x in UNARY for label, arr in (("0d", np.asarray(x.flat[0])), ("empty", np.zeros((0, 3))))]
 CASES += [
+    ("remainder broadcast 0d", lambda m, a, b: m.remainder(a, b), np.array(2.5), R(2, 3, lo=0.5, hi=2.0)),
+    ("atan2 broadcast empty", lambda m, a, b: m.atan2(a, b), np.zeros((0, 1)), R(3)),
     ("sinc at 0", lambda m, x: m.sinc(x), np.array([0.0, 0.5, -1.5])),
     ("erf wide", lambda m, x: m.erf(x), SPECIAL_X, NG),
     ("erfc wide", lambda m, x: m.erfc(x), SPECIAL_X, NG),
