@@ -108,6 +108,15 @@ def getitem(a, key):
     return out
 
 
+def _is_array_index(p) -> bool:
+    return isinstance(p, np.ndarray) and (p.ndim > 0 or p.dtype == np.bool_)
+
+
+def _is_int_index(p) -> bool:
+    return (isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_))) or (
+        isinstance(p, np.ndarray) and p.ndim == 0 and p.dtype.kind in "iu")
+
+
 def torch_placement(key, shape: tuple):
     """(NumPy key, output axes to drop) that index like PyTorch.
 
@@ -116,15 +125,12 @@ def torch_placement(key, shape: tuple):
     index separated from idx and moves the advanced dims to the front. Where the two differ
     (an int or 0-d integer index next to an array index) each int k becomes the slice
     k:k+1 and its size-1 dim is dropped afterwards."""
-    parts = key if isinstance(key, tuple) else (key,)
-
-    def is_array(p):
-        return isinstance(p, np.ndarray) and (p.ndim > 0 or p.dtype == np.bool_)
-
-    def is_int(p):
-        return (isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_))) or (
-            isinstance(p, np.ndarray) and p.ndim == 0 and p.dtype.kind in "iu")
-
+    if type(key) is not tuple:  # one index alone is placed the same way by both
+        return key, ()
+    parts = key
+    is_array, is_int = _is_array_index, _is_int_index
+    if all(type(p) is not np.ndarray for p in parts):  # the common case: basic indexing only
+        return key, ()
     if not any(is_array(p) for p in parts) or not any(is_int(p) for p in parts):
         return key, ()
     consumed = sum(p.ndim if is_array(p) and p.dtype == np.bool_ else 1
