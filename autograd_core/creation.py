@@ -280,3 +280,52 @@ def _nested_to_array(data, dtype=None) -> np.ndarray:
 
 def _kind_of(dtype: np.dtype) -> str:
     return {"b": "b", "i": "i", "u": "i", "f": "f", "c": "c"}[dtype.kind]
+
+
+def randn_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples with t's shape (and dtype, unless given)."""
+    dt = resolve_dtype(dtype) or t.dtype
+    if dt.kind != "f":
+        raise TypeError(f"randn_like: needs a floating dtype, got {dt}")
+    return _new(_random.generator().standard_normal(t.shape).astype(dt, copy=False), requires_grad)
+
+
+def rand_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform [0, 1) samples with t's shape (and dtype, unless given)."""
+    dt = resolve_dtype(dtype) or t.dtype
+    if dt.kind != "f":
+        raise TypeError(f"rand_like: needs a floating dtype, got {dt}")
+    return _new(_random.generator().random(t.shape).astype(dt, copy=False), requires_grad)
+
+
+def randint_like(t: Tensor, low: int, high: int | None = None, dtype=None) -> Tensor:
+    """Integers in [low, high) with t's shape (and dtype, unless given)."""
+    if high is None:
+        low, high = 0, low
+    data = _random.generator().integers(low, high, size=t.shape)
+    return Tensor._make(np.asarray(data, dtype=resolve_dtype(dtype) or t.dtype), None)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Normal samples: elementwise from Tensor mean/std (broadcast together), or `size`
+    samples from float mean and std.
+
+    >>> normal(2.0, 0.0, size=(2,)).tolist()
+    [2.0, 2.0]
+    """
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    if np.any(np.asarray(s) < 0):
+        raise ValueError("normal: std must be non-negative")
+    if size is not None:
+        if isinstance(mean, Tensor) or isinstance(std, Tensor):
+            raise TypeError("normal: size= goes with float mean and std, not tensors")
+        shape = _shape((size,) if isinstance(size, int) else tuple(size))
+    else:
+        if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+            raise TypeError("normal: give a Tensor mean or std, or size=")
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    like = [x.dtype for x in (mean, std) if isinstance(x, Tensor)]
+    dt = resolve_dtype(dtype) or (np.result_type(*like) if like else default_float)
+    data = m + s * _random.generator().standard_normal(shape)
+    return _new(np.asarray(data, dtype=dt), requires_grad)

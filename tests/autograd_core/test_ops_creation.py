@@ -112,3 +112,35 @@ MESH = [
 @pytest.mark.parametrize("call,arrays,opts", params(MESH))
 def test_meshgrid_matches_torch_with_gradients(call, arrays, opts):
     check(call, *arrays, **opts)
+
+
+RANDOM = [
+    lambda m: m.randn_like(m.zeros(2, 3)),
+    lambda m: m.rand_like(m.zeros(4, dtype=m.float64)),
+    lambda m: m.randint_like(m.zeros(3, dtype=m.int64), 5),
+    lambda m: m.randint_like(m.zeros(3), 2, 9),
+    lambda m: m.normal(0.0, 1.0, size=(2, 3)),
+    lambda m: m.normal(m.zeros(2, 3, dtype=m.float64), 1.0),
+    lambda m: m.normal(m.zeros(3), m.ones(2, 1)),
+]
+
+
+@pytest.mark.parametrize("k", range(len(RANDOM)))
+def test_random_creation_shapes_and_dtypes_match_torch(k):
+    ours, theirs = RANDOM[k](OURS), RANDOM[k](torch)
+    assert ours.shape == tuple(theirs.shape)
+    assert ours.dtype == theirs.numpy().dtype
+
+
+def test_random_creation_draws_from_the_right_distribution():
+    ag.manual_seed(0)
+    x = OURS.normal(OURS.full((200_000,), 3.0), 2.0)
+    assert abs(x.mean().item() - 3.0) < 0.02 and abs(x.std().item() - 2.0) < 0.02
+    u = OURS.rand_like(ag.zeros(100_000))
+    assert 0.0 <= u.min().item() and u.max().item() < 1.0 and abs(u.mean().item() - 0.5) < 0.01
+    r = OURS.randint_like(ag.zeros(10_000), 2, 5)
+    assert set(np.unique(r._data)) == {2.0, 3.0, 4.0}
+    ag.manual_seed(1)
+    a = OURS.randn_like(ag.zeros(5))
+    ag.manual_seed(1)
+    assert np.array_equal(a._data, OURS.randn_like(ag.zeros(5))._data)

@@ -68,6 +68,8 @@ CASES = [
     ("atleast_1d", lambda m, a: m.atleast_1d(a), R()),
     ("atleast_2d many", lambda m, a, b: m.atleast_2d(a, b), R(), R(3)),
     ("atleast_3d", lambda m, a, b, c: m.atleast_3d((a, b, c)), R(), R(3), R(2, 3)),
+    ("squeeze tuple", lambda m, x: m.squeeze(x, (0, 2, -1)), R(1, 3, 1, 2)),
+    ("Tensor.squeeze tuple", lambda m, x: x.squeeze((1, 3)), R(1, 3, 1, 1)),
     ("narrow_copy", lambda m, x: m.narrow_copy(x, 1, 1, 2), R(2, 4)),
     ("ravel", lambda m, x: m.ravel(x.t()), R(2, 3)),
     ("contiguous", lambda m, x: x.t().contiguous(), R(2, 3)),
