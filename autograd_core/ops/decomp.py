@@ -50,7 +50,8 @@ def _eye_like(n, dtype):
 
 # -- det, slogdet, inv, solve ----------------------------------------------------------------
 class Det(Op):
-    """d det(A) = det(A) · A⁻ᵀ."""
+    """d det(A) = adj(A)ᵀ: det(A) · A⁻ᵀ, or for a singular A, from its SVD
+    (adj(A)ᵀ = det(U) det(Vh) · U diag(Π_{j≠i} s_j) Vh), as PyTorch."""
 
     @staticmethod
     def forward(ctx, a):
@@ -63,7 +64,23 @@ class Det(Op):
         first = is_raw(g)
         a, out = lift(*ctx.saved)
         g = lift(g)
-        return lower((g * out).unsqueeze(-1).unsqueeze(-1) * inv(a).mT, first)
+        scale = g.unsqueeze(-1).unsqueeze(-1)
+        if np.all(out._data != 0):
+            return lower((g * out).unsqueeze(-1).unsqueeze(-1) * inv(a).mT, first)
+        return lower(scale * _adjugate_t(a), first)
+
+
+def _adjugate_t(a):
+    """adj(a)ᵀ through the SVD: defined (and differentiable) for singular matrices too."""
+    from . import reduce as R
+    from .elementwise import where
+
+    u, s, vh = svd(a, full_matrices=False)
+    n = s.shape[-1]
+    eye = np.eye(n, dtype=bool)
+    others = R.prod(where(eye, 1.0, s.unsqueeze(-2)), -1)  # Π_{j≠i} s_j
+    sign = np.linalg.det(u._data) * np.linalg.det(vh._data)
+    return (u * others.unsqueeze(-2)) @ vh * np.asarray(sign, dtype=a.dtype)[..., None, None]
 
 
 class LogAbsDet(Op):

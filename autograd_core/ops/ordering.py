@@ -258,7 +258,8 @@ def unique(input, sorted: bool = True, return_inverse: bool = False, return_coun
     the distinct slices along it."""
     a = input._data
     if dim is None:
-        vals, inverse, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True)
+        # each NaN is its own value, as in PyTorch (NumPy would merge them)
+        vals, inverse, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
         inverse = inverse.reshape(a.shape)
     else:
         axis = _axis(input, dim, "unique")
