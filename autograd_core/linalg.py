@@ -1,5 +1,6 @@
 """`autograd_core.linalg`, PyTorch's `torch.linalg`: a list of names, the code lives in
-`ops/decomp.py` (factorisations, norms) and `ops/products.py` (cross).
+`ops/decomp.py` (factorisations, norms), `ops/decomp_more.py` (compositions of
+those) and `ops/products.py` (cross).
 
 >>> import autograd_core as ag
 >>> import autograd_core.linalg
@@ -21,5 +22,17 @@ from .ops.decomp import (  # noqa: F401
     svd,
     svdvals,
     vector_norm,
+)
+from .ops.decomp_more import (  # noqa: F401
+    diagonal,
+    lstsq,
+    matmul,
+    matrix_exp,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    solve_triangular,
+    vecdot,
 )
 from .ops.products import linalg_cross as cross  # noqa: F401

@@ -415,7 +415,7 @@ def narrow_copy(input, dim: int, start: int, length: int):
     from .elementwise import clone
     from .index import narrow
 
-    return clone(narrow(input, dim, start, length))
+    return clone(narrow(input, _dim(dim, input.ndim, "narrow_copy"), start, length))
 
 
 def ravel(input):

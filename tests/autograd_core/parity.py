@@ -16,7 +16,7 @@ import autograd_core as ag
 # The families' public functions before the lead lists them in autograd_core/__init__.py:
 # `m.einsum` in a call resolves here first, then in autograd_core.
 FAMILIES = ["products", "decomp", "scatter", "pointwise", "logical", "scan", "ordering", "reduce_more",
-            "shape_more"]
+            "shape_more", "decomp_more", "stats"]
 
 
 class _Ours:

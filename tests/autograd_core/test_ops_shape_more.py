@@ -71,6 +71,7 @@ CASES = [
     ("squeeze tuple", lambda m, x: m.squeeze(x, (0, 2, -1)), R(1, 3, 1, 2)),
     ("Tensor.squeeze tuple", lambda m, x: x.squeeze((1, 3)), R(1, 3, 1, 1)),
     ("narrow_copy", lambda m, x: m.narrow_copy(x, 1, 1, 2), R(2, 4)),
+    ("narrow_copy neg", lambda m, x: x.narrow_copy(-1, 1, 2), R(2, 4)),
     ("ravel", lambda m, x: m.ravel(x.t()), R(2, 3)),
     ("contiguous", lambda m, x: x.t().contiguous(), R(2, 3)),
     ("is_contiguous", lambda m, x: (x.is_contiguous(), x.t().is_contiguous(), x.t().contiguous().is_contiguous()),
