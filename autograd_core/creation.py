@@ -235,6 +235,10 @@ def _nested_to_array(data, dtype=None) -> np.ndarray:
     """A nested list of numbers, 0-d Tensors and NumPy scalars as one array, with PyTorch's
     dtype inference: Python floats count as float32, ints as int64, the others as their
     dtype; floats beat integers, which beat bools, and the widest of a kind wins."""
+    if _plain_leaf(data, 0) and _plain_leaf(data, -1):
+        # Python numbers at both ends: taken as a plain list (walking a long list in Python
+        # costs 30x NumPy's conversion)
+        return data
     kinds = {"b": [], "i": [], "f": [], "c": []}
     unknown = []  # anything else is left for as_array to judge (and refuse)
 
@@ -276,6 +280,15 @@ def _nested_to_array(data, dtype=None) -> np.ndarray:
                 target = np.dtype(np.complex128)
             return np.array(values, dtype=target)
     return np.array(values, dtype=default_float)  # an empty list: float32, as torch
+
+
+def _plain_leaf(data, end: int) -> bool:
+    """Is the first (end=0) or last (end=-1) leaf of a nested list a Python number?"""
+    while isinstance(data, (list, tuple)):
+        if not data:
+            return True
+        data = data[end]
+    return type(data) in (bool, int, float, complex)  # np.float64 subclasses float: not plain
 
 
 def _kind_of(dtype: np.dtype) -> str:
