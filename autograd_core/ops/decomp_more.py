@@ -97,6 +97,11 @@ def pinv(A, *, atol=None, rtol=None, hermitian: bool = False):
     return (vh.mT * s_inv.unsqueeze(-2)) @ u.mT
 
 
+def pinverse(input, rcond: float = 1e-15):
+    """torch.pinverse: pinv with singular values under rcond · σ_max counted as zero."""
+    return pinv(input, rtol=rcond)
+
+
 def matrix_rank(A, *, atol=None, rtol=None, hermitian: bool = False):
     """How many singular values exceed max(atol, rtol · σ_max) (an int64 tensor)."""
     s = np.linalg.svd(A._data, compute_uv=False)
@@ -181,5 +186,5 @@ def matrix_exp(A):
 TENSOR_METHODS = {
     "matrix_power": matrix_power,
     "matrix_exp": matrix_exp,
-    "pinverse": lambda self, rcond=1e-15: pinv(self, rtol=rcond),
+    "pinverse": pinverse,
 }

@@ -30,7 +30,9 @@ def lift(*values):
     """Raw arrays -> Tensors outside the graph; Tensors and other values unchanged."""
     from ..tensor import Tensor
 
-    out = tuple(Tensor._make(v, None) if isinstance(v, np.ndarray) else v for v in values)
+    # (NumPy hands back scalars, not 0-d arrays, for some 0-d results: they count as arrays)
+    out = tuple(Tensor._make(np.asarray(v), None) if isinstance(v, (np.ndarray, np.generic)) else v
+                for v in values)
     return out if len(out) != 1 else out[0]
 
 
@@ -45,7 +47,7 @@ def lower(values, first_order: bool):
 
 def is_raw(g) -> bool:
     """True when a backward runs at first order (the engine passes ndarrays)."""
-    return isinstance(g, np.ndarray)
+    return isinstance(g, (np.ndarray, np.generic))
 
 
 class TakeFlat(Op):
@@ -89,8 +91,8 @@ def take_flat(a, flat: np.ndarray):
     """a.reshape(-1)[flat] for an integer array `flat` (any shape), differentiable.
 
     Works on raw arrays too (returns an array), so backwards can call it."""
-    if isinstance(a, np.ndarray):
-        return a.reshape(-1)[flat]
+    if is_raw(a):
+        return np.asarray(a).reshape(-1)[flat]
     return TakeFlat.apply(a, flat)
 
 
@@ -99,8 +101,8 @@ def put_add_flat(v, flat: np.ndarray, shape: tuple):
 
     Works on raw arrays too (returns an array), so backwards can call it."""
     shape = tuple(shape)
-    if isinstance(v, np.ndarray):
-        return PutAddFlat.forward(PutAddFlat(), v, flat, shape)
+    if is_raw(v):
+        return PutAddFlat.forward(PutAddFlat(), np.asarray(v), flat, shape)
     return PutAddFlat.apply(v, flat, shape)
 
 

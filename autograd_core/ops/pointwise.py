@@ -56,7 +56,9 @@ def _unary(name: str, forward, derivative, floating: bool = True):
 
     def fwd(ctx, a):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = forward(a)
+            # an array even for 0-d input (NumPy gives a scalar): the saved output must be
+            # the output array itself for higher-order gradients
+            out = np.asarray(forward(a))
         ctx.saved = (a, out)
         return out
 
@@ -294,7 +296,7 @@ class Atan2(Op):
 class Hypot(Op):
     @staticmethod
     def forward(ctx, a, b):
-        out = np.hypot(a, b)
+        out = np.asarray(np.hypot(a, b))
         ctx.saved = (a, b, out)
         return out
 
@@ -309,7 +311,7 @@ class LogAddExp(Op):
 
     @staticmethod
     def forward(ctx, a, b, base2):
-        out = np.logaddexp2(a, b) if base2 else np.logaddexp(a, b)
+        out = np.asarray(np.logaddexp2(a, b) if base2 else np.logaddexp(a, b))
         ctx.saved = (a, b, out)
         ctx.base2 = base2
         return out
@@ -326,7 +328,7 @@ class CopySign(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.copysign(a, b)
+        out = np.asarray(np.copysign(a, b))
         ctx.saved = (a, out)
         return out
 
