@@ -133,7 +133,9 @@ def _arange_values(start, end, step, dtype: np.dtype) -> np.ndarray:
     if step == 0:
         raise ValueError("arange: step must be nonzero")
     if (step > 0 and end < start) or (step < 0 and end > start):
-        raise ValueError(f"arange: upper bound {end} and lower bound {start} inconsistent with step sign {step}")
+        raise ValueError(
+            f"arange: upper bound {end} and lower bound {start} inconsistent with step sign {step}"
+        )
     if dtype.kind in "iub":
         return np.arange(start, end, step, dtype=np.int64).astype(dtype)
     n = int(np.ceil((float(end) - float(start)) / float(step)))
@@ -247,7 +249,9 @@ def _nested_to_array(data, dtype=None) -> np.ndarray:
             return [walk(v) for v in x]
         if isinstance(x, Tensor):
             if x.ndim:
-                raise ValueError(f"tensor: only one-element tensors can sit in a nested list, got shape {x.shape}")
+                raise ValueError(
+                    f"tensor: only one-element tensors can sit in a nested list, got shape {x.shape}"
+                )
             kinds[_kind_of(x.dtype)].append(x.dtype)
             return x._data.item()
         if isinstance(x, np.ndarray):
@@ -319,7 +323,9 @@ def randint_like(t: Tensor, low: int, high: int | None = None, dtype=None) -> Te
     return Tensor._make(np.asarray(data, dtype=resolve_dtype(dtype) or t.dtype), None)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def normal(
+    mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad: bool = False
+) -> Tensor:
     """Normal samples: elementwise from Tensor mean/std (broadcast together), or `size`
     samples from float mean and std.
 

@@ -8,4 +8,16 @@ a short file and each method's name appears literally next to its op.
 """
 
 # Family modules (under autograd_core.ops) whose TENSOR_METHODS tensor.py binds.
-METHOD_TABLES: list[str] = ["products", "decomp", "scan", "ordering", "shape_more", "scatter", "pointwise", "logical", "reduce_more", "decomp_more", "stats"]
+METHOD_TABLES: list[str] = [
+    "products",
+    "decomp",
+    "decomp_more",
+    "scan",
+    "ordering",
+    "shape_more",
+    "scatter",
+    "pointwise",
+    "logical",
+    "reduce_more",
+    "stats",
+]

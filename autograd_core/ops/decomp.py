@@ -180,7 +180,9 @@ def solve(A, B, *, left: bool = True):
     if vector:
         return Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
     if B.shape[-2] != A.shape[-1]:
-        raise ShapeError(f"linalg.solve: A of shape {tuple(A.shape)} does not fit B of shape {tuple(B.shape)}")
+        raise ShapeError(
+            f"linalg.solve: A of shape {tuple(A.shape)} does not fit B of shape {tuple(B.shape)}"
+        )
     return Solve.apply(A, B)
 
 
@@ -486,14 +488,18 @@ def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):
     if (dim is not None and len(dim) == 2) or (dim is None and A.ndim == 2):
         return matrix_norm(A, ord, dim if dim is not None else (-2, -1), keepdim, dtype=dtype)
     if dim is None and A.ndim != 1:
-        raise ValueError(f"linalg.norm: ord={ord!r} needs a 1-D or 2-D input or dim, got shape {tuple(A.shape)}")
+        raise ValueError(
+            f"linalg.norm: ord={ord!r} needs a 1-D or 2-D input or dim, got shape {tuple(A.shape)}"
+        )
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
 def cdist(x1, x2, p: float = 2.0, compute_mode=None):
     """Pairwise p-norm distances between the rows of x1 (…, P, M) and x2 (…, R, M)."""
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
-        raise ShapeError(f"cdist: x1 {tuple(x1.shape)} and x2 {tuple(x2.shape)} must be (…, P, M) and (…, R, M)")
+        raise ShapeError(
+            f"cdist: x1 {tuple(x1.shape)} and x2 {tuple(x2.shape)} must be (…, P, M) and (…, R, M)"
+        )
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return vector_norm(diff, p, -1)
 

@@ -36,8 +36,10 @@ def multi_dot(tensors):
     for k, t in enumerate(tensors):
         allowed = (1, 2) if k in (0, len(tensors) - 1) else (2,)
         if t.ndim not in allowed:
-            raise ShapeError(f"linalg.multi_dot: tensor {k} must be {' or '.join(map(str, allowed))}-D, "
-                             f"got shape {tuple(t.shape)}")
+            raise ShapeError(
+                f"linalg.multi_dot: tensor {k} must be {' or '.join(map(str, allowed))}-D, "
+                f"got shape {tuple(t.shape)}"
+            )
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     if len(tensors) + 1 > len(letters):
         from functools import reduce

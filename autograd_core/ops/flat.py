@@ -31,8 +31,9 @@ def lift(*values):
     from ..tensor import Tensor
 
     # (NumPy hands back scalars, not 0-d arrays, for some 0-d results: they count as arrays)
-    out = tuple(Tensor._make(np.asarray(v), None) if isinstance(v, (np.ndarray, np.generic)) else v
-                for v in values)
+    out = tuple(
+        Tensor._make(np.asarray(v), None) if isinstance(v, (np.ndarray, np.generic)) else v for v in values
+    )
     return out if len(out) != 1 else out[0]
 
 
@@ -110,7 +111,9 @@ def along_axis_flat(shape: tuple, axis: int, index: np.ndarray) -> np.ndarray:
     """Flat positions in an array of `shape` of the elements out[p] = x[p with p[axis] = index[p]]
     (gather's rule; `index` has the same ndim, and is not larger outside `axis`)."""
     strides = [math.prod(shape[d + 1 :]) for d in range(len(shape))]
-    flat = index.astype(np.int64, copy=False) * strides[axis] if len(shape) else np.zeros(index.shape, np.int64)
+    flat = (
+        index.astype(np.int64, copy=False) * strides[axis] if len(shape) else np.zeros(index.shape, np.int64)
+    )
     for d in range(len(shape)):
         if d != axis:
             coord = np.arange(index.shape[d], dtype=np.int64).reshape(

@@ -48,10 +48,14 @@ def logical_not(input):
 def _integral(name, *xs):
     for x in xs:
         raw = _raw(x)
-        kind = raw.dtype.kind if hasattr(raw, "dtype") else ("b" if isinstance(raw, bool) else
-                                                              "i" if isinstance(raw, int) else "f")
+        kind = (
+            raw.dtype.kind
+            if hasattr(raw, "dtype")
+            else ("b" if isinstance(raw, bool) else "i" if isinstance(raw, int) else "f")
+        )
         if kind not in "biu":
-            raise TypeError(f"{name}: only integer and bool tensors are supported, got {getattr(raw, 'dtype', type(raw).__name__)}")
+            got = getattr(raw, "dtype", type(raw).__name__)
+            raise TypeError(f"{name}: only integer and bool tensors are supported, got {got}")
 
 
 def _bitwise(name, ufunc):

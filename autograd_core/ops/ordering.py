@@ -237,7 +237,9 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):
         if interpolation == "midpoint":
             weight = np.full(rank.shape, 0.5, dtype=a.dtype)
         else:
-            weight = (rank - lo).astype(a.dtype) if interpolation == "linear" else np.zeros(rank.shape, a.dtype)
+            weight = (
+                (rank - lo).astype(a.dtype) if interpolation == "linear" else np.zeros(rank.shape, a.dtype)
+            )
         val = v_lo + (v_hi - v_lo) * weight if interpolation in ("linear", "midpoint") else v_lo
         if keepdim:
             if dim is None:
@@ -252,14 +254,21 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):
     return stack(outs, 0)
 
 
-def unique(input, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
-           dim=None):
+def unique(
+    input,
+    sorted: bool = True,
+    return_inverse: bool = False,
+    return_counts: bool = False,  # noqa: A002
+    dim=None,
+):
     """The distinct values (sorted), optionally with inverse indices and counts; with `dim`,
     the distinct slices along it."""
     a = input._data
     if dim is None:
         # each NaN is its own value, as in PyTorch (NumPy would merge them)
-        vals, inverse, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+        vals, inverse, counts = np.unique(
+            a.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False
+        )
         inverse = inverse.reshape(a.shape)
     else:
         axis = _axis(input, dim, "unique")
@@ -299,8 +308,9 @@ def unique_consecutive(input, return_inverse: bool = False, return_counts: bool 
     return _unique_result(vals, inverse, counts, return_inverse, return_counts)
 
 
-def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool = False, side=None,
-                 sorter=None):
+def searchsorted(
+    sorted_sequence, input, *, out_int32: bool = False, right: bool = False, side=None, sorter=None
+):
     """Insertion positions of `input` into the last dim of `sorted_sequence` (a 1-D sequence
     serves every value; an N-D one pairs its leading dims with input's)."""
     from ..tensor import Tensor
@@ -322,8 +332,10 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
         out = np.searchsorted(seq, vals, side=how)
     else:
         if vals.ndim != seq.ndim or vals.shape[:-1] != seq.shape[:-1]:
-            raise ShapeError(f"searchsorted: boundaries {seq.shape} and input {vals.shape} must match "
-                             "in all but the last dim")
+            raise ShapeError(
+                f"searchsorted: boundaries {seq.shape} and input {vals.shape} must match "
+                "in all but the last dim"
+            )
         s2, v2 = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
         out = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(s2, v2)]).reshape(vals.shape)
     out = np.asarray(out, dtype=np.int32 if out_int32 else np.int64)

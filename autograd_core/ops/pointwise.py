@@ -118,8 +118,11 @@ UNARY = {  # name: (forward on arrays, derivative from (g, x, out), float-only)
     "Erfinv": (SP.erfinv, lambda g, x, out: g * (math.sqrt(math.pi) / 2) * np.exp(out * out), True),
     "Lgamma": (SP.lgamma, lambda g, x, out: g * _digamma_call(x), True),
     "Digamma": (SP.digamma, lambda g, x, out: g * _polygamma_call(1, x), True),
-    "Sinc": (np.sinc, lambda g, x, out: g * np.where(x == 0, 0.0, (np.cos(np.pi * x) - out) / np.where(x == 0, 1.0, x)),
-             True),
+    "Sinc": (
+        np.sinc,
+        lambda g, x, out: g * np.where(x == 0, 0.0, (np.cos(np.pi * x) - out) / np.where(x == 0, 1.0, x)),
+        True,
+    ),
 }
 
 _OPS = {name: _unary(name, *spec) for name, spec in UNARY.items()}
@@ -128,7 +131,9 @@ reciprocal, rsqrt, square = (_OPS[n][1] for n in ("Reciprocal", "Rsqrt", "Square
 exp2, expm1, log2, log10 = (_OPS[n][1] for n in ("Exp2", "Expm1", "Log2", "Log10"))
 tan, asin, acos, atan = (_OPS[n][1] for n in ("Tan", "Asin", "Acos", "Atan"))
 sinh, cosh, asinh, acosh, atanh = (_OPS[n][1] for n in ("Sinh", "Cosh", "Asinh", "Acosh", "Atanh"))
-erf, erfc, erfinv, lgamma, digamma, sinc = (_OPS[n][1] for n in ("Erf", "Erfc", "Erfinv", "Lgamma", "Digamma", "Sinc"))
+erf, erfc, erfinv, lgamma, digamma, sinc = (
+    _OPS[n][1] for n in ("Erf", "Erfc", "Erfinv", "Lgamma", "Digamma", "Sinc")
+)
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 sgn = sign  # equal on real tensors
 fix = trunc
@@ -265,7 +270,11 @@ divide = true_divide = div
 def _kind(x) -> str:
     if isinstance(x, _T()):
         return x.dtype.kind
-    return "f" if isinstance(x, float) else ("i" if isinstance(x, (int, np.integer)) else np.asarray(x).dtype.kind)
+    return (
+        "f"
+        if isinstance(x, float)
+        else ("i" if isinstance(x, (int, np.integer)) else np.asarray(x).dtype.kind)
+    )
 
 
 def floor_divide(input, other):
@@ -364,8 +373,12 @@ class NanToNum(Op):
     def forward(ctx, a, nan, posinf, neginf):
         ctx.saved = (np.isfinite(a),)
         info = np.finfo(a.dtype)
-        return np.nan_to_num(a, nan=nan, posinf=info.max if posinf is None else posinf,
-                             neginf=info.min if neginf is None else neginf)
+        return np.nan_to_num(
+            a,
+            nan=nan,
+            posinf=info.max if posinf is None else posinf,
+            neginf=info.min if neginf is None else neginf,
+        )
 
     @staticmethod
     def backward(ctx, g):
@@ -504,19 +517,68 @@ def signbit(input):
 
 
 TENSOR_METHODS = {
-    "floor": floor, "ceil": ceil, "trunc": trunc, "fix": trunc, "frac": frac, "round": round,
-    "sign": sign, "sgn": sign, "signbit": signbit, "reciprocal": reciprocal, "rsqrt": rsqrt,
-    "square": square, "exp2": exp2, "expm1": expm1, "log2": log2, "log10": log10,
-    "tan": tan, "asin": asin, "acos": acos, "atan": atan, "arcsin": asin, "arccos": acos,
-    "arctan": atan, "sinh": sinh, "cosh": cosh, "asinh": asinh, "acosh": acosh, "atanh": atanh,
-    "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh, "erf": erf, "erfc": erfc,
-    "erfinv": erfinv, "lgamma": lgamma, "digamma": digamma, "polygamma": lambda self, n: polygamma(n, self),
-    "sinc": sinc, "remainder": remainder, "fmod": fmod, "div": div, "divide": div,
-    "true_divide": div, "floor_divide": floor_divide, "atan2": atan2, "arctan2": atan2,
-    "hypot": hypot, "logaddexp": logaddexp, "logaddexp2": logaddexp2, "copysign": copysign,
-    "xlogy": xlogy, "nan_to_num": nan_to_num, "heaviside": heaviside, "lerp": lerp,
-    "addcmul": addcmul, "addcdiv": addcdiv, "clamp_min": clamp_min, "clamp_max": clamp_max,
-    "logit": logit, "deg2rad": deg2rad, "rad2deg": rad2deg, "float_power": float_power,
+    "floor": floor,
+    "ceil": ceil,
+    "trunc": trunc,
+    "fix": trunc,
+    "frac": frac,
+    "round": round,
+    "sign": sign,
+    "sgn": sign,
+    "signbit": signbit,
+    "reciprocal": reciprocal,
+    "rsqrt": rsqrt,
+    "square": square,
+    "exp2": exp2,
+    "expm1": expm1,
+    "log2": log2,
+    "log10": log10,
+    "tan": tan,
+    "asin": asin,
+    "acos": acos,
+    "atan": atan,
+    "arcsin": asin,
+    "arccos": acos,
+    "arctan": atan,
+    "sinh": sinh,
+    "cosh": cosh,
+    "asinh": asinh,
+    "acosh": acosh,
+    "atanh": atanh,
+    "arcsinh": asinh,
+    "arccosh": acosh,
+    "arctanh": atanh,
+    "erf": erf,
+    "erfc": erfc,
+    "erfinv": erfinv,
+    "lgamma": lgamma,
+    "digamma": digamma,
+    "polygamma": lambda self, n: polygamma(n, self),
+    "sinc": sinc,
+    "remainder": remainder,
+    "fmod": fmod,
+    "div": div,
+    "divide": div,
+    "true_divide": div,
+    "floor_divide": floor_divide,
+    "atan2": atan2,
+    "arctan2": atan2,
+    "hypot": hypot,
+    "logaddexp": logaddexp,
+    "logaddexp2": logaddexp2,
+    "copysign": copysign,
+    "xlogy": xlogy,
+    "nan_to_num": nan_to_num,
+    "heaviside": heaviside,
+    "lerp": lerp,
+    "addcmul": addcmul,
+    "addcdiv": addcdiv,
+    "clamp_min": clamp_min,
+    "clamp_max": clamp_max,
+    "logit": logit,
+    "deg2rad": deg2rad,
+    "rad2deg": rad2deg,
+    "float_power": float_power,
     "__mod__": remainder,
     "__rmod__": lambda self, other: remainder(other, self),
     "__floordiv__": floor_divide,

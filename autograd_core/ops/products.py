@@ -33,7 +33,9 @@ def _parse_einsum(equation: str, shapes: list) -> tuple[list, str]:
     lhs, arrow, rhs = eq.partition("->")
     ins = lhs.split(",")
     if len(ins) != len(shapes):
-        raise ValueError(f"einsum: equation {equation!r} names {len(ins)} operands but {len(shapes)} were given")
+        raise ValueError(
+            f"einsum: equation {equation!r} names {len(ins)} operands but {len(shapes)} were given"
+        )
     bad = set(eq) - set(_LETTERS) - set(",->.")
     if bad:
         raise ValueError(f"einsum: invalid subscript(s) {''.join(sorted(bad))!r} in {equation!r}")
@@ -59,7 +61,9 @@ def _parse_einsum(equation: str, shapes: list) -> tuple[list, str]:
         rhs = rhs.replace("...", ell_letters)
         for c in rhs:
             if rhs.count(c) > 1 or not any(c in s for s in explicit):
-                raise ValueError(f"einsum: output subscript {c!r} in {equation!r} is repeated or not in any input")
+                raise ValueError(
+                    f"einsum: output subscript {c!r} in {equation!r} is repeated or not in any input"
+                )
     else:
         counts = Counter("".join(s.replace("...", "") for s in ins))
         rhs = ell_letters + "".join(sorted(c for c, k in counts.items() if k == 1))
@@ -204,7 +208,9 @@ def dot(input, other):
     _need(input, 1, "dot", "input")
     _need(other, 1, "dot", "other")
     if input.shape != other.shape:
-        raise ShapeError(f"dot: expected tensors of the same size, got {tuple(input.shape)} and {tuple(other.shape)}")
+        raise ShapeError(
+            f"dot: expected tensors of the same size, got {tuple(input.shape)} and {tuple(other.shape)}"
+        )
     return MatMul.apply(input, other)
 
 
@@ -267,19 +273,25 @@ def tensordot(a, b, dims=2):
     if isinstance(dims, int) or (hasattr(dims, "ndim") and np.ndim(dims) == 0):
         k = int(dims)
         if k < 0 or k > min(a.ndim, b.ndim):
-            raise ValueError(f"tensordot: dims={k} is invalid for shapes {tuple(a.shape)} and {tuple(b.shape)}")
+            raise ValueError(
+                f"tensordot: dims={k} is invalid for shapes {tuple(a.shape)} and {tuple(b.shape)}"
+            )
         da, db = list(range(a.ndim - k, a.ndim)), list(range(k))
     else:
         da, db = ([int(d)] if np.ndim(d) == 0 else [int(x) for x in d] for d in dims)
     da = [d % a.ndim for d in da]
     db = [d % b.ndim for d in db]
     if len(da) != len(db) or any(a.shape[i] != b.shape[j] for i, j in zip(da, db)):
-        raise ShapeError(f"tensordot: dims {da} of {tuple(a.shape)} do not match dims {db} of {tuple(b.shape)}")
+        raise ShapeError(
+            f"tensordot: dims {da} of {tuple(a.shape)} do not match dims {db} of {tuple(b.shape)}"
+        )
     la = list(_LETTERS[: a.ndim])
     lb = list(_LETTERS[a.ndim : a.ndim + b.ndim])
     for i, j in zip(da, db):
         lb[j] = la[i]
-    out = "".join(c for k, c in enumerate(la) if k not in da) + "".join(c for k, c in enumerate(lb) if k not in db)
+    out = "".join(c for k, c in enumerate(la) if k not in da) + "".join(
+        c for k, c in enumerate(lb) if k not in db
+    )
     return einsum("".join(la) + "," + "".join(lb) + "->" + out, a, b)
 
 
@@ -291,7 +303,9 @@ def kron(input, other):
     sa = (1,) * (n - input.ndim) + tuple(input.shape)
     sb = (1,) * (n - other.ndim) + tuple(other.shape)
     la, lb = _LETTERS[:n], _LETTERS[n : 2 * n]
-    prod = einsum(f"{la},{lb}->{''.join(x + y for x, y in zip(la, lb))}", reshape(input, sa), reshape(other, sb))
+    prod = einsum(
+        f"{la},{lb}->{''.join(x + y for x, y in zip(la, lb))}", reshape(input, sa), reshape(other, sb)
+    )
     return reshape(prod, tuple(x * y for x, y in zip(sa, sb)))
 
 
@@ -301,8 +315,10 @@ def cross(input, other, dim=None):
     from .shape import cat
 
     if input.ndim != other.ndim:
-        raise ShapeError(f"cross: inputs must have the same number of dims, got {tuple(input.shape)} "
-                         f"and {tuple(other.shape)}")
+        raise ShapeError(
+            f"cross: inputs must have the same number of dims, got {tuple(input.shape)} "
+            f"and {tuple(other.shape)}"
+        )
     shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
     if dim is None:
         dim = next((d for d, n in enumerate(shape) if n == 3), None)
@@ -350,8 +366,10 @@ class Diagonal(Op):
     @staticmethod
     def backward(ctx, g):
         shape, offset, d1, d2 = ctx.info
-        out = DiagEmbed.forward(DiagEmbed(), g, shape, offset, d1, d2) if is_raw(g) else DiagEmbed.apply(
-            g, shape, offset, d1, d2
+        out = (
+            DiagEmbed.forward(DiagEmbed(), g, shape, offset, d1, d2)
+            if is_raw(g)
+            else DiagEmbed.apply(g, shape, offset, d1, d2)
         )
         return out, None, None, None
 

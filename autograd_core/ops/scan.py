@@ -119,8 +119,10 @@ def _cum_extreme(input, dim, use_min, name):
     axis = _axis(input, dim, name)
     a = input._data
     if a.ndim == 0:
-        return _ValuesIndices(take_flat(input, np.zeros((), np.int64)) if input.requires_grad
-                              else Tensor._make(a.copy(), None), Tensor._make(np.zeros((), np.int64), None))
+        return _ValuesIndices(
+            take_flat(input, np.zeros((), np.int64)) if input.requires_grad else Tensor._make(a.copy(), None),
+            Tensor._make(np.zeros((), np.int64), None),
+        )
     acc = np.minimum.accumulate if use_min else np.maximum.accumulate
     running = acc(a, axis)
     # a new extreme (ties included, as PyTorch) or a NaN, which then sticks

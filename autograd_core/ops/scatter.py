@@ -123,10 +123,14 @@ class ScatterProd(Op):
         self_in = ~written | include_self
         vals = take_flat(s, src)
         zero_self = (a._data == 0) & self_in
-        zeros = zero_self.astype(np.int64).reshape(-1) + np.bincount(pos[vals._data == 0], minlength=a._data.size)
+        zeros = zero_self.astype(np.int64).reshape(-1) + np.bincount(
+            pos[vals._data == 0], minlength=a._data.size
+        )
         zeros = zeros.reshape(a.shape)
         # product of the non-zero contributors of each position, for the one zero among them
-        nonzero_prod = ScatterProd.apply(where(zero_self, 1.0, a), where(s._data == 0, 1.0, s), pos, src, include_self)
+        nonzero_prod = ScatterProd.apply(
+            where(zero_self, 1.0, a), where(s._data == 0, 1.0, s), pos, src, include_self
+        )
         ga = gs = None
         if ctx.next[0] is not None:
             plain = g * out / where(a._data == 0, 1.0, a)
@@ -145,7 +149,9 @@ def _scatter_positions(input, dim, index, src_shape, name):
     axis = _axis(input, dim, name)
     idx = _raw_index(index, name)
     if idx.ndim != max(input.ndim, 1) and not (idx.ndim == 0 and input.ndim == 0):
-        raise ShapeError(f"{name}: index has {idx.ndim} dims but self has {input.ndim} (shape {tuple(input.shape)})")
+        raise ShapeError(
+            f"{name}: index has {idx.ndim} dims but self has {input.ndim} (shape {tuple(input.shape)})"
+        )
     shape = tuple(input.shape) or (1,)
     idx = idx.reshape(idx.shape or (1,))
     for d, n in enumerate(idx.shape):
@@ -158,8 +164,11 @@ def _scatter_positions(input, dim, index, src_shape, name):
     src = None
     if src_shape is not None:
         grid = np.indices(idx.shape, sparse=True) if idx.ndim else ()
-        src = np.ravel_multi_index(np.broadcast_arrays(*grid), src_shape or (1,)).reshape(-1) if idx.size else \
-            np.zeros(0, np.int64)
+        src = (
+            np.ravel_multi_index(np.broadcast_arrays(*grid), src_shape or (1,)).reshape(-1)
+            if idx.size
+            else np.zeros(0, np.int64)
+        )
     return pos, src
 
 
@@ -189,7 +198,9 @@ def scatter(input, dim: int, index, src=None, value=None, *, reduce=None):
 
 def _same_dtype(a, b, name):
     if a.dtype != b.dtype:
-        raise RuntimeError(f"{name}: expected self and src to have the same dtype, got {a.dtype} and {b.dtype}")
+        raise RuntimeError(
+            f"{name}: expected self and src to have the same dtype, got {a.dtype} and {b.dtype}"
+        )
 
 
 def scatter_add(input, dim: int, index, src):
@@ -252,8 +263,10 @@ def _index_positions(input, dim, index, name, source_shape=None, negative=False)
         _no_negative(idx, shape[axis], name, dim)
     target = shape[:axis] + (idx.shape[0],) + shape[axis + 1 :]
     if source_shape is not None and tuple(source_shape or (1,)) != target:
-        raise ShapeError(f"{name}: source of shape {tuple(source_shape)} should have shape {target} "
-                         f"(self {tuple(input.shape)} with dim {dim} of size {idx.shape[0]})")
+        raise ShapeError(
+            f"{name}: source of shape {tuple(source_shape)} should have shape {target} "
+            f"(self {tuple(input.shape)} with dim {dim} of size {idx.shape[0]})"
+        )
     full = np.broadcast_to(idx.reshape((-1,) + (1,) * (len(shape) - axis - 1)), target)
     return along_axis_flat(shape, axis, np.ascontiguousarray(full)).reshape(-1)
 
@@ -296,7 +309,9 @@ def index_put(input, indices, values, accumulate: bool = False):
     from .shape import expand
 
     Tensor = _T()
-    key = tuple(i._data if isinstance(i, Tensor) else (np.asarray(i) if i is not None else None) for i in indices)
+    key = tuple(
+        i._data if isinstance(i, Tensor) else (np.asarray(i) if i is not None else None) for i in indices
+    )
     try:
         pos = np.arange(input._data.size, dtype=np.int64).reshape(input.shape)[key]
     except IndexError as exc:
@@ -306,7 +321,9 @@ def index_put(input, indices, values, accumulate: bool = False):
     try:
         values = expand(values, pos.shape)
     except ValueError:
-        raise ShapeError(f"index_put: values of shape {tuple(values.shape)} do not broadcast to {pos.shape}") from None
+        raise ShapeError(
+            f"index_put: values of shape {tuple(values.shape)} do not broadcast to {pos.shape}"
+        ) from None
     if accumulate:
         return input + put_add_flat(values, pos, tuple(input.shape))
     return ScatterOverwrite.apply(input, values, pos.reshape(-1), np.arange(pos.size, dtype=np.int64))
@@ -324,8 +341,9 @@ def masked_scatter(input, mask, source):
     shape = np.broadcast_shapes(tuple(input.shape), m.shape)
     pos = np.flatnonzero(np.broadcast_to(m, shape))
     if pos.size > source.numel():
-        raise RuntimeError(f"masked_scatter: mask has {pos.size} True places but source only "
-                           f"{source.numel()} elements")
+        raise RuntimeError(
+            f"masked_scatter: mask has {pos.size} True places but source only {source.numel()} elements"
+        )
     x = expand(input, shape) if tuple(input.shape) != shape else input
     return ScatterOverwrite.apply(x, source, pos, np.arange(pos.size, dtype=np.int64))
 
@@ -361,15 +379,19 @@ def take_along_dim(input, indices, dim=None):
         return take(input.reshape(-1), idx.reshape(-1))
     axis = _axis(input, dim, "take_along_dim")
     if idx.ndim != input.ndim:
-        raise ShapeError(f"take_along_dim: input {tuple(input.shape)} and indices {idx.shape} "
-                         "must have the same number of dims")
+        raise ShapeError(
+            f"take_along_dim: input {tuple(input.shape)} and indices {idx.shape} "
+            "must have the same number of dims"
+        )
     in_shape, ix_shape = list(input.shape), list(idx.shape)
     in_shape[axis] = ix_shape[axis] = 1
     common = list(np.broadcast_shapes(tuple(in_shape), tuple(ix_shape)))
     target_in = tuple(common[:axis] + [input.shape[axis]] + common[axis + 1 :])
     target_ix = tuple(common[:axis] + [idx.shape[axis]] + common[axis + 1 :])
     x = expand(input, target_in) if tuple(input.shape) != target_in else input
-    idx = wrap_index(np.broadcast_to(idx, target_ix), input.shape[axis], "take_along_dim", dim, tuple(input.shape))
+    idx = wrap_index(
+        np.broadcast_to(idx, target_ix), input.shape[axis], "take_along_dim", dim, tuple(input.shape)
+    )
     return take_flat(x, along_axis_flat(target_in, axis, np.ascontiguousarray(idx)))
 
 

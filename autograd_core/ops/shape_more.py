@@ -219,7 +219,9 @@ def roll(input, shifts, dims=None):
 def rot90(input, k: int = 1, dims=(0, 1)):
     """Rotate by 90° k times in the plane of `dims`, from the first towards the second."""
     if len(dims) != 2 or input.ndim < 2:
-        raise ValueError(f"rot90: needs two dims and a tensor of at least 2 dims, got {dims} and {input.ndim}")
+        raise ValueError(
+            f"rot90: needs two dims and a tensor of at least 2 dims, got {dims} and {input.ndim}"
+        )
     d0, d1 = (_dim(d, input.ndim, "rot90") for d in dims)
     if d0 == d1:
         raise ValueError(f"rot90: dims must differ, got {dims}")
@@ -257,7 +259,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # the one-argument form: input holds the counts
         counts = input._data
         if counts.ndim != 1 or counts.dtype.kind not in "iu":
-            raise ValueError(f"repeat_interleave: repeats must be a 1-D integer tensor, got {counts.dtype} {counts.shape}")
+            raise ValueError(
+                f"repeat_interleave: repeats must be a 1-D integer tensor, got {counts.dtype} {counts.shape}"
+            )
         return Tensor._make(np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts), None)
     x = input
     if dim is None:
@@ -269,8 +273,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     n = x.shape[axis]
     reps = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
     if reps.dtype.kind not in "iu" or reps.ndim > 1 or (reps.ndim == 1 and reps.shape[0] not in (1, n)):
-        raise ValueError(f"repeat_interleave: repeats must be an int or 1-D integer tensor of size 1 or {n}, "
-                         f"got {reps.dtype} of shape {reps.shape}")
+        raise ValueError(
+            f"repeat_interleave: repeats must be an int or 1-D integer tensor of size 1 or {n}, "
+            f"got {reps.dtype} of shape {reps.shape}"
+        )
     if reps.size and reps.min() < 0:
         raise ValueError("repeat_interleave: repeats must be non-negative")
     index = np.repeat(np.arange(n, dtype=np.int64), reps.reshape(-1) if reps.ndim else int(reps))

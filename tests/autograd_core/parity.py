@@ -15,8 +15,19 @@ import autograd_core as ag
 
 # The families' public functions before the lead lists them in autograd_core/__init__.py:
 # `m.einsum` in a call resolves here first, then in autograd_core.
-FAMILIES = ["products", "decomp", "scatter", "pointwise", "logical", "scan", "ordering", "reduce_more",
-            "shape_more", "decomp_more", "stats"]
+FAMILIES = [
+    "products",
+    "decomp",
+    "scatter",
+    "pointwise",
+    "logical",
+    "scan",
+    "ordering",
+    "reduce_more",
+    "shape_more",
+    "decomp_more",
+    "stats",
+]
 
 
 class _Ours:
@@ -61,8 +72,17 @@ def _is_tensor(x) -> bool:
     return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.ndarray)
 
 
-def check(call, *arrays, grad: bool = True, rtol: float = 1e-7, atol: float = 1e-9, gradcheck: bool = True,
-          const: tuple = (), eps: float = 1e-6, torch_grad: bool = True):
+def check(
+    call,
+    *arrays,
+    grad: bool = True,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    gradcheck: bool = True,
+    const: tuple = (),
+    eps: float = 1e-6,
+    torch_grad: bool = True,
+):
     """Compare call(OURS, *tensors) with call(torch, *tensors); float64 inputs not in
     `const` require grad (when `grad`)."""
     arrays = [np.asarray(a) for a in arrays]
@@ -74,6 +94,7 @@ def check(call, *arrays, grad: bool = True, rtol: float = 1e-7, atol: float = 1e
     ours_in = ours_inputs()
     ours = _outputs(call(OURS, *ours_in))
     if gradcheck and any(needs) and all(a.size for a in arrays):  # gradcheck needs elements
+
         def fn(*xs):
             return tuple(o for o in _outputs(call(OURS, *xs)) if _is_tensor(o) and o.dtype.kind == "f")
 
@@ -101,7 +122,9 @@ def check(call, *arrays, grad: bool = True, rtol: float = 1e-7, atol: float = 1e
         return
     for o, _, g in pairs:
         o.backward(ag.tensor(g.astype(o.dtype)), retain_graph=True)
-    torch.autograd.backward([t for _, t, _ in pairs], [torch.tensor(g.astype(_np_dtype(t))) for _, t, g in pairs])
+    torch.autograd.backward(
+        [t for _, t, _ in pairs], [torch.tensor(g.astype(_np_dtype(t))) for _, t, g in pairs]
+    )
     for i, (mine, ref) in enumerate(zip(ours_in, theirs_in)):
         if not needs[i]:
             continue
@@ -131,7 +154,7 @@ def raises_like_torch(call, *arrays):
     """Both libraries reject the call (any exception type of theirs; ours must be a
     TypeError, ValueError, IndexError or RuntimeError)."""
     torch = pytest.importorskip("torch")
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - PyTorch's error types vary by op
         call(torch, *[torch.tensor(a) for a in arrays])
     with pytest.raises((TypeError, ValueError, IndexError, RuntimeError)):
         call(OURS, *[ag.tensor(a) for a in arrays])

@@ -17,7 +17,9 @@ def same(ours, theirs):
     assert ours.dtype == ref.dtype, (ours.dtype, ref.dtype)
     if ref.dtype.kind == "f":
         # PyTorch's vectorised loops round some steps twice: agree to the last bit or two
-        np.testing.assert_allclose(ours._data, ref, rtol=2.5e-7 if ref.dtype == np.float32 else 1e-15, atol=1e-15)
+        np.testing.assert_allclose(
+            ours._data, ref, rtol=2.5e-7 if ref.dtype == np.float32 else 1e-15, atol=1e-15
+        )
     else:
         np.testing.assert_array_equal(ours._data, ref)
 
@@ -103,8 +105,13 @@ def test_tensor_rejects_multi_element_tensors_in_lists():
 MESH = [
     ("meshgrid ij", lambda m, a, b: m.meshgrid(a, b, indexing="ij"), np.arange(3.0), np.arange(4.0) * 0.5),
     ("meshgrid xy", lambda m, a, b: m.meshgrid(a, b, indexing="xy"), np.arange(3.0), np.arange(4.0) * 0.5),
-    ("meshgrid three xy", lambda m, a, b, c: m.meshgrid([a, b, c], indexing="xy"), np.arange(2.0), np.arange(3.0),
-     np.arange(4.0)),
+    (
+        "meshgrid three xy",
+        lambda m, a, b, c: m.meshgrid([a, b, c], indexing="xy"),
+        np.arange(2.0),
+        np.arange(3.0),
+        np.arange(4.0),
+    ),
     ("meshgrid 0d", lambda m, a, b: m.meshgrid(a, b, indexing="ij"), np.array(1.5), np.arange(2.0)),
 ]
 

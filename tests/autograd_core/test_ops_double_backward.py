@@ -51,7 +51,11 @@ CASES = [
     ("einsum", lambda a, b: OURS.einsum("ij,jk->ik", a, b), [(2, 3), (3, 4)]),
     ("einsum diag", lambda a: OURS.einsum("ii->i", a), [(3, 3)]),
     ("diagonal", lambda x: OURS.diagonal(x, 1), [(3, 4)]),
-    ("scatter_reduce prod", lambda x, s: OURS.scatter_reduce(x, 0, ag.tensor([0, 0, 2]), s, "prod"), [(3,), (3,)]),
+    (
+        "scatter_reduce prod",
+        lambda x, s: OURS.scatter_reduce(x, 0, ag.tensor([0, 0, 2]), s, "prod"),
+        [(3,), (3,)],
+    ),
     ("roll", lambda x: OURS.roll(x, 1, 0), [(3, 2)]),
     ("unfold", lambda x: x.unfold(0, 2, 1), [(4,)]),
 ]
@@ -93,7 +97,11 @@ def test_backward_on_tensors_is_differentiable(name, fn, shapes):
                 plus, minus = [a.copy() for a in base], [a.copy() for a in base]
                 plus[j][idx] += 1e-6
                 minus[j][idx] -= 1e-6
-                numeric[idx] = (np.sum(first_grad(fn, plus[:-1], plus[-1], k) * w)
-                                - np.sum(first_grad(fn, minus[:-1], minus[-1], k) * w)) / 2e-6
+                numeric[idx] = (
+                    np.sum(first_grad(fn, plus[:-1], plus[-1], k) * w)
+                    - np.sum(first_grad(fn, minus[:-1], minus[-1], k) * w)
+                ) / 2e-6
             got = np.zeros(base[j].shape) if x.grad is None else x.grad._data
-            np.testing.assert_allclose(got, numeric, rtol=1e-4, atol=1e-6, err_msg=f"d grad_{k} / d input {j}")
+            np.testing.assert_allclose(
+                got, numeric, rtol=1e-4, atol=1e-6, err_msg=f"d grad_{k} / d input {j}"
+            )

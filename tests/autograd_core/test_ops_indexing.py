@@ -41,6 +41,7 @@ PATTERNS = [
 @pytest.mark.parametrize("name,index", PATTERNS, ids=[p[0] for p in PATTERNS])
 def test_placement_matches_torch(name, index):
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
+
     # the index arrays are built inside the call, per library, from the same values
     def call(m, t):
         return index(t, m.tensor(I), m.tensor(J), m.tensor(M))

@@ -8,7 +8,9 @@ from parity import check, params, raises_like_torch, rand
 R = rand
 TIES = np.array([[1.0, 3.0, 3.0, 0.5], [2.0, 2.0, -1.0, 2.0], [0.0, 1.0, 0.0, 1.0]])
 NAN = np.array([[1.0, np.nan, 3.0, 0.5, np.nan], [2.0, 0.0, -1.0, 4.0, 1.0]])
-ZEROS = np.array([[1.5, 0.0, 2.0, -1.0, 0.0, 3.0], [0.0, 2.0, 0.5, 1.0, 2.0, -0.5], [1.0, 2.0, 0.5, 1.5, -2.0, 0.7]])
+ZEROS = np.array(
+    [[1.5, 0.0, 2.0, -1.0, 0.0, 3.0], [0.0, 2.0, 0.5, 1.0, 2.0, -0.5], [1.0, 2.0, 0.5, 1.5, -2.0, 0.7]]
+)
 INTS = np.array([[3, 1, 2, 1], [0, 5, 5, -2]])
 SPACED = np.random.default_rng(1).permutation(24).reshape(2, 3, 4) * 0.25
 
@@ -37,7 +39,13 @@ SCANS = [
     ("logcumsumexp 0d", lambda m, x: x.logcumsumexp(0), R()),
     ("diff", lambda m, x: m.diff(x), R(2, 5)),
     ("diff n2 dim0", lambda m, x: m.diff(x, n=2, dim=0), R(4, 3)),
-    ("diff prepend append", lambda m, x, p, a: m.diff(x, dim=1, prepend=p, append=a), R(2, 3), R(2, 1), R(2, 2)),
+    (
+        "diff prepend append",
+        lambda m, x, p, a: m.diff(x, dim=1, prepend=p, append=a),
+        R(2, 3),
+        R(2, 1),
+        R(2, 2),
+    ),
     ("diff int", lambda m, x: x.diff(), INTS),
     ("diff bool", lambda m, x: m.diff(x > 1), INTS),
     ("diff n too large", lambda m, x: m.diff(x, n=5), R(3)),
@@ -47,7 +55,12 @@ ORDERING = [
     ("sort", lambda m, x: m.sort(x), SPACED),
     ("sort ties", lambda m, x: m.sort(x, 1), TIES, {"gradcheck": False}),
     ("sort descending ties", lambda m, x: m.sort(x, 1, descending=True), TIES, {"gradcheck": False}),
-    ("sort stable kw", lambda m, x: m.sort(x, dim=0, descending=True, stable=True), TIES, {"gradcheck": False}),
+    (
+        "sort stable kw",
+        lambda m, x: m.sort(x, dim=0, descending=True, stable=True),
+        TIES,
+        {"gradcheck": False},
+    ),
     ("sort nan", lambda m, x: m.sort(x), NAN, {"gradcheck": False}),
     ("sort nan descending", lambda m, x: x.sort(descending=True), NAN, {"gradcheck": False}),
     ("sort int", lambda m, x: m.sort(x, 0), INTS),
@@ -72,39 +85,97 @@ ORDERING = [
     ("mode dim0", lambda m, x: x.mode(0, keepdim=True), TIES, {"gradcheck": False}),
     ("quantile", lambda m, x: m.quantile(x, 0.3), SPACED),
     ("quantile dim", lambda m, x: m.quantile(x, 0.75, dim=1), SPACED),
-    ("quantile tensor q", lambda m, x, q: m.quantile(x, q, dim=-1, keepdim=True), SPACED, np.array([0.0, 0.5, 0.9, 1.0])),
+    (
+        "quantile tensor q",
+        lambda m, x, q: m.quantile(x, q, dim=-1, keepdim=True),
+        SPACED,
+        np.array([0.0, 0.5, 0.9, 1.0]),
+    ),
     ("quantile keepdim none", lambda m, x: m.quantile(x, 0.4, keepdim=True), SPACED),
     ("quantile lower", lambda m, x: m.quantile(x, 0.4, dim=1, interpolation="lower"), SPACED),
     ("quantile higher", lambda m, x: m.quantile(x, 0.4, dim=1, interpolation="higher"), SPACED),
     ("quantile midpoint", lambda m, x: m.quantile(x, 0.4, dim=1, interpolation="midpoint"), SPACED),
-    ("quantile nearest", lambda m, x, q: m.quantile(x, q, dim=2, interpolation="nearest"), SPACED,
-     np.array([0.5, 1 / 6, 0.25])),
+    (
+        "quantile nearest",
+        lambda m, x, q: m.quantile(x, q, dim=2, interpolation="nearest"),
+        SPACED,
+        np.array([0.5, 1 / 6, 0.25]),
+    ),
     ("quantile nan", lambda m, x: m.quantile(x, 0.5, dim=1), NAN, {"gradcheck": False}),
     ("nanquantile", lambda m, x: m.nanquantile(x, 0.5, dim=1), NAN, {"gradcheck": False}),
     ("Tensor.quantile", lambda m, x: x.quantile(0.2), SPACED),
     ("unique", lambda m, x: m.unique(x), INTS),
     ("unique all", lambda m, x: m.unique(x, return_inverse=True, return_counts=True), INTS),
-    ("unique dim", lambda m, x: m.unique(x, dim=0, return_inverse=True, return_counts=True),
-     np.array([[1, 2], [0, 1], [1, 2]])),
-    ("unique nan", lambda m, x: m.unique(x, return_counts=True), np.array([1.0, np.nan, np.nan, 0.5, 1.0]),
-     {"grad": False}),
-    ("unique unsorted", lambda m, x: m.unique(x, sorted=False, return_inverse=True), np.array([3, 1, 2, 1, 3])),
+    (
+        "unique dim",
+        lambda m, x: m.unique(x, dim=0, return_inverse=True, return_counts=True),
+        np.array([[1, 2], [0, 1], [1, 2]]),
+    ),
+    (
+        "unique nan",
+        lambda m, x: m.unique(x, return_counts=True),
+        np.array([1.0, np.nan, np.nan, 0.5, 1.0]),
+        {"grad": False},
+    ),
+    (
+        "unique unsorted",
+        lambda m, x: m.unique(x, sorted=False, return_inverse=True),
+        np.array([3, 1, 2, 1, 3]),
+    ),
     ("Tensor.unique", lambda m, x: x.unique(return_counts=True), TIES, {"gradcheck": False}),
-    ("unique_consecutive", lambda m, x: m.unique_consecutive(x, return_inverse=True, return_counts=True),
-     np.array([1, 1, 2, 2, 3, 1, 1, 2])),
-    ("unique_consecutive dim", lambda m, x: m.unique_consecutive(x, return_counts=True, dim=0),
-     np.array([[1, 2], [1, 2], [0, 1], [1, 2]])),
-    ("searchsorted", lambda m, s, v: m.searchsorted(s, v), np.array([1.0, 2.0, 2.0, 5.0]), np.array([[2.0, 0.0], [6.0, 3.0]])),
-    ("searchsorted right", lambda m, s, v: m.searchsorted(s, v, right=True), np.array([1.0, 2.0, 2.0, 5.0]),
-     np.array([2.0, 5.0])),
-    ("searchsorted side int32", lambda m, s, v: m.searchsorted(s, v, side="right", out_int32=True),
-     np.array([1, 3, 3]), np.array([3, 0])),
-    ("searchsorted nd", lambda m, s, v: m.searchsorted(s, v), np.array([[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]]),
-     np.array([[3.0, 6.0], [1.0, 4.0]])),
-    ("searchsorted sorter", lambda m, s, v, o: m.searchsorted(s, v, sorter=o), np.array([5.0, 1.0, 3.0]),
-     np.array([2.0, 4.0]), np.array([1, 2, 0])),
-    ("bucketize", lambda m, v, b: m.bucketize(v, b), np.array([[0.5, 2.0], [3.0, 9.0]]), np.array([1.0, 2.0, 3.0])),
-    ("bucketize right", lambda m, v, b: m.bucketize(v, b, right=True), np.array([0.5, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])),
+    (
+        "unique_consecutive",
+        lambda m, x: m.unique_consecutive(x, return_inverse=True, return_counts=True),
+        np.array([1, 1, 2, 2, 3, 1, 1, 2]),
+    ),
+    (
+        "unique_consecutive dim",
+        lambda m, x: m.unique_consecutive(x, return_counts=True, dim=0),
+        np.array([[1, 2], [1, 2], [0, 1], [1, 2]]),
+    ),
+    (
+        "searchsorted",
+        lambda m, s, v: m.searchsorted(s, v),
+        np.array([1.0, 2.0, 2.0, 5.0]),
+        np.array([[2.0, 0.0], [6.0, 3.0]]),
+    ),
+    (
+        "searchsorted right",
+        lambda m, s, v: m.searchsorted(s, v, right=True),
+        np.array([1.0, 2.0, 2.0, 5.0]),
+        np.array([2.0, 5.0]),
+    ),
+    (
+        "searchsorted side int32",
+        lambda m, s, v: m.searchsorted(s, v, side="right", out_int32=True),
+        np.array([1, 3, 3]),
+        np.array([3, 0]),
+    ),
+    (
+        "searchsorted nd",
+        lambda m, s, v: m.searchsorted(s, v),
+        np.array([[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]]),
+        np.array([[3.0, 6.0], [1.0, 4.0]]),
+    ),
+    (
+        "searchsorted sorter",
+        lambda m, s, v, o: m.searchsorted(s, v, sorter=o),
+        np.array([5.0, 1.0, 3.0]),
+        np.array([2.0, 4.0]),
+        np.array([1, 2, 0]),
+    ),
+    (
+        "bucketize",
+        lambda m, v, b: m.bucketize(v, b),
+        np.array([[0.5, 2.0], [3.0, 9.0]]),
+        np.array([1.0, 2.0, 3.0]),
+    ),
+    (
+        "bucketize right",
+        lambda m, v, b: m.bucketize(v, b, right=True),
+        np.array([0.5, 2.0, 3.0]),
+        np.array([1.0, 2.0, 3.0]),
+    ),
 ]
 
 

@@ -44,8 +44,12 @@ CASES = [
     ("repeat_interleave int", lambda m, x: m.repeat_interleave(x, 2), R(2, 3)),
     ("repeat_interleave dim", lambda m, x: x.repeat_interleave(3, dim=1), R(2, 3)),
     ("repeat_interleave tensor", lambda m, x, r: x.repeat_interleave(r, dim=0), R(3, 2), np.array([2, 0, 1])),
-    ("repeat_interleave output_size", lambda m, x, r: m.repeat_interleave(x, r, dim=-1, output_size=4), R(2, 2),
-     np.array([1, 3])),
+    (
+        "repeat_interleave output_size",
+        lambda m, x, r: m.repeat_interleave(x, r, dim=-1, output_size=4),
+        R(2, 2),
+        np.array([1, 3]),
+    ),
     ("repeat_interleave counts", lambda m, r: m.repeat_interleave(r), np.array([2, 0, 3])),
     ("repeat_interleave 0d", lambda m, x: m.repeat_interleave(x, 3), R()),
     ("tile", lambda m, x: m.tile(x, (2,)), R(2, 3)),
@@ -74,8 +78,12 @@ CASES = [
     ("narrow_copy neg", lambda m, x: x.narrow_copy(-1, 1, 2), R(2, 4)),
     ("ravel", lambda m, x: m.ravel(x.t()), R(2, 3)),
     ("contiguous", lambda m, x: x.t().contiguous(), R(2, 3)),
-    ("is_contiguous", lambda m, x: (x.is_contiguous(), x.t().is_contiguous(), x.t().contiguous().is_contiguous()),
-     R(2, 3), {"gradcheck": False}),
+    (
+        "is_contiguous",
+        lambda m, x: (x.is_contiguous(), x.t().is_contiguous(), x.t().contiguous().is_contiguous()),
+        R(2, 3),
+        {"gradcheck": False},
+    ),
     ("new_zeros", lambda m, x: x.new_zeros(2, 3), R(1).astype(np.float32)),
     ("new_zeros tuple", lambda m, x: x.new_zeros((2,)), INTS),
     ("new_ones dtype", lambda m, x: x.new_ones([2, 1], dtype=m.float64), INTS),
@@ -84,15 +92,26 @@ CASES = [
     ("new_empty", lambda m, x: x.new_empty(0, 2), R(1)),
     ("new_tensor", lambda m, x: x.new_tensor([1, 2]), R(1).astype(np.float32)),
     ("new_tensor dtype", lambda m, x: x.new_tensor([[1.5]], dtype=m.int64), R(1)),
-    ("nelement", lambda m, x: (x.nelement(), x.numel(), m.numel(x), x.element_size()), R(2, 3), {"gradcheck": False}),
-    ("element_size", lambda m, x: (x.element_size(), x.float().element_size(), (x > 0).element_size()), INTS,
-     {"gradcheck": False}),
+    (
+        "nelement",
+        lambda m, x: (x.nelement(), x.numel(), m.numel(x), x.element_size()),
+        R(2, 3),
+        {"gradcheck": False},
+    ),
+    (
+        "element_size",
+        lambda m, x: (x.element_size(), x.float().element_size(), (x > 0).element_size()),
+        INTS,
+        {"gradcheck": False},
+    ),
 ]
 
 
 @pytest.mark.parametrize("call,arrays,opts", params(CASES))
 def test_matches_torch(call, arrays, opts):
-    check(call, *arrays, **{"const": (1,) if len(arrays) == 2 and arrays[1].dtype.kind == "i" else (), **opts})
+    check(
+        call, *arrays, **{"const": (1,) if len(arrays) == 2 and arrays[1].dtype.kind == "i" else (), **opts}
+    )
 
 
 ERRORS = [

@@ -26,10 +26,18 @@ CASES = [
     ("lstsq vector", lambda m, a, b: m.linalg.lstsq(a, b).solution, R(5, 3), R(5)),
     ("lstsq gelsd", lambda m, a, b: tuple(m.linalg.lstsq(a, b, driver="gelsd")), R(5, 3), R(5, 2)),
     ("solve_triangular upper", lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True), W, R(3, 2)),
-    ("solve_triangular lower right", lambda m, a, b: m.linalg.solve_triangular(a, b, upper=False, left=False),
-     W, R(2, 3)),
-    ("solve_triangular unit", lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True, unitriangular=True),
-     W, R(3, 2)),
+    (
+        "solve_triangular lower right",
+        lambda m, a, b: m.linalg.solve_triangular(a, b, upper=False, left=False),
+        W,
+        R(2, 3),
+    ),
+    (
+        "solve_triangular unit",
+        lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True, unitriangular=True),
+        W,
+        R(3, 2),
+    ),
     ("vecdot", lambda m, a, b: m.linalg.vecdot(a, b), R(2, 3), R(3)),
     ("linalg.diagonal", lambda m, a: m.linalg.diagonal(a, offset=1), R(2, 3, 4)),
     ("linalg.matmul", lambda m, a, b: m.linalg.matmul(a, b), R(2, 3), R(3)),
@@ -41,15 +49,25 @@ CASES = [
     ("histc auto", lambda m, x: x.histc(bins=5), R(20), {"grad": False}),
     ("cov", lambda m, x: m.cov(x), R(3, 5)),
     ("cov 1d", lambda m, x: m.cov(x, correction=0), R(5)),
-    ("cov weights", lambda m, x, f, a: m.cov(x, fweights=f, aweights=a), R(2, 4), np.array([1, 2, 1, 3]),
-     R(4, lo=0.5, hi=1.5)),
+    (
+        "cov weights",
+        lambda m, x, f, a: m.cov(x, fweights=f, aweights=a),
+        R(2, 4),
+        np.array([1, 2, 1, 3]),
+        R(4, lo=0.5, hi=1.5),
+    ),
     ("corrcoef", lambda m, x: m.corrcoef(x), R(3, 6)),
     ("trapezoid", lambda m, y: m.trapezoid(y), R(2, 5)),
     ("trapezoid dx dim", lambda m, y: m.trapezoid(y, dx=0.5, dim=0), R(4, 3)),
     ("trapezoid x", lambda m, y, x: m.trapezoid(y, x), R(2, 5), np.cumsum(R(5, lo=0.1, hi=1.0))),
     ("trapz", lambda m, y: m.trapz(y), R(4)),
     ("cumulative_trapezoid", lambda m, y: m.cumulative_trapezoid(y, dim=0), R(4, 2)),
-    ("cumulative_trapezoid x", lambda m, y, x: m.cumulative_trapezoid(y, x), R(2, 5), np.cumsum(R(5, lo=0.1, hi=1.0))),
+    (
+        "cumulative_trapezoid x",
+        lambda m, y, x: m.cumulative_trapezoid(y, x),
+        R(2, 5),
+        np.cumsum(R(5, lo=0.1, hi=1.0)),
+    ),
     ("dist", lambda m, a, b: m.dist(a, b), R(2, 3), R(3)),
     ("dist p", lambda m, a, b: a.dist(b, 3), R(2, 3), R(2, 3, seed=1)),
     ("block_diag", lambda m, a, b, c: m.block_diag(a, b, c), R(2, 2), R(3), R(1, 3)),
@@ -59,15 +77,33 @@ CASES = [
     ("combinations", lambda m, a: m.combinations(a), R(4)),
     ("combinations r3 repl", lambda m, a: m.combinations(a, 3, with_replacement=True), R(3)),
     ("combinations too long", lambda m, a: m.combinations(a, 4), R(3)),
-    ("queries", lambda m, a: (m.is_tensor(a), m.is_tensor(1.0), m.is_floating_point(a), a.is_floating_point(),
-                              m.is_nonzero(a[:1])), R(3), {"gradcheck": False}),
+    (
+        "queries",
+        lambda m, a: (
+            m.is_tensor(a),
+            m.is_tensor(1.0),
+            m.is_floating_point(a),
+            a.is_floating_point(),
+            m.is_nonzero(a[:1]),
+        ),
+        R(3),
+        {"gradcheck": False},
+    ),
 ]
 
 
 @pytest.mark.parametrize("call,arrays,opts", params(CASES))
 def test_matches_torch(call, arrays, opts):
-    check(call, *arrays, **{"rtol": 1e-6, "atol": 1e-9, "const": (1, 2) if len(arrays) > 1 and arrays[1].dtype.kind == "i"
-                            else (), **opts})
+    check(
+        call,
+        *arrays,
+        **{
+            "rtol": 1e-6,
+            "atol": 1e-9,
+            "const": (1, 2) if len(arrays) > 1 and arrays[1].dtype.kind == "i" else (),
+            **opts,
+        },
+    )
 
 
 ERRORS = [
