@@ -8,4 +8,17 @@ a short file and each method's name appears literally next to its op.
 """
 
 # Family modules (under autograd_core.ops) whose TENSOR_METHODS tensor.py binds.
-METHOD_TABLES: list[str] = ["reduce"]
+METHOD_TABLES: list[str] = [
+    "reduce",
+    "products",
+    "decomp",
+    "decomp_more",
+    "scan",
+    "ordering",
+    "shape_more",
+    "scatter",
+    "pointwise",
+    "logical",
+    "reduce_more",
+    "stats",
+]

@@ -110,8 +110,78 @@ class Gather(Op):
 
 
 def getitem(a, key):
-    """a[key] with NumPy's basic and advanced indexing."""
-    return GetItem.apply(a, normalize_key(key))
+    """a[key] with basic and advanced indexing, advanced dims placed as PyTorch places them."""
+    key, drop = torch_placement(normalize_key(key), a.shape)
+    out = GetItem.apply(a, key)
+    if drop:
+        from .shape import reshape
+
+        out = reshape(out, tuple(n for i, n in enumerate(out.shape) if i not in drop))
+    return out
+
+
+def _is_array_index(p) -> bool:
+    return isinstance(p, np.ndarray) and (p.ndim > 0 or p.dtype == np.bool_)
+
+
+def _is_int_index(p) -> bool:
+    return (isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_))) or (
+        isinstance(p, np.ndarray) and p.ndim == 0 and p.dtype.kind in "iu")
+
+
+def torch_placement(key, shape: tuple):
+    """(NumPy key, output axes to drop) that index like PyTorch.
+
+    PyTorch applies integer indices first (as `select`), then the tensor indices, so
+    `x[1, :, idx]` keeps the slice before idx's dims; NumPy counts the int as an advanced
+    index separated from idx and moves the advanced dims to the front. Where the two differ
+    (an int or 0-d integer index next to an array index) each int k becomes the slice
+    k:k+1 and its size-1 dim is dropped afterwards."""
+    if type(key) is not tuple:  # one index alone is placed the same way by both
+        return key, ()
+    parts = key
+    is_array, is_int = _is_array_index, _is_int_index
+    if all(type(p) is not np.ndarray for p in parts):  # the common case: basic indexing only
+        return key, ()
+    if not any(is_array(p) for p in parts) or not any(is_int(p) for p in parts):
+        return key, ()
+    consumed = sum(p.ndim if is_array(p) and p.dtype == np.bool_ else 1
+                   for p in parts if p is not None and p is not Ellipsis)
+    n_ellipsis = len(shape) - consumed
+    new, converted, dim = [], [], 0
+    for p in parts:
+        if p is Ellipsis:
+            new.append(p)
+            dim += n_ellipsis
+        elif p is None:
+            new.append(p)
+        elif is_int(p):
+            k, size = int(p), shape[dim] if dim < len(shape) else 0
+            if not -size <= k < size:
+                raise IndexError(f"index: index {k} is out of range for dim {dim} with size {size} "
+                                 f"(tensor of shape {shape})")
+            k %= size
+            converted.append(len(new))
+            new.append(slice(k, k + 1))
+            dim += 1
+        else:
+            new.append(p)
+            dim += p.ndim if is_array(p) and p.dtype == np.bool_ else 1
+    arrays = [i for i, p in enumerate(new) if is_array(p)]
+    adv_ndim = len(np.broadcast_shapes(*[(int(new[i].sum()),) if new[i].dtype == np.bool_ and new[i].ndim == 1
+                                         else (np.count_nonzero(new[i]),) if new[i].dtype == np.bool_
+                                         else new[i].shape for i in arrays]))
+    adjacent = arrays == list(range(arrays[0], arrays[-1] + 1))
+    out_axis, drop = (0 if adjacent else adv_ndim), []
+    for i, p in enumerate(new):
+        if is_array(p):
+            if adjacent and i == arrays[0]:
+                out_axis += adv_ndim
+            continue
+        if i in converted:
+            drop.append(out_axis)
+        out_axis += n_ellipsis if p is Ellipsis else 1
+    return tuple(new), tuple(drop)
 
 
 def _dim_index(dim, ndim: int, name: str) -> int:
