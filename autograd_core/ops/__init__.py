@@ -8,4 +8,4 @@ a short file and each method's name appears literally next to its op.
 """
 
 # Family modules (under autograd_core.ops) whose TENSOR_METHODS tensor.py binds.
-METHOD_TABLES: list[str] = []
+METHOD_TABLES: list[str] = ["masking", "sorting", "sampling"]
