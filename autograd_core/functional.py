@@ -7,6 +7,7 @@ tensor([0., 1.])
 """
 
 from .ops.activation import gelu, leaky_relu, relu, sigmoid, softplus, tanh
+from .ops.attention import scaled_dot_product_attention
 from .ops.conv import conv1d, conv2d
 from .ops.dropout import dropout
 from .ops.encoding import one_hot
@@ -26,6 +27,7 @@ from .ops.softmax import log_softmax, softmax
 __all__ = [
     "avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d",
     "cross_entropy", "dropout", "gelu", "l1_loss", "leaky_relu", "linear", "log_softmax",
-    "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "softmax",
+    "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad", "relu", "sigmoid", "softmax",
     "softplus", "tanh",
+    "one_hot", "scaled_dot_product_attention",
 ]
