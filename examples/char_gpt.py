@@ -168,7 +168,8 @@ def warmup_cosine(warmup: int, total: int, floor: float = 0.1):
 
 
 @ag.no_grad()
-def estimate_loss(model: GPT, data: CharData, split: str, batches: int, batch_size: int, seed: int = 123) -> float:
+def estimate_loss(model: GPT, data: CharData, split: str, batches: int, batch_size: int,
+                  seed: int = 123) -> float:
     model.eval()
     rng = np.random.default_rng(seed)  # the same windows at every evaluation
     losses = []
@@ -241,7 +242,8 @@ def main(argv=None) -> dict:
     history = train(model, data, args.steps, args.batch_size, args.lr, warmup=max(1, args.steps // 20),
                     eval_every=max(1, args.steps // 10), progress=not args.no_progress)
     minutes = (time.perf_counter() - t0) / 60
-    print(f"validation loss: {start_val:.3f} at the start -> {history['val'][-1]:.3f} after {args.steps} steps "
+    print(f"validation loss: {start_val:.3f} at the start -> {history['val'][-1]:.3f} "
+          f"after {args.steps} steps "
           f"({minutes:.1f} min); unigram baseline {unigram:.3f} nats/char")
     print("sample after training:\n" + data.decode(generate(model, prompt, 300, 0.8, 10)[0].tolist()))
     if args.plot:

@@ -2,7 +2,7 @@
 
 Each head attends in its own subspace of size E/H:
 
-    Q = x_q W_qᵀ + b_q,  K = x_k W_kᵀ + b_k,  V = x_v W_vᵀ + b_v      (W_q, W_k, W_v stacked in in_proj_weight)
+    Q = x_q W_qᵀ + b_q,  K = x_k W_kᵀ + b_k,  V = x_v W_vᵀ + b_v    (W_q, W_k, W_v: in_proj_weight)
     head_h = softmax(Q_h K_hᵀ / √(E/H) + mask) V_h
     out    = concat(head_1 … head_H) W_oᵀ + b_o                       (out_proj)
 

@@ -179,11 +179,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     name = "scaled_dot_product_attention"
     for label, t in (("query", query), ("key", key), ("value", value)):
         if t.ndim < 2:
-            raise ShapeError(f"{name}: {label} must have at least 2 dims (..., seq, features), got shape {t.shape}")
+            raise ShapeError(f"{name}: {label} must have at least 2 dims (..., seq, features), "
+                             f"got shape {t.shape}")
     if query.shape[-1] != key.shape[-1]:
         raise ShapeError(f"{name}: query {query.shape} and key {key.shape} must have the same last dim")
     if key.shape[-2] != value.shape[-2]:
-        raise ShapeError(f"{name}: key {key.shape} and value {value.shape} must have the same length (dim -2)")
+        raise ShapeError(f"{name}: key {key.shape} and value {value.shape} must have the same length "
+                         "(dim -2)")
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"{name}: dropout_p must be in [0, 1], got {dropout_p}")
     groups = 1
@@ -198,4 +200,5 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     bias, keep = _mask_arrays(attn_mask, is_causal, L, S, dtype)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
-    return ScaledDotProductAttention.apply(query, key, value, bias, keep, float(dropout_p), float(scale), groups)
+    return ScaledDotProductAttention.apply(query, key, value, bias, keep, float(dropout_p), float(scale),
+                                           groups)

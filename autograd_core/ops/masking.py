@@ -89,7 +89,8 @@ def masked_fill(input, mask, value):
         ) from None
     if not isinstance(value, Tensor) and x.dtype.kind in "biu" and isinstance(value, float) \
             and not float(value).is_integer():
-        raise RuntimeError(f"masked_fill: value {value} cannot be converted to dtype {x.dtype} without overflow")
+        raise RuntimeError(f"masked_fill: value {value} cannot be converted to dtype {x.dtype} "
+                           "without overflow")
     return MaskedFill.apply(input, m, value)
 
 

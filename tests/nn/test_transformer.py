@@ -38,8 +38,8 @@ def _callable_activation(lib):
 def test_encoder_layer(kwargs):
     if kwargs == "callable":
         ours = nn.TransformerEncoderLayer(D, H, FF, dropout=0.0, activation=_callable_activation("ours"))
-        theirs = torch.nn.TransformerEncoderLayer(D, H, FF, dropout=0.0, activation=_callable_activation("torch"),
-                                                  dtype=torch.float64)
+        theirs = torch.nn.TransformerEncoderLayer(D, H, FF, dropout=0.0, dtype=torch.float64,
+                                                  activation=_callable_activation("torch"))
         kwargs = {}
     else:
         ours = nn.TransformerEncoderLayer(D, H, FF, dropout=0.0, **kwargs)
@@ -69,10 +69,11 @@ def test_encoder_and_decoder_stacks_with_final_norm(norm_first):
     def pair(lib):
         n = nn if lib == "ours" else torch.nn
         kw = {} if lib == "ours" else {"dtype": torch.float64}
-        enc = n.TransformerEncoder(n.TransformerEncoderLayer(D, H, FF, dropout=0.0, norm_first=norm_first, **kw),
-                                   num_layers=2, norm=n.LayerNorm(D, **kw), enable_nested_tensor=False)
-        dec = n.TransformerDecoder(n.TransformerDecoderLayer(D, H, FF, dropout=0.0, norm_first=norm_first, **kw),
-                                   num_layers=2, norm=n.LayerNorm(D, **kw))
+        enc_layer = n.TransformerEncoderLayer(D, H, FF, dropout=0.0, norm_first=norm_first, **kw)
+        enc = n.TransformerEncoder(enc_layer, num_layers=2, norm=n.LayerNorm(D, **kw),
+                                   enable_nested_tensor=False)
+        dec_layer = n.TransformerDecoderLayer(D, H, FF, dropout=0.0, norm_first=norm_first, **kw)
+        dec = n.TransformerDecoder(dec_layer, num_layers=2, norm=n.LayerNorm(D, **kw))
         return enc, dec
 
     (oe, od), (te, td) = pair("ours"), pair("torch")
@@ -106,7 +107,8 @@ def test_full_transformer(batch_first):
 
 
 def test_transformer_initialises_matrices_with_xavier_and_checks_shapes():
-    model = nn.Transformer(d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=64)
+    model = nn.Transformer(d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                           dim_feedforward=64)
     w = model.encoder.layers[0].linear1.weight.detach().numpy()
     bound = np.sqrt(6.0 / (16 + 64))
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound
@@ -118,7 +120,8 @@ def test_transformer_initialises_matrices_with_xavier_and_checks_shapes():
 
 def test_generate_square_subsequent_mask_matches_torch():
     ours = nn.Transformer.generate_square_subsequent_mask(4)
-    np.testing.assert_array_equal(ours.numpy(), torch.nn.Transformer.generate_square_subsequent_mask(4).numpy())
+    expected = torch.nn.Transformer.generate_square_subsequent_mask(4).numpy()
+    np.testing.assert_array_equal(ours.numpy(), expected)
     assert ours.dtype == np.float32
 
 
@@ -135,8 +138,8 @@ def build_gpt(lib_nn, lib, vocab=11, d=8, heads=2, layers=2, context=6):
             self.tok = lib_nn.Embedding(vocab, d)
             self.pos = lib_nn.Embedding(context, d)
             self.blocks = lib_nn.ModuleList([
-                lib_nn.TransformerEncoderLayer(d, heads, 4 * d, dropout=0.0, activation="gelu", batch_first=True,
-                                               norm_first=True) for _ in range(layers)])
+                lib_nn.TransformerEncoderLayer(d, heads, 4 * d, dropout=0.0, activation="gelu",
+                                               batch_first=True, norm_first=True) for _ in range(layers)])
             self.ln_f = lib_nn.LayerNorm(d)
             self.head = lib_nn.Linear(d, vocab, bias=False)
             self.head.weight = self.tok.weight  # weight tying
@@ -164,7 +167,8 @@ def test_tiny_gpt_five_adamw_steps_match_torch():
     o_opt = optim.AdamW(ours.parameters(), lr=1e-2, weight_decay=0.1)
     losses = {"torch": [], "ours": []}
     for _ in range(5):
-        for lib, model, opt, F in (("torch", theirs, t_opt, torch.nn.functional), ("ours", ours, o_opt, ag.functional)):
+        runs = (("torch", theirs, t_opt, torch.nn.functional), ("ours", ours, o_opt, ag.functional))
+        for lib, model, opt, F in runs:
             mod = torch if lib == "torch" else ag
             opt.zero_grad()
             logits = model(mod.tensor(x))

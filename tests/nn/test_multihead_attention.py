@@ -17,7 +17,8 @@ E, H, L, S, N = 8, 2, 5, 6, 3
 
 def _pair(**kwargs):
     torch.manual_seed(0)
-    return nn.MultiheadAttention(E, H, **kwargs), torch.nn.MultiheadAttention(E, H, dtype=torch.float64, **kwargs)
+    theirs = torch.nn.MultiheadAttention(E, H, dtype=torch.float64, **kwargs)
+    return nn.MultiheadAttention(E, H, **kwargs), theirs
 
 
 def _x(*shape):
