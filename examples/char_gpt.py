@@ -6,7 +6,7 @@ AdamW, a linear warm-up then cosine learning-rate schedule and gradient clipping
 prints samples before and after training and compares the validation loss with the
 unigram baseline (predicting each character from its frequency alone).
 
-    python examples/char_gpt.py                    # about three minutes on two cores
+    python examples/char_gpt.py                    # 1,000 steps: a few CPU minutes
     python examples/char_gpt.py --steps 300 --plot loss.png
 
 Everything uses PyTorch's names: with `import torch as ag`, `torch.nn as nn` and
@@ -216,7 +216,7 @@ def train(model, data, steps, batch_size, lr, warmup, eval_every, seed=0, progre
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--context", type=int, default=64)
     parser.add_argument("--d-model", type=int, default=128)
