@@ -145,3 +145,29 @@ def test_recomputed_probabilities_for_higher_order_gradients_equal_the_saved_one
     for b, m in ((None, None), (bias, None), (None, keep), (bias, keep)):
         np.testing.assert_allclose(_probabilities_tensor(q, k, 0.5, b, m), _probabilities(q, k, 0.5, b, m),
                                    atol=1e-15)
+
+
+needs_gradgradcheck = pytest.mark.skipif(not hasattr(ag, "gradgradcheck"),
+                                         reason="higher-order gradients are not in this build yet")
+
+
+@needs_gradgradcheck
+@pytest.mark.parametrize("case", ["plain", "bool_and_causal", "float_mask", "gqa"])
+def test_gradgradcheck(case):
+    # The backward recomputes P from Q and K when it is itself differentiated; with the
+    # saved P taken as a constant the second derivatives would be wrong.
+    def t(*shape):
+        return ag.tensor(rng.standard_normal(shape), requires_grad=True)
+
+    q, k, v = t(1, 2, 3, 4), t(1, 2, 5, 4), t(1, 2, 5, 3)
+    keep = rng.random((3, 5)) < 0.6
+    keep[:, 0] = True
+    if case == "plain":
+        fn, inputs = (lambda a, b, c: sdpa(a, b, c)), (q, k, v)
+    elif case == "bool_and_causal":
+        fn, inputs = (lambda a, b, c: sdpa(a, b, c, attn_mask=ag.tensor(keep), is_causal=True)), (q, k, v)
+    elif case == "float_mask":
+        fn, inputs = (lambda a, b, c, m: sdpa(a, b, c, attn_mask=m)), (q, k, v, t(3, 5))
+    else:
+        fn, inputs = (lambda a, b, c: sdpa(a, b, c, enable_gqa=True)), (q, t(1, 1, 5, 4), t(1, 1, 5, 3))
+    assert ag.gradgradcheck(fn, inputs)

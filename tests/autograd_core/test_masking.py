@@ -67,3 +67,10 @@ def test_triangles_gradcheck_and_reject_1d(fn):
         fn(ag.ones(3))
     with pytest.raises(RuntimeError, match="at least 2 dimensions"):
         fn(ag.tensor(1.0))
+
+
+@pytest.mark.skipif(not hasattr(ag, "gradgradcheck"), reason="higher-order gradients are not in this build yet")
+def test_gradgradcheck():
+    m = ag.tensor(rng.random((3, 4)) < 0.5)
+    for fn in (lambda a: masked_fill(a * a, m, 2.0), lambda a: tril(a * a, -1), lambda a: triu(a * a, 1)):
+        assert ag.gradgradcheck(fn, (ag.tensor(rng.standard_normal((3, 4)), requires_grad=True),))
