@@ -69,7 +69,8 @@ def test_triangles_gradcheck_and_reject_1d(fn):
         fn(ag.tensor(1.0))
 
 
-@pytest.mark.skipif(not hasattr(ag, "gradgradcheck"), reason="higher-order gradients are not in this build yet")
+@pytest.mark.skipif(not hasattr(ag, "gradgradcheck"),
+                    reason="higher-order gradients are not in this build yet")
 def test_gradgradcheck():
     m = ag.tensor(rng.random((3, 4)) < 0.5)
     for fn in (lambda a: masked_fill(a * a, m, 2.0), lambda a: tril(a * a, -1), lambda a: triu(a * a, 1)):
