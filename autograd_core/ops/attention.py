@@ -59,9 +59,22 @@ def _sum_heads(x, groups: int):
     return x.reshape(shape[:-3] + (shape[-3] // groups, groups) + shape[-2:]).sum(axis=-3)
 
 
+def _check_mask(mask_shape: tuple, scores_shape: tuple) -> None:
+    try:
+        fits = np.broadcast_shapes(scores_shape, mask_shape) == scores_shape
+    except ValueError:
+        fits = False
+    if not fits:  # PyTorch does not broadcast the output to a larger mask either
+        raise ShapeError(f"scaled_dot_product_attention: attn_mask of shape {mask_shape} does not broadcast "
+                         f"to the attention scores of shape {scores_shape}")
+
+
 def _probabilities(q, k, scale, bias, keep):
     """P = softmax(Q Kᵀ·scale + bias, masked by keep) on raw arrays; rows with no key allowed are 0."""
     s = q @ _swap(k)
+    for m in (bias, keep):
+        if m is not None:
+            _check_mask(m.shape, s.shape)
     s *= scale  # s is a fresh array: scale, add and mask it in place
     if bias is not None:
         s += bias

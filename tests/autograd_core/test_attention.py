@@ -171,3 +171,12 @@ def test_gradgradcheck(case):
     else:
         fn, inputs = (lambda a, b, c: sdpa(a, b, c, enable_gqa=True)), (q, t(1, 1, 5, 4), t(1, 1, 5, 3))
     assert ag.gradgradcheck(fn, inputs)
+
+
+def test_mask_must_broadcast_to_the_scores():
+    # PyTorch refuses a mask with more batch dims than the scores (it does not broadcast the output)
+    q = ag.randn(5, 4)
+    with pytest.raises(RuntimeError, match="attn_mask of shape"):
+        sdpa(q, ag.randn(7, 4), ag.randn(7, 4), attn_mask=ag.tensor(rng.random((2, 5, 7)) < 0.5))
+    with pytest.raises(RuntimeError, match="attn_mask of shape"):
+        sdpa(q, ag.randn(7, 4), ag.randn(7, 4), attn_mask=ag.zeros(5, 6))
