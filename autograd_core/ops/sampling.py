@@ -19,10 +19,25 @@ import numpy as np
 from .. import random as _random
 
 
+def _numpy_rng(generator) -> np.random.Generator:
+    """The NumPy generator behind `generator=`: the shared one for None, a numpy Generator
+    as is, or the one an autograd_core.Generator wraps."""
+    if generator is None:
+        return _random.generator()
+    if isinstance(generator, np.random.Generator):
+        return generator
+    inner = getattr(generator, "_rng", None)
+    if isinstance(inner, np.random.Generator):
+        return inner
+    raise TypeError(f"multinomial: generator must be an autograd_core.Generator, "
+                    f"got {type(generator).__name__}")
+
+
 def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None):
     """Sample `num_samples` indices from each row of `input` (1-D or 2-D, non-negative
     weights that need not sum to one). Returns int64 of shape (num_samples,) or
-    (rows, num_samples). `generator` is a `numpy.random.Generator` (default: the shared one).
+    (rows, num_samples). `generator`: an `autograd_core.Generator` or a `numpy.random.Generator`
+    (default: the shared one).
 
         >>> import autograd_core as ag
         >>> ag.ones(2, 5).multinomial(3).shape
@@ -50,7 +65,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     totals = rows.sum(axis=1)
     if (totals <= 0).any():
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
-    rng = generator if generator is not None else _random.generator()
+    rng = _numpy_rng(generator)
     if replacement:
         cdf = np.cumsum(rows, axis=1)
         u = rng.random((rows.shape[0], num_samples)) * cdf[:, -1:]

@@ -54,3 +54,8 @@ def test_explicit_generator_is_used():
 def test_errors(w, n, repl, match):
     with pytest.raises(RuntimeError, match=match):
         multinomial(ag.tensor(w), n, replacement=repl)
+
+
+def test_a_bad_generator_is_refused():
+    with pytest.raises(TypeError, match="generator"):
+        multinomial(ag.ones(3), 1, generator=7)
