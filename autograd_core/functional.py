@@ -7,8 +7,10 @@ tensor([0., 1.])
 """
 
 from .ops.activation import gelu, leaky_relu, relu, sigmoid, softplus, tanh
+from .ops.attention import scaled_dot_product_attention
 from .ops.conv import conv1d, conv2d
 from .ops.dropout import dropout
+from .ops.encoding import one_hot
 from .ops.linalg import linear
 from .ops.loss import (
     binary_cross_entropy,
@@ -27,6 +29,7 @@ __all__ = [
     "cross_entropy", "dropout", "gelu", "l1_loss", "leaky_relu", "linear", "log_softmax",
     "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad", "relu", "sigmoid", "softmax",
     "softplus", "tanh",
+    "one_hot", "scaled_dot_product_attention",
 ]
 
 # -- nn.functional additions (issue 12): activations ------------------------------------

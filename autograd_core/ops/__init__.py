@@ -21,4 +21,7 @@ METHOD_TABLES: list[str] = [
     "logical",
     "reduce_more",
     "stats",
+    "masking",
+    "sorting",
+    "sampling",
 ]
