@@ -354,10 +354,15 @@ def minimum(a, b):
     return Minimum.apply(a, b)
 
 
-def where(cond, a, b):
-    """Pick from `a` where `cond` is true, else from `b` (all broadcast together)."""
+def where(cond, a=None, b=None):
+    """Pick from `a` where `cond` is true, else from `b` (all broadcast together);
+    `where(cond)` alone is `nonzero(cond, as_tuple=True)`."""
     from ..tensor import Tensor
 
+    if a is None and b is None:
+        from .scatter import where_nonzero
+
+        return where_nonzero(cond)
     if isinstance(cond, Tensor):
         cond = cond._data
     return Where.apply(cond, a, b)

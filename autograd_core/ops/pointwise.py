@@ -175,14 +175,20 @@ def round(input, *, decimals: int = 0):  # noqa: A001 - PyTorch's name
 
 
 # -- division modes --------------------------------------------------------------------------
-def _check_int_zero(b, name):
-    raw = b._data if isinstance(b, _T()) else np.asarray(b)
-    if raw.dtype.kind in "iub" and np.any(raw == 0):
+def _check_int_zero(a, b, name):
+    """Integer division by zero raises (as PyTorch's ZeroDivisionError); two bools are refused."""
+    ra = a._data if isinstance(a, _T()) else np.asarray(a)
+    rb = b._data if isinstance(b, _T()) else np.asarray(b)
+    if ra.dtype.kind == "b" and rb.dtype.kind == "b":
+        raise RuntimeError(f"{name}: not implemented for 'Bool'")
+    if ra.dtype.kind in "iub" and rb.dtype.kind in "iub" and np.any(rb == 0):
         raise RuntimeError(f"{name}: ZeroDivisionError (integer division by zero)")
 
 
 class Remainder(Op):
     """a - floor(a / b) * b (the divisor's sign); d/da = 1, d/db = -floor(a / b)."""
+
+    promote = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -199,6 +205,8 @@ class Remainder(Op):
 class Fmod(Op):
     """a - trunc(a / b) * b (the dividend's sign); d/da = 1, d/db = -trunc(a / b)."""
 
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.saved = (a, b)
@@ -213,7 +221,7 @@ class Fmod(Op):
 
 def remainder(input, other):
     """Python's modulus: the result has the divisor's sign (the `%` operator)."""
-    _check_int_zero(other, "remainder")
+    _check_int_zero(input, other, "remainder")
     if not isinstance(input, _T()):  # remainder(scalar, tensor)
         input = _T()(np.asarray(input, dtype=other.dtype if isinstance(other, _T()) else None))
     return Remainder.apply(input, other)
@@ -221,7 +229,7 @@ def remainder(input, other):
 
 def fmod(input, other):
     """C's fmod: the result has the dividend's sign."""
-    _check_int_zero(other, "fmod")
+    _check_int_zero(input, other, "fmod")
     return Fmod.apply(input, other)
 
 
@@ -238,6 +246,8 @@ def _rounded_div(a, b, mode):
 
 class RoundedDiv(Op):
     """a / b rounded toward -inf ('floor') or 0 ('trunc'); zero gradient, as PyTorch."""
+
+    promote = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b, mode):
@@ -260,7 +270,7 @@ def div(input, other, *, rounding_mode=None):
         return Div.apply(a, b)
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
-    _check_int_zero(other, "div")
+    _check_int_zero(input, other, "div")
     return RoundedDiv.apply(input, other, rounding_mode)
 
 
@@ -279,7 +289,10 @@ def _kind(x) -> str:
 
 def floor_divide(input, other):
     """input // other, rounding toward -inf (the `//` operator); no gradient (PyTorch has none)."""
-    _check_int_zero(other, "floor_divide")
+    _check_int_zero(input, other, "floor_divide")
+    from ..dtypes import promote_operands
+
+    input, other = promote_operands((input, other), (0, 1))
     Tensor = _T()
     a = input._data if isinstance(input, Tensor) else input
     b = other._data if isinstance(other, Tensor) else other
@@ -290,6 +303,8 @@ def floor_divide(input, other):
 
 # -- binary functions -----------------------------------------------------------------------------
 class Atan2(Op):
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, y, x):
         ctx.saved = (y, x)
@@ -303,6 +318,8 @@ class Atan2(Op):
 
 
 class Hypot(Op):
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         out = np.asarray(np.hypot(a, b))
@@ -317,6 +334,8 @@ class Hypot(Op):
 
 class LogAddExp(Op):
     """log(e^a + e^b) (base 2 with `base2`); da = g·e^(a-out), db = g·e^(b-out)."""
+
+    promote = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b, base2):
@@ -335,6 +354,8 @@ class LogAddExp(Op):
 class CopySign(Op):
     """|a| with b's sign; da = g·out/a (0 at a == 0), no gradient for b."""
 
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         out = np.asarray(np.copysign(a, b))
@@ -351,6 +372,8 @@ class CopySign(Op):
 class XLogY(Op):
     """x·log(y), 0 where x == 0 (even for y == 0); NaN y gives NaN. d/dx = log(y), except
     0 where x == 0 and y <= 0 (PyTorch's rule)."""
+
+    promote = (0, 1)
 
     @staticmethod
     def forward(ctx, x, y):
