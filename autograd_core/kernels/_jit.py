@@ -23,10 +23,11 @@ A kernel module uses them like this:
 
 from __future__ import annotations
 
-import os
 import types
 
 import numpy as np
+
+from . import _threads
 
 # Below these sizes a kernel runs its serial loop. A parallel launch costs ~2 us while numba's OpenMP
 # threads still spin from the last launch and ~20 us once they sleep (OMP_WAIT_POLICY=PASSIVE);
@@ -66,9 +67,15 @@ class LazyKernel:
         self.__name__ = py_func.__name__ + suffix
 
     def __call__(self, *args):
+        if self.options.get("parallel"):
+            return _threads.launch(self, args)  # serial in a forked child (see _threads)
+        return self.compiled()(*args)
+
+    def compiled(self):
+        """The numba dispatcher, compiled or loaded from the cache on first use."""
         if self._compiled is None:
             self._compiled = self._build()
-        return self._compiled(*args)
+        return self._compiled
 
     @property
     def serial(self) -> LazyKernel:
@@ -103,18 +110,19 @@ class LazyKernel:
 
 
 def _import_numba():
-    """Import numba, first asking its OpenMP threads to sleep rather than spin when idle.
+    """Import numba and choose its threading layer before the first parallel kernel.
 
     On few cores, threads that spin after a parallel kernel starve the BLAS threads of
-    the matmul that usually comes next (and OpenBLAS's spinning threads starve the next
-    kernel): measured on 2 cores, a pooling kernel followed by a matmul took 8 ms instead
-    of 1.6 ms, and under outside load spinning made steps 10-60x slower. libgomp reads
-    OMP_WAIT_POLICY when numba's OpenMP layer starts (the first parallel kernel), so
-    setting it here works; a value the user chose is kept.
+    the matmul that usually comes next: measured on 2 cores, a pooling kernel followed by
+    a matmul took 8 ms instead of 1.6 ms, and under outside load spinning made steps
+    10-60x slower. `_threads.choose_threading_layer` picks OpenMP told to wait passively
+    (libgomp reads OMP_WAIT_POLICY when numba's layer starts, so setting it here works),
+    or numba's own workqueue when another library's OpenMP runtime is already loaded.
     """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import numba
 
+    if not _threads.layer_chosen():
+        _threads.choose_threading_layer(numba)
     return numba
 
 
