@@ -23,6 +23,7 @@ A kernel module uses them like this:
 
 from __future__ import annotations
 
+import functools
 import types
 
 import numpy as np
@@ -41,6 +42,11 @@ PARALLEL_MIN_MATH = 1 << 14
 FASTMATH = {"reassoc", "contract"}
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+HALF = np.dtype(np.float16)
+
+# fastmath for loops calling the vectorised math of `_vmath`: fused multiply-adds only. reassoc
+# would let LLVM regroup the range reductions there and lose their extra precision.
+CONTRACT = {"contract"}
 
 Size2 = int | tuple[int, int]  # a 2-d kernel's size, stride, padding or dilation: one int, or (h, w)
 
@@ -100,6 +106,8 @@ class LazyKernel:
                 if value._compiled is None:
                     value._compiled = value._build()
                 namespace[name] = value._compiled
+            elif isinstance(value, LazyIntrinsic):
+                namespace[name] = value.build(numba)
         func = types.FunctionType(
             self.py_func.__code__, namespace, self.py_func.__name__,
             self.py_func.__defaults__, self.py_func.__closure__,
@@ -107,6 +115,29 @@ class LazyKernel:
         func.__qualname__ = self.py_func.__qualname__ + self.suffix  # a separate cache entry per variant
         func.__module__ = self.py_func.__module__
         return numba.njit(**self.options)(func)
+
+
+class LazyIntrinsic:
+    """A numba intrinsic (LLVM code for one scalar operation) made when a kernel that calls it is
+    compiled: `make(numba)` returns it. Called from Python (or with NUMBA_DISABLE_JIT=1), `py_func` runs.
+    """
+
+    def __init__(self, make, py_func):
+        self.make = make
+        self.py_func = py_func
+        self._made = None
+        self.__name__ = py_func.__name__
+        self.__doc__ = py_func.__doc__
+
+    def __call__(self, *args):
+        return self.py_func(*args)
+
+    def build(self, numba):
+        if numba.config.DISABLE_JIT:
+            return self.py_func
+        if self._made is None:
+            self._made = self.make(numba)
+        return self._made
 
 
 def _import_numba():
@@ -143,11 +174,41 @@ def sized(kernel: LazyKernel, size: int, threshold: int) -> LazyKernel:
 
 
 def float_array(a, kernel: str, name: str = "x") -> np.ndarray:
-    """`a` as a C-contiguous float32/float64 array, else ValueError naming the kernel."""
+    """`a` as a C-contiguous float32/float64 array; float16 comes back as float32 (the kernels
+    compute in float32 for it, as PyTorch does on the CPU; `half_in_float32` casts the results
+    back). Any other dtype: TypeError naming the kernel and the dtype."""
     a = np.asarray(a)
+    if a.dtype == HALF:
+        return np.asarray(a, dtype=np.float32, order="C")
     if a.dtype not in FLOAT_DTYPES:
-        raise ValueError(f"{kernel}: {name} must be float32 or float64, got {a.dtype} with shape {a.shape}")
+        raise TypeError(f"{kernel}: {name} must be float16, float32 or float64, got {a.dtype} "
+                        f"with shape {a.shape}")
     return np.asarray(a, order="C")  # not ascontiguousarray, which turns a 0-d array into 1-d
+
+
+def _as_half(result):
+    if isinstance(result, np.ndarray):
+        return result.astype(HALF) if result.dtype.kind == "f" else result
+    if isinstance(result, tuple):
+        return tuple(_as_half(r) for r in result)
+    return result
+
+
+def half_in_float32(kernel):
+    """Decorates a public kernel: when an array argument is float16, the kernel computes in float32
+    (`float_array` converts it) and its float results are returned as float16.
+
+        >>> half_in_float32(lambda x: float_array(x, "double") * 2)(np.ones(2, np.float16)).dtype
+        dtype('float16')
+    """
+    @functools.wraps(kernel)
+    def wrapper(*args, **kwargs):
+        result = kernel(*args, **kwargs)
+        if any(isinstance(a, np.ndarray) and a.dtype == HALF for a in args):
+            return _as_half(result)
+        return result
+
+    return wrapper
 
 
 def same_shape(a, ref: np.ndarray, kernel: str, name: str, ref_name: str = "x") -> np.ndarray:

@@ -79,16 +79,40 @@ def _normal_cdf(x):
     return 0.5 * np.asarray(_erfc(-x.astype(np.float64) / math.sqrt(2)), dtype=np.float64)
 
 
-def gelu_forward(x):
+def _gelu_tanh_parts(x64):
+    u = math.sqrt(2 / math.pi) * (x64 + 0.044715 * x64**3)
+    return u, np.tanh(u)
+
+
+def gelu_forward(x, approximate="none"):
     x = float_array(x, "gelu_forward")
-    return (x * _normal_cdf(x)).astype(x.dtype)
+    x64 = x.astype(np.float64)
+    if approximate == "tanh":
+        return (0.5 * x64 * (1 + _gelu_tanh_parts(x64)[1])).astype(x.dtype)
+    return (x64 * _normal_cdf(x)).astype(x.dtype)
 
 
-def gelu_backward(x, g):
+def gelu_backward(x, g, approximate="none"):
     x = float_array(x, "gelu_backward")
     x64 = x.astype(np.float64)
+    if approximate == "tanh":
+        _, t = _gelu_tanh_parts(x64)
+        du = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x64**2)
+        return (_grad(g, x) * (0.5 * (1 + t) + 0.5 * x64 * (1 - t * t) * du)).astype(x.dtype)
     pdf = np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
     return (_grad(g, x) * (_normal_cdf(x) + x64 * pdf)).astype(x.dtype)
+
+
+def silu_forward(x):
+    x = float_array(x, "silu_forward")
+    return (x * sigmoid_forward(x.astype(np.float64))).astype(x.dtype)
+
+
+def silu_backward(x, g):
+    x = float_array(x, "silu_backward")
+    x64 = x.astype(np.float64)
+    s = sigmoid_forward(x64)
+    return (_grad(g, x) * s * (1 + x64 * (1 - s))).astype(x.dtype)
 
 
 def softplus_forward(x, beta=1.0, threshold=20.0):
