@@ -192,8 +192,17 @@ def _windows(xp, kh, kw, stride, dilation):
     return view[:, :, ::sh, ::sw, ::dh, ::dw]
 
 
-def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1):
+def _group_slices(groups, c, o):
+    cg, og = c // groups, o // groups
+    return [(slice(k * cg, (k + 1) * cg), slice(k * og, (k + 1) * og)) for k in range(groups)]
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1, groups=1):
     x = float_array(x, "conv2d_forward")
+    if groups > 1:  # each group is an independent convolution
+        return np.concatenate([conv2d_forward(x[:, cs], np.asarray(w)[os_], None if b is None else np.asarray(b)[os_],
+                                              stride, padding, dilation)
+                               for cs, os_ in _group_slices(groups, x.shape[1], w.shape[0])], axis=1)
     (ph, pw) = _pair(padding)
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     win = _windows(xp, w.shape[2], w.shape[3], _pair(stride), _pair(dilation))
@@ -203,9 +212,16 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1):
     return np.ascontiguousarray(y, dtype=x.dtype)
 
 
-def conv2d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True):
+def conv2d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True,
+                    groups=1):
     x = float_array(x, "conv2d_backward")
     g = _grad(g, x)
+    if groups > 1:
+        parts = [conv2d_backward(x[:, cs], np.asarray(w)[os_], g[:, os_], stride, padding, dilation,
+                                 need_x, need_w, need_b)
+                 for cs, os_ in _group_slices(groups, x.shape[1], w.shape[0])]
+        return tuple(None if part[0] is None else np.concatenate(part, axis=axis)
+                     for part, axis in zip(zip(*parts), (1, 0, 0)))
     (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
     kh, kw = w.shape[2:]
     ho, wo = g.shape[2:]
@@ -228,17 +244,41 @@ def conv2d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_
     return dx, dweight, db
 
 
-def conv1d_forward(x, w, b, stride=1, padding=0, dilation=1):
+def conv2d_input_grad(g, w, x_shape, stride=1, padding=0, dilation=1, groups=1):
+    w = float_array(w, "conv2d_input_grad", "w")
+    x = np.zeros(x_shape, w.dtype)
+    return conv2d_backward(x, w, g, stride, padding, dilation, True, False, False, groups)[0]
+
+
+def conv2d_weight_grad(x, g, w_shape, stride=1, padding=0, dilation=1, groups=1):
+    x = float_array(x, "conv2d_weight_grad")
+    w = np.zeros(w_shape, x.dtype)
+    return conv2d_backward(x, w, g, stride, padding, dilation, False, True, False, groups)[1]
+
+
+def conv1d_forward(x, w, b, stride=1, padding=0, dilation=1, groups=1):
     y = conv2d_forward(np.asarray(x)[:, :, None], np.asarray(w)[:, :, None], b, (1, stride), (0, padding),
-                       (1, dilation))
+                       (1, dilation), groups)
     return y[:, :, 0]
 
 
-def conv1d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True):
+def conv1d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True, groups=1):
     x, w, g = (np.asarray(a)[:, :, None] for a in (x, w, g))
     geometry = (1, stride), (0, padding), (1, dilation)
-    dx, dweight, db = conv2d_backward(x, w, g, *geometry, need_x, need_w, need_b)
+    dx, dweight, db = conv2d_backward(x, w, g, *geometry, need_x, need_w, need_b, groups)
     return (None if dx is None else dx[:, :, 0]), (None if dweight is None else dweight[:, :, 0]), db
+
+
+def conv1d_input_grad(g, w, x_shape, stride=1, padding=0, dilation=1, groups=1):
+    w = float_array(w, "conv1d_input_grad", "w")
+    return conv1d_backward(np.zeros(x_shape, w.dtype), w, g, stride, padding, dilation, True, False, False,
+                           groups)[0]
+
+
+def conv1d_weight_grad(x, g, w_shape, stride=1, padding=0, dilation=1, groups=1):
+    x = float_array(x, "conv1d_weight_grad")
+    return conv1d_backward(x, np.zeros(w_shape, x.dtype), g, stride, padding, dilation, False, True, False,
+                           groups)[1]
 
 
 # ---- pooling -----------------------------------------------------------------------------------------
