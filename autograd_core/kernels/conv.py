@@ -43,7 +43,8 @@ from ._jit import FASTMATH, Size2, float_array, half_in_float32, int_pair, int_s
 
 @njit(cache=True, parallel=True)
 def _to_phases(x, ph, pw, sh, sw, xq):
-    """xq[n, c, a, b, i, j] = xp[n, c, i*sh + a, j*sw + b], xp = x zero-padded (0 past its edge)."""
+    """xq[n, c, a, b, i, j] = xp[n, c, i*sh + a, j*sw + b], xp = x zero-padded (0 past its edge).
+    One strided row copy per phase row: per-element index arithmetic cost more than the conv."""
     n_, c_, h, w = x.shape
     hq, wq = xq.shape[4], xq.shape[5]
     for nc in prange(n_ * c_):
@@ -52,14 +53,16 @@ def _to_phases(x, ph, pw, sh, sw, xq):
         for a in range(sh):
             for b in range(sw):
                 dst = xq[n, c, a, b]
+                j_lo = max(0, (pw - b + sw - 1) // sw)  # the first phase column inside x
+                j_hi = min(wq, (w - 1 + pw - b) // sw + 1)
                 for i in range(hq):
                     r = i * sh + a - ph  # the input row this phase row holds
-                    if r < 0 or r >= h:
+                    if r < 0 or r >= h or j_hi <= j_lo:
                         dst[i, :] = 0
                         continue
-                    for j in range(wq):
-                        col = j * sw + b - pw
-                        dst[i, j] = src[r, col] if 0 <= col < w else 0
+                    dst[i, :j_lo] = 0
+                    dst[i, j_hi:] = 0
+                    dst[i, j_lo:j_hi] = src[r, j_lo * sw + b - pw:(j_hi - 1) * sw + b - pw + 1:sw]
 
 
 @njit(cache=True, parallel=True)
@@ -70,8 +73,13 @@ def _from_phases(dq, ph, pw, sh, sw, dx):
         n, c = nc // c_, nc % c_
         for r in range(h):
             a, i = (r + ph) % sh, (r + ph) // sh
-            for col in range(w):
-                dx[n, c, r, col] = dq[n, c, a, (col + pw) % sw, i, (col + pw) // sw]
+            for b in range(sw):
+                col0 = (b - pw) % sw  # the first input column of phase b
+                if col0 >= w:
+                    continue
+                j0 = (col0 + pw) // sw
+                count = (w - 1 - col0) // sw + 1
+                dx[n, c, r, col0::sw] = dq[n, c, a, b, i, j0:j0 + count]
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
