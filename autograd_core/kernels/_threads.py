@@ -26,6 +26,13 @@ Three problems, measured on 2 cores, and what this module does about each:
    hold more threads than cores while either is busy. A thread count the user set through
    OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS or AUTOGRAD_CORE_BLAS_THREADS is kept.
 
+4. Other processes. On a shared machine (this project's benchmarks ran beside six other jobs on
+   2 cores) a parallel region waits for its slowest thread, and a descheduled thread stalls it for
+   a whole time slice: a GPT step took 60-90 ms with BLAS on one thread and 200-500 ms with two.
+   So while the 1-minute load average is at least cores + 1 (checked at most once a second),
+   large GEMMs stay on one BLAS thread and parallel kernels run their serial twins.
+   AUTOGRAD_CORE_ADAPTIVE_THREADS=0 turns this off.
+
 Parallel kernels hold the GIL, so two Python threads never launch at once; the non-blocking lock
 in `launch` keeps that true for any kernel that may release it (a second caller runs serially
 instead of doubling the threads).
@@ -40,6 +47,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 
 import numpy as np
 
@@ -61,7 +69,26 @@ _state = {
     "blas_now": None,
     "layer_chosen": False,
     "pool": None,  # worker threads for `batched_matmul`, started on first use
+    "busy": False,  # the machine's run queue exceeds its cores (point 4)
+    "busy_checked": -1e9,
+    "adaptive": os.environ.get("AUTOGRAD_CORE_ADAPTIVE_THREADS", "1") != "0",
 }
+
+LOAD_CHECK_S = 1.0  # how often the load average is read (a ~5 us read of /proc/loadavg)
+
+
+def machine_busy() -> bool:
+    """True while other processes keep more threads runnable than this machine has cores."""
+    if not _state["adaptive"]:
+        return False
+    now = time.monotonic()
+    if now - _state["busy_checked"] > LOAD_CHECK_S:
+        _state["busy_checked"] = now
+        try:
+            _state["busy"] = os.getloadavg()[0] >= cores() + 1
+        except (OSError, AttributeError):  # no load average on this platform
+            _state["busy"] = False
+    return _state["busy"]
 
 
 def cores() -> int:
@@ -116,7 +143,7 @@ if hasattr(os, "register_at_fork"):
 
 def launch(kernel, args):
     """Run a parallel kernel, or its serial twin in a forked child or while another thread runs one."""
-    if _state["serial_only"] or not _launch_lock.acquire(blocking=False):
+    if _state["serial_only"] or machine_busy() or not _launch_lock.acquire(blocking=False):
         return kernel.serial(*args)
     try:
         return kernel.compiled()(*args)
@@ -160,7 +187,7 @@ def configure_blas() -> None:
 def gemm_threads(m: int, k: int, n: int):
     """Every core for BLAS while a GEMM of m*k*n multiply-adds at least `GEMM_PARALLEL_MIN` runs."""
     low = _state["blas_low"]
-    if low is None or m * k * n < GEMM_PARALLEL_MIN:
+    if low is None or m * k * n < GEMM_PARALLEL_MIN or machine_busy():
         yield
         return
     _set_blas(_state["blas_high"])
@@ -190,7 +217,7 @@ def batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         array([3., 3.])
     """
     parts = min(cores() if _state["blas_low"] is not None else 1, a.shape[0] if a.ndim >= 3 else 1)
-    if (parts < 2 or _state["serial_only"] or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2]
+    if (parts < 2 or _state["serial_only"] or machine_busy() or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2]
             or a.shape[-1] != b.shape[-2]
             or int(np.prod(a.shape[:-1], dtype=np.int64)) * a.shape[-1] * b.shape[-1] < BATCHED_PARALLEL_MIN):
         return np.matmul(a, b)

@@ -51,7 +51,8 @@ def test_a_forked_pool_runs_kernels_after_the_parent_ran_parallel_ones(tmp_path)
     script = tmp_path / "pool.py"
     script.write_text(FORK_POOL)
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=240)
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "AUTOGRAD_CORE_ADAPTIVE_THREADS": "0"},
+                            timeout=240)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["True"]
 
@@ -63,7 +64,7 @@ import torch, numpy as np, numba
 from autograd_core.kernels import activations
 activations.relu_forward(np.ones(1 << 18, np.float32))
 print(numba.threading_layer())
-""")
+""", AUTOGRAD_CORE_ADAPTIVE_THREADS="0")  # a parallel kernel runs even on a busy machine
     assert out == ["workqueue"]
 
 
@@ -74,7 +75,7 @@ import torch, numpy as np, numba
 from autograd_core.kernels import activations
 activations.relu_forward(np.ones(1 << 18, np.float32))
 print(numba.threading_layer())
-""", NUMBA_THREADING_LAYER="omp")
+""", NUMBA_THREADING_LAYER="omp", AUTOGRAD_CORE_ADAPTIVE_THREADS="0")
     assert out == ["omp"]
 
 
@@ -89,7 +90,7 @@ before = blas()
 with _threads.gemm_threads(1024, 1024, 1024):
     inside = blas()
 print(before, inside, blas(), _threads.cores())
-""")
+""", AUTOGRAD_CORE_ADAPTIVE_THREADS="0")
     before, inside, after, cores = map(int, out)
     assert (before, inside, after) == (1, cores, 1)
 
@@ -128,3 +129,30 @@ def test_parallel_kernels_from_several_threads_give_the_right_results():
 def test_set_num_threads_checks_its_argument():
     with pytest.raises(ValueError, match="set_num_threads"):
         _threads.set_num_threads(0)
+
+
+def test_a_busy_machine_keeps_blas_and_kernels_on_one_thread(monkeypatch):
+    calls = []
+    monkeypatch.setitem(_threads._state, "adaptive", True)
+    monkeypatch.setitem(_threads._state, "busy_checked", -1e9)
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (_threads.cores() + 1.5, 0.0, 0.0))
+    assert _threads.machine_busy()
+    monkeypatch.setitem(_threads._state, "blas_low", 1)
+    monkeypatch.setitem(_threads._state, "blas_high", 2)
+    monkeypatch.setattr(_threads, "_set_blas", calls.append)
+    with _threads.gemm_threads(4096, 4096, 4096):
+        pass
+    assert calls == []  # BLAS was not raised
+
+    class Kernel:
+        def serial(self, *args):
+            return "serial"
+
+        def compiled(self):
+            return lambda *args: "parallel"
+
+    assert _threads.launch(Kernel(), ()) == "serial"
+    monkeypatch.setitem(_threads._state, "busy_checked", -1e9)
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (0.1, 0.0, 0.0))
+    assert not _threads.machine_busy()
+    assert _threads.launch(Kernel(), ()) == "parallel"
