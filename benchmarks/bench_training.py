@@ -266,8 +266,8 @@ def _time_here(engine: str, names, steps: int, ratios: bool = False) -> dict:
         if names and name not in names:
             continue
         if ratios:
-            out[name] = backward_forward_ratio("torch" if engine == "torch" else "autograd_core", weights, x, y,
-                                               forward, steps)
+            ratio_engine = "torch" if engine == "torch" else "autograd_core"
+            out[name] = backward_forward_ratio(ratio_engine, weights, x, y, forward, steps)
         else:
             out[name] = median_ms(make(weights, x, y, forward), steps)
     return out

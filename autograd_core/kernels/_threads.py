@@ -217,7 +217,8 @@ def batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         array([3., 3.])
     """
     parts = min(cores() if _state["blas_low"] is not None else 1, a.shape[0] if a.ndim >= 3 else 1)
-    if (parts < 2 or _state["serial_only"] or machine_busy() or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2]
+    if (parts < 2 or _state["serial_only"] or machine_busy()
+            or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2]
             or a.shape[-1] != b.shape[-2]
             or int(np.prod(a.shape[:-1], dtype=np.int64)) * a.shape[-1] * b.shape[-1] < BATCHED_PARALLEL_MIN):
         return np.matmul(a, b)

@@ -4,8 +4,8 @@ Numba compiles `math.exp` and friends to a call into libm per element, which no 
 vectorise (and this machine has no SVML for numba to use instead): GELU at 1e5 float32 elements
 took 40x PyTorch's time. These functions are branch-free float64 arithmetic: a range reduction,
 a polynomial, and the exponent put together with an integer <-> float bitcast (an LLVM intrinsic,
-see `_jit.LazyIntrinsic`), so a loop that calls them becomes SIMD code (AVX-512: 8 lanes). They are inlined into the
-caller by numba (`inline="always"`): left to LLVM, erfc32 stayed a call and the loop scalar.
+see `_jit.LazyIntrinsic`), so a loop that calls them becomes SIMD code (AVX-512: 8 lanes). They are
+inlined into the caller by numba (`inline="always"`): left to LLVM, erfc32 stayed a call and the loop scalar.
 
 Accuracy (measured against float64 libm over 1e6 arguments):
 

@@ -3,7 +3,8 @@
 Cross-correlation, with xp the zero-padded input (Hp = H + 2 ph, Wp = W + 2 pw), G groups of
 Cg = C / G input and Og = O / G output channels, output channel o reading group o // Og:
 
-    y[n, o, i, j]     = b[o] + sum_{c<Cg,kh,kw} w[o, c, kh, kw] * xp[n, (o//Og)*Cg + c, i*sh + kh*dh, j*sw + kw*dw]
+    y[n, o, i, j]     = b[o] + sum_{c<Cg,kh,kw} w[o, c, kh, kw] * xp[n, (o//Og)*Cg + c, i*sh + kh*dh,
+                                                                    j*sw + kw*dw]
     dx                = the transposed convolution of g (`conv2d_input_grad`)
     dw[o, c, kh, kw]  = sum_{n,i,j} g[n, o, i, j] * xp[n, (o//Og)*Cg + c, i*sh + kh*dh, j*sw + kw*dw]
                         (`conv2d_weight_grad`)

@@ -200,7 +200,8 @@ def _group_slices(groups, c, o):
 def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1, groups=1):
     x = float_array(x, "conv2d_forward")
     if groups > 1:  # each group is an independent convolution
-        return np.concatenate([conv2d_forward(x[:, cs], np.asarray(w)[os_], None if b is None else np.asarray(b)[os_],
+        return np.concatenate([conv2d_forward(x[:, cs], np.asarray(w)[os_],
+                                              None if b is None else np.asarray(b)[os_],
                                               stride, padding, dilation)
                                for cs, os_ in _group_slices(groups, x.shape[1], w.shape[0])], axis=1)
     (ph, pw) = _pair(padding)
@@ -262,7 +263,8 @@ def conv1d_forward(x, w, b, stride=1, padding=0, dilation=1, groups=1):
     return y[:, :, 0]
 
 
-def conv1d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True, groups=1):
+def conv1d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True,
+                    groups=1):
     x, w, g = (np.asarray(a)[:, :, None] for a in (x, w, g))
     geometry = (1, stride), (0, padding), (1, dilation)
     dx, dweight, db = conv2d_backward(x, w, g, *geometry, need_x, need_w, need_b, groups)

@@ -18,7 +18,6 @@ where `target` is a one-hot row for class-index targets or the given probabiliti
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ._jit import (

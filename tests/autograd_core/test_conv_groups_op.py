@@ -23,7 +23,8 @@ def test_grouped_strided_conv2d_passes_gradcheck():
 def test_depthwise_conv1d_passes_gradcheck():
     rng = np.random.default_rng(1)
     x, w, b = _t(rng, 2, 3, 9), _t(rng, 3, 1, 3), _t(rng, 3)
-    assert ag.gradcheck(lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=2, dilation=2, groups=3), (x, w, b))
+    assert ag.gradcheck(lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=2, dilation=2, groups=3),
+                        (x, w, b))
 
 
 @pytest.mark.parametrize("cls, shape", [("Conv2d", (2, 6, 9, 9)), ("Conv1d", (2, 6, 20))])

@@ -7,7 +7,8 @@ import pytest
 import autograd_core as ag
 from autograd_core.function import ShapeError
 
-SHAPES = [((3, 4, 5), (5, 6)), ((2, 3, 4, 5), (5, 2)), ((4, 5), (5, 3)), ((1, 5), (5, 1)), ((0, 4, 5), (5, 3))]
+SHAPES = [((3, 4, 5), (5, 6)), ((2, 3, 4, 5), (5, 2)), ((4, 5), (5, 3)), ((1, 5), (5, 1)),
+          ((0, 4, 5), (5, 3))]
 
 
 @pytest.mark.parametrize("sa, sb", SHAPES)
@@ -66,7 +67,8 @@ def test_mismatched_shapes_raise_shape_errors():
 def test_batched_matmul_matches_torch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(4)
-    a0, b0 = rng.standard_normal((2, 8, 16)).astype(np.float32), rng.standard_normal((16, 4)).astype(np.float32)
+    a0 = rng.standard_normal((2, 8, 16)).astype(np.float32)
+    b0 = rng.standard_normal((16, 4)).astype(np.float32)
     a, b = ag.tensor(a0, requires_grad=True), ag.tensor(b0, requires_grad=True)
     ta, tb = torch.tensor(a0, requires_grad=True), torch.tensor(b0, requires_grad=True)
     ((a @ b) ** 2).sum().backward()

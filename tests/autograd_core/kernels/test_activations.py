@@ -205,7 +205,8 @@ ACCURACY = {
     "gelu_tanh": (lambda x: A.gelu_forward(x, "tanh"),  # x sigmoid(2u): no cancellation in the left tail
                   lambda x: x / (1 + np.exp(-2 * math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))),
     "tanh": (lambda x: A.tanh_forward(x), lambda x: np.tanh(x)),
-    "silu_backward": (lambda x: A.silu_backward(x, np.ones_like(x)), lambda x: R.silu_backward(x, np.ones_like(x))),
+    "silu_backward": (lambda x: A.silu_backward(x, np.ones_like(x)),
+                      lambda x: R.silu_backward(x, np.ones_like(x))),
     "softplus_backward": (lambda x: A.softplus_backward(x, np.ones_like(x)),
                           lambda x: R.softplus_backward(x, np.ones_like(x))),
 }

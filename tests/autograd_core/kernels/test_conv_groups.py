@@ -47,14 +47,16 @@ def test_kernel_matches_reference_forward_and_gradients(case, dtype):
         np.testing.assert_allclose(a, e, **TOL[dtype])
     input_grad = K.conv2d_input_grad if nd == 2 else K.conv1d_input_grad
     weight_grad = K.conv2d_weight_grad if nd == 2 else K.conv1d_weight_grad
-    np.testing.assert_allclose(input_grad(g, w, x.shape, stride, padding, dilation, groups), got[0], **TOL[dtype])
-    np.testing.assert_allclose(weight_grad(x, g, w.shape, stride, padding, dilation, groups), got[1], **TOL[dtype])
+    geometry = (stride, padding, dilation, groups)
+    np.testing.assert_allclose(input_grad(g, w, x.shape, *geometry), got[0], **TOL[dtype])
+    np.testing.assert_allclose(weight_grad(x, g, w.shape, *geometry), got[1], **TOL[dtype])
 
 
 def test_gradients_match_finite_differences_grouped_strided():
     xs, ws, stride, padding, dilation, groups = CASES_2D[2]
     x, w, b = _data(xs, ws, np.float64, seed=3)
-    g = np.random.default_rng(4).standard_normal(K.conv2d_forward(x, w, b, stride, padding, dilation, groups).shape)
+    y = K.conv2d_forward(x, w, b, stride, padding, dilation, groups)
+    g = np.random.default_rng(4).standard_normal(y.shape)
     dx, dw, db = K.conv2d_backward(x, w, g, stride, padding, dilation, groups=groups)
 
     def loss(x_, w_, b_):
@@ -87,7 +89,8 @@ def test_matches_torch(case):
     fwd, bwd = (K.conv2d_forward, K.conv2d_backward) if nd == 2 else (K.conv1d_forward, K.conv1d_backward)
     np.testing.assert_allclose(fwd(x, w, b, stride, padding, dilation, groups), yt.detach().numpy(),
                                rtol=1e-4, atol=1e-4)
-    for ours, theirs in zip(bwd(x, w, g, stride, padding, dilation, groups=groups), (xt.grad, wt.grad, bt.grad)):
+    grads = bwd(x, w, g, stride, padding, dilation, groups=groups)
+    for ours, theirs in zip(grads, (xt.grad, wt.grad, bt.grad)):
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-4, atol=1e-4)
 
 

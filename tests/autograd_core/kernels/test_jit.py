@@ -93,8 +93,10 @@ checks = [(getattr(activations, f + "_forward")(x), getattr(reference, f + "_for
 checks += [(activations.gelu_forward(x, "tanh"), reference.gelu_forward(x, "tanh")),
            (softmax.softmax_forward(x.reshape(1, -1)), reference.softmax_forward(x.reshape(1, -1)))]
 rng = np.random.default_rng(0)
-xx, w = rng.standard_normal((1, 4, 7, 7)).astype(np.float32), rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
-checks.append((conv.conv2d_forward(xx, w, None, 2, 1, 1, 2), reference.conv2d_forward(xx, w, None, 2, 1, 1, 2)))
+xx = rng.standard_normal((1, 4, 7, 7)).astype(np.float32)
+w = rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
+checks.append((conv.conv2d_forward(xx, w, None, 2, 1, 1, 2),
+               reference.conv2d_forward(xx, w, None, 2, 1, 1, 2)))
 print(max(float(np.abs(a.astype(np.float64) - e).max()) for a, e in checks))
 """, NUMBA_DISABLE_JIT="1")
     assert float(out) < 1e-6

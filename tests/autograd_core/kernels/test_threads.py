@@ -51,7 +51,8 @@ def test_a_forked_pool_runs_kernels_after_the_parent_ran_parallel_ones(tmp_path)
     script = tmp_path / "pool.py"
     script.write_text(FORK_POOL)
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), "AUTOGRAD_CORE_ADAPTIVE_THREADS": "0"},
+                            env={**os.environ, "PYTHONPATH": str(ROOT),
+                                 "AUTOGRAD_CORE_ADAPTIVE_THREADS": "0"},
                             timeout=240)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["True"]
