@@ -37,12 +37,13 @@ from ._vmath import log as _vlog
 # ---- one row at a time ---------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"nnan"})
 def _row_max(x):
+    """max(x), as a SIMD reduction: `nnan` lets LLVM vectorise it. A NaN in the row may then be
+    missed here, but exp(NaN - m) is NaN whatever m is, so the row's sum and outputs are NaN."""
     m = x[0]
     for j in range(1, x.size):
-        if x[j] > m:
-            m = x[j]
+        m = max(m, x[j])
     return m
 
 
