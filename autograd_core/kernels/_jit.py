@@ -187,8 +187,8 @@ def float_array(a, kernel: str, name: str = "x") -> np.ndarray:
 
 
 def _as_half(result):
-    if isinstance(result, np.ndarray):
-        return result.astype(HALF) if result.dtype.kind == "f" else result
+    if isinstance(result, np.ndarray):  # float64 side results (layer norm's statistics) stay float64
+        return result.astype(HALF) if result.dtype == np.float32 else result
     if isinstance(result, tuple):
         return tuple(_as_half(r) for r in result)
     return result
@@ -196,7 +196,7 @@ def _as_half(result):
 
 def half_in_float32(kernel):
     """Decorates a public kernel: when an array argument is float16, the kernel computes in float32
-    (`float_array` converts it) and its float results are returned as float16.
+    (`float_array` converts it) and its float32 results are returned as float16.
 
         >>> half_in_float32(lambda x: float_array(x, "double") * 2)(np.ones(2, np.float16)).dtype
         dtype('float16')

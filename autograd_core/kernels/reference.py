@@ -341,3 +341,29 @@ def avg_pool2d_backward(g, input_shape, kernel, stride=None, padding=0):
         for j in range(kw):
             dxp[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += g / (kh * kw)
     return np.ascontiguousarray(dxp[:, :, ph:ph + h, pw:pw + w])
+
+
+# ---- layer norm ----------------------------------------------------------------------------------------
+
+
+def layer_norm_forward(x, weight, bias, eps=1e-5):
+    x = float_array(x, "layer_norm_forward")
+    x64 = x.astype(np.float64)
+    mean = x64.mean(axis=-1)
+    rstd = 1 / np.sqrt(x64.var(axis=-1) + eps)
+    y = (x64 - mean[..., None]) * rstd[..., None]
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y.astype(x.dtype), mean, rstd
+
+
+def layer_norm_backward(g, x, weight, mean, rstd):
+    x = float_array(x, "layer_norm_backward")
+    g64, x64 = np.asarray(g, np.float64), x.astype(np.float64)
+    xhat = (x64 - mean[..., None]) * rstd[..., None]
+    gw = g64 * (1.0 if weight is None else np.asarray(weight, np.float64))
+    dx = rstd[..., None] * (gw - gw.mean(-1, keepdims=True) - xhat * (gw * xhat).mean(-1, keepdims=True))
+    axes = tuple(range(x.ndim - 1))
+    return dx.astype(x.dtype), (g64 * xhat).sum(axis=axes).astype(x.dtype), g64.sum(axis=axes).astype(x.dtype)
