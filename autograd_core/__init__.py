@@ -75,6 +75,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .kernels._threads import configure_blas as _configure_blas
 from .memory import tune_allocator as _tune_allocator
 from .ops.activation import gelu, leaky_relu, relu, sigmoid, softplus, tanh
 from .ops.elementwise import (
@@ -337,6 +338,7 @@ from .tensor import Tensor
 clip = clamp
 
 _tune_allocator()  # keep freed array memory for the next training step (see memory.py)
+_configure_blas()  # BLAS on one thread outside large GEMMs: no oversubscription (kernels/_threads.py)
 
 __version__ = "0.1.0"
 

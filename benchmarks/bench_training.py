@@ -7,6 +7,10 @@ Workloads (one SGD training step each: forward, cross-entropy, backward, update)
              MaxPool2d(2)-Flatten-Linear(784,10)
   conv1d     (32,4,256): Conv1d(4,16,5,p=2)-ReLU-MaxPool1d(2)-Conv1d(16,32,5,p=2)-ReLU-
              mean over length-Linear(32,2)
+  mobile     (32,3,32,32): Conv2d(3,16,3,s=2,p=1)-ReLU-depthwise Conv2d(16,16,3,p=1,groups=16)-ReLU-
+             Conv2d(16,32,1)-ReLU-mean over H,W-Linear(32,10): stride 2, depthwise and grouped work
+  gpt        a 2-layer GPT (vocab 64, context 64, width 128, 4 heads, GELU MLP 4x, pre-LayerNorm) on
+             a batch of 16 sequences, next-token cross-entropy: batched matmuls, softmax, GELU
 
 Each model is built from `ag.functional` and plain parameter updates, and the same
 network is built in PyTorch from `torch.nn.functional` with the same weights. Each engine
@@ -83,7 +87,80 @@ def make_workloads():
 
     work["conv1d"] = (c1d, rng.standard_normal((32, 4, 256)).astype(np.float32), rng.integers(0, 2, 32),
                       conv1d_forward)
+
+    mob = {"c1": _init(rng, 16, 3, 3, 3), "cb1": _init(rng, 16), "dw": _init(rng, 16, 1, 3, 3),
+           "dwb": _init(rng, 16), "pw": _init(rng, 32, 16, 1, 1), "pwb": _init(rng, 32),
+           "w": _init(rng, 10, 32), "b": _init(rng, 10)}
+
+    def mobile_forward(F, p, x):
+        h = F.relu(F.conv2d(x, p["c1"], p["cb1"], stride=2, padding=1))
+        h = F.relu(F.conv2d(h, p["dw"], p["dwb"], padding=1, groups=16))
+        h = F.relu(F.conv2d(h, p["pw"], p["pwb"]))
+        return F.linear(h.mean(3).mean(2), p["w"], p["b"])
+
+    work["mobile"] = (mob, rng.standard_normal((32, 3, 32, 32)).astype(np.float32), rng.integers(0, 10, 32),
+                      mobile_forward)
+    work["gpt"] = _gpt_workload(rng)
     return work
+
+
+GPT = {"vocab": 64, "context": 64, "width": 128, "heads": 4, "layers": 2, "batch": 16}
+
+
+def _gpt_workload(rng):
+    """A 2-layer GPT from primitives both engines share (linear, matmul, softmax, gelu, reshape,
+    transpose, mean); tokens arrive one-hot so that the embedding is a matmul, and the causal mask
+    is an additive constant that travels with the input."""
+    v, t, c, layers, b = GPT["vocab"], GPT["context"], GPT["width"], GPT["layers"], GPT["batch"]
+
+    def normal(*shape):
+        return (0.02 * rng.standard_normal(shape)).astype(np.float32)
+
+    p = {"wte": normal(v, c), "wpe": normal(t, c), "lnfg": np.ones(c, np.float32),
+         "lnfb": np.zeros(c, np.float32), "whead": normal(v, c), "bhead": np.zeros(v, np.float32)}
+    for i in range(layers):
+        p.update({f"ln1g{i}": np.ones(c, np.float32), f"ln1b{i}": np.zeros(c, np.float32),
+                  f"ln2g{i}": np.ones(c, np.float32), f"ln2b{i}": np.zeros(c, np.float32),
+                  f"wqkv{i}": normal(3 * c, c), f"bqkv{i}": np.zeros(3 * c, np.float32),
+                  f"wo{i}": normal(c, c), f"bo{i}": np.zeros(c, np.float32),
+                  f"w1{i}": normal(4 * c, c), f"b1{i}": np.zeros(4 * c, np.float32),
+                  f"w2{i}": normal(c, 4 * c), f"b2{i}": np.zeros(c, np.float32)})
+    tokens = rng.integers(0, v, (b, t + 1))
+    onehot = np.eye(v, dtype=np.float32)[tokens[:, :-1].reshape(-1)]
+    mask = np.triu(np.full((t, t), -1e9, np.float32), 1)
+    return p, (onehot, mask), tokens[:, 1:].reshape(-1), gpt_forward
+
+
+def gpt_forward(F, p, inputs):
+    onehot, mask = inputs
+    t, c, heads, b = GPT["context"], GPT["width"], GPT["heads"], GPT["batch"]
+    hd = c // heads
+
+    def layer_norm(h, g, beta):
+        mu = h.mean(-1, keepdim=True)
+        centred = h - mu
+        return centred / ((centred * centred).mean(-1, keepdim=True) + 1e-5) ** 0.5 * g + beta
+
+    def split(a):
+        return a.reshape(b, t, heads, hd).transpose(1, 2)
+
+    h = (onehot @ p["wte"]).reshape(b, t, c) + p["wpe"]
+    for i in range(GPT["layers"]):
+        a = layer_norm(h, p[f"ln1g{i}"], p[f"ln1b{i}"])
+        qkv = F.linear(a, p[f"wqkv{i}"], p[f"bqkv{i}"])
+        q, k, v = split(qkv[:, :, :c]), split(qkv[:, :, c:2 * c]), split(qkv[:, :, 2 * c:])
+        att = F.softmax((q @ k.transpose(-2, -1)) * hd ** -0.5 + mask, dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(b, t, c)
+        h = h + F.linear(y, p[f"wo{i}"], p[f"bo{i}"])
+        m = layer_norm(h, p[f"ln2g{i}"], p[f"ln2b{i}"])
+        h = h + F.linear(F.gelu(F.linear(m, p[f"w1{i}"], p[f"b1{i}"])), p[f"w2{i}"], p[f"b2{i}"])
+    h = layer_norm(h, p["lnfg"], p["lnfb"])
+    return F.linear(h, p["whead"], p["bhead"]).reshape(b * t, GPT["vocab"])
+
+
+def _inputs(make, x):
+    """The input as the engine's tensor(s): a workload's input may be a tuple of arrays."""
+    return tuple(make(a) for a in x) if isinstance(x, tuple) else make(x)
 
 
 def step_autograd(weights, x, y, forward):
@@ -91,7 +168,7 @@ def step_autograd(weights, x, y, forward):
 
     F = ag.functional
     params = {k: ag.tensor(v, requires_grad=True) for k, v in weights.items()}
-    xt, yt = ag.tensor(x), ag.tensor(y)
+    xt, yt = _inputs(ag.tensor, x), ag.tensor(y)
 
     def step():
         loss = F.cross_entropy(forward(F, params, xt), yt)
@@ -109,7 +186,7 @@ def step_torch(weights, x, y, forward):
     import torch.nn.functional as F
 
     params = {k: torch.tensor(v, requires_grad=True) for k, v in weights.items()}
-    xt, yt = torch.tensor(x), torch.tensor(y)
+    xt, yt = _inputs(torch.tensor, x), torch.tensor(y)
 
     def step():
         loss = F.cross_entropy(forward(F, params, xt), yt)
@@ -134,14 +211,16 @@ def median_ms(step, steps: int, warmup: int = 5) -> float:
     return statistics.median(times) * 1e3
 
 
-def _child(engine: str, names, steps: int, ratios: bool = False) -> dict:
-    """Time one engine's workloads in a fresh process that never imports the other engine.
+ENGINES = ("autograd_core", "autograd_core_torch", "torch")
 
-    Both engines bring an OpenMP thread pool (torch its own libgomp, the kernels numba's),
-    and one process can hold only one wait policy: torch is fastest with spinning threads,
-    while spinning threads starve OpenBLAS in this project's steps (measured: MLP batch
-    1024 went from 7 to 40 ms with torch merely imported). A user runs one or the other,
-    so each is measured in its own process, in the same run, on the same threads.
+
+def _child(engine: str, names, steps: int, ratios: bool = False) -> dict:
+    """Time one engine's workloads in a fresh process.
+
+    `autograd_core_torch` is this project with `torch` imported first, as in a notebook that
+    compares the two: both bring an OpenMP runtime, and before the kernels chose their threading
+    layer for themselves (kernels/_threads.py) that cost 6-8x. The other two never import the
+    other engine.
     """
     cmd = [sys.executable, os.path.abspath(__file__), "--engine", engine, "--steps", str(steps), "--json"]
     if names:
@@ -159,13 +238,13 @@ def backward_forward_ratio(engine: str, weights, x, y, forward, steps: int) -> f
         import torch.nn.functional as F
 
         params = {k: torch.tensor(v, requires_grad=True) for k, v in weights.items()}
-        xt, yt = torch.tensor(x), torch.tensor(y)
+        xt, yt = _inputs(torch.tensor, x), torch.tensor(y)
     else:
         import autograd_core as ag
 
         F = ag.functional
         params = {k: ag.tensor(v, requires_grad=True) for k, v in weights.items()}
-        xt, yt = ag.tensor(x), ag.tensor(y)
+        xt, yt = _inputs(ag.tensor, x), ag.tensor(y)
 
     def both():
         F.cross_entropy(forward(F, params, xt), yt).backward()
@@ -177,7 +256,7 @@ def backward_forward_ratio(engine: str, weights, x, y, forward, steps: int) -> f
 
 
 def _time_here(engine: str, names, steps: int, ratios: bool = False) -> dict:
-    if engine == "torch":
+    if engine in ("torch", "autograd_core_torch"):
         import torch
 
         torch.set_num_threads(THREADS)
@@ -187,46 +266,70 @@ def _time_here(engine: str, names, steps: int, ratios: bool = False) -> dict:
         if names and name not in names:
             continue
         if ratios:
-            out[name] = backward_forward_ratio(engine, weights, x, y, forward, steps)
+            ratio_engine = "torch" if engine == "torch" else "autograd_core"
+            out[name] = backward_forward_ratio(ratio_engine, weights, x, y, forward, steps)
         else:
             out[name] = median_ms(make(weights, x, y, forward), steps)
     return out
 
 
-def run(names=None, steps: int = 30, rounds: int = 3, ratios: bool = False) -> dict:
-    """{workload: {"autograd_core": ms, "torch": ms or None}}; engines alternate over
-    `rounds` child processes each and the lower median of the rounds is kept. With
-    `ratios`, the figures are backward/forward time ratios instead of step times."""
+def run(names=None, steps: int = 20, rounds: int = 5, ratios: bool = False, engines=ENGINES) -> dict:
+    """{workload: {engine: [ms per round]}}, each figure the median of `steps` steps in a fresh
+    process. Rounds are interleaved (every engine once per round, the order rotating), so that the
+    drift of a shared machine lands on all engines alike; compare engines within a round. With
+    `ratios`, backward/forward time ratios instead of step times."""
     has_torch = importlib.util.find_spec("torch") is not None
+    engines = [e for e in engines if has_torch or "torch" not in e]
     results = {}
     # One process per engine and workload: a workload's large GEMMs leave OpenBLAS's
     # thread pool running, which slowed the next workload's parallel kernels (CNN
     # forward 3.0 -> 5.4 ms after the MLP ran). A user trains one model per process.
     for name in [n for n in make_workloads() if not names or n in names]:
-        ours = [_child("autograd_core", [name], steps, ratios)[name] for _ in range(rounds)]
-        theirs = [_child("torch", [name], steps, ratios)[name] for _ in range(rounds)] if has_torch else []
-        results[name] = {"autograd_core": min(ours), "torch": min(theirs) if theirs else None}
+        per = {e: [] for e in engines}
+        for r in range(rounds):
+            order = engines[r % len(engines):] + engines[:r % len(engines)]
+            for engine in order:
+                per[engine].append(_child(engine, [name], steps, ratios)[name])
+        results[name] = per
     return results
+
+
+def spread(values) -> dict:
+    """min / median / max of a list of figures."""
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+
+def round_ratios(a, b) -> dict:
+    """min / median / max over rounds of a[i] / b[i]."""
+    return spread([x / y for x, y in zip(a, b)])
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="workload names to run")
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--engine", choices=["autograd_core", "torch"], help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ratios", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.engine:  # a child process started by run()
         print(json.dumps(_time_here(args.engine, args.only, args.steps, args.ratios)))
         return {}
-    results = run(args.only, args.steps)
-    print(f"training step, float32, {THREADS} threads, median of {args.steps} steps (ms)")
-    print(f"{'workload':<12}{'autograd_core':>15}{'torch':>10}{'ratio':>8}")
+    results = run(args.only, args.steps, args.rounds)
+    print(f"training step, float32, {THREADS} threads, median of {args.steps} steps per process, "
+          f"{args.rounds} interleaved rounds: ratio min / median / max over rounds")
+    print(f"{'workload':<12}{'ours ms':>9}{'torch ms':>10}{'ours/torch':>22}{'torch-first/solo':>22}")
     for name, r in results.items():
-        torch_ms = f"{r['torch']:.2f}" if r["torch"] else "-"
-        ratio = f"{r['autograd_core'] / r['torch']:.2f}x" if r["torch"] else "-"
-        print(f"{name:<12}{r['autograd_core']:>15.2f}{torch_ms:>10}{ratio:>8}")
+        ours = statistics.median(r["autograd_core"])
+        line = f"{name:<12}{ours:>9.2f}"
+        if "torch" in r:
+            vs = round_ratios(r["autograd_core"], r["torch"])
+            first = round_ratios(r["autograd_core_torch"], r["autograd_core"])
+            line += (f"{statistics.median(r['torch']):>10.2f}"
+                     f"{vs['min']:>10.2f}/{vs['median']:.2f}/{vs['max']:.2f}"
+                     f"{first['min']:>10.2f}/{first['median']:.2f}/{first['max']:.2f}")
+        print(line)
     return results
 
 

@@ -33,10 +33,14 @@ class _ConvNd(Module):
         layer = type(self).__name__
         in_channels = _checks.size(layer, "in_channels", in_channels)
         out_channels = _checks.size(layer, "out_channels", out_channels)
-        if not isinstance(groups, int) or groups <= 0:
-            raise ValueError(f"{layer}: groups must be a positive integer, got {groups!r}")
-        if groups != 1:
-            raise ValueError(f"{type(self).__name__}: only groups=1 is supported, got groups={groups}")
+        if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+            raise ValueError(f"{type(self).__name__}: groups must be a positive integer, got {groups!r}")
+        if in_channels % groups:
+            raise ValueError(f"{type(self).__name__}: in_channels must be divisible by groups, "
+                             f"got {in_channels} and {groups}")
+        if out_channels % groups:
+            raise ValueError(f"{type(self).__name__}: out_channels must be divisible by groups, "
+                             f"got {out_channels} and {groups}")
         if padding_mode != "zeros":
             raise ValueError(
                 f"{type(self).__name__}: only padding_mode='zeros' is supported, got {padding_mode!r}"
@@ -56,7 +60,7 @@ class _ConvNd(Module):
             self.padding = _checks.size_tuple(layer, "padding", padding, n, 0)
         self.groups = groups
         self.padding_mode = padding_mode
-        self.weight = Parameter(empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))
+        self.weight = Parameter(empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype))
         else:
@@ -85,7 +89,7 @@ class _ConvNd(Module):
     def forward(self, x: Tensor) -> Tensor:
         x, padding = self._padded(x)
         return self._conv(x, self.weight, self.bias, _compact(self.stride), _compact(padding),
-                          _compact(self.dilation))
+                          _compact(self.dilation), self.groups)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -93,13 +97,15 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
         return s
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution (cross-correlation) over (N, C_in, L); weight (out, in, k).
+    """1-D convolution (cross-correlation) over (N, C_in, L); weight (out, in/groups, k).
 
         >>> import autograd_core as ag
         >>> Conv1d(2, 4, kernel_size=3)(ag.zeros(1, 2, 10)).shape
@@ -111,7 +117,7 @@ class Conv1d(_ConvNd):
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution (cross-correlation) over (N, C_in, H, W); weight (out, in, kH, kW).
+    """2-D convolution (cross-correlation) over (N, C_in, H, W); weight (out, in/groups, kH, kW).
 
         >>> import autograd_core as ag
         >>> Conv2d(1, 4, kernel_size=3, stride=2)(ag.zeros(1, 1, 9, 9)).shape

@@ -23,11 +23,12 @@ A kernel module uses them like this:
 
 from __future__ import annotations
 
-import os
+import functools
 import types
 
 import numpy as np
 
+from . import _threads
 from ._cache import jit_cached
 
 # Below these sizes a kernel runs its serial loop. A parallel launch costs ~2 us while numba's OpenMP
@@ -42,6 +43,11 @@ PARALLEL_MIN_MATH = 1 << 14
 FASTMATH = {"reassoc", "contract"}
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+HALF = np.dtype(np.float16)
+
+# fastmath for loops calling the vectorised math of `_vmath`: fused multiply-adds only. reassoc
+# would let LLVM regroup the range reductions there and lose their extra precision.
+CONTRACT = {"contract"}
 
 Size2 = int | tuple[int, int]  # a 2-d kernel's size, stride, padding or dilation: one int, or (h, w)
 
@@ -68,9 +74,15 @@ class LazyKernel:
         self.__name__ = py_func.__name__ + suffix
 
     def __call__(self, *args):
+        if self.options.get("parallel"):
+            return _threads.launch(self, args)  # serial in a forked child (see _threads)
+        return self.compiled()(*args)
+
+    def compiled(self):
+        """The numba dispatcher, compiled or loaded from the cache on first use."""
         if self._compiled is None:
             self._compiled = self._build()
-        return self._compiled(*args)
+        return self._compiled
 
     @property
     def serial(self) -> LazyKernel:
@@ -95,6 +107,8 @@ class LazyKernel:
                 if value._compiled is None:
                     value._compiled = value._build()
                 namespace[name] = value._compiled
+            elif isinstance(value, LazyIntrinsic):
+                namespace[name] = value.build(numba)
         func = types.FunctionType(
             self.py_func.__code__, namespace, self.py_func.__name__,
             self.py_func.__defaults__, self.py_func.__closure__,
@@ -104,19 +118,43 @@ class LazyKernel:
         return jit_cached(numba, func, self.options)  # numba's njit, with the cache of _cache.py
 
 
+class LazyIntrinsic:
+    """A numba intrinsic (LLVM code for one scalar operation) made when a kernel that calls it is
+    compiled: `make(numba)` returns it. Called from Python (or with NUMBA_DISABLE_JIT=1), `py_func` runs.
+    """
+
+    def __init__(self, make, py_func):
+        self.make = make
+        self.py_func = py_func
+        self._made = None
+        self.__name__ = py_func.__name__
+        self.__doc__ = py_func.__doc__
+
+    def __call__(self, *args):
+        return self.py_func(*args)
+
+    def build(self, numba):
+        if numba.config.DISABLE_JIT:
+            return self.py_func
+        if self._made is None:
+            self._made = self.make(numba)
+        return self._made
+
+
 def _import_numba():
-    """Import numba, first asking its OpenMP threads to sleep rather than spin when idle.
+    """Import numba and choose its threading layer before the first parallel kernel.
 
     On few cores, threads that spin after a parallel kernel starve the BLAS threads of
-    the matmul that usually comes next (and OpenBLAS's spinning threads starve the next
-    kernel): measured on 2 cores, a pooling kernel followed by a matmul took 8 ms instead
-    of 1.6 ms, and under outside load spinning made steps 10-60x slower. libgomp reads
-    OMP_WAIT_POLICY when numba's OpenMP layer starts (the first parallel kernel), so
-    setting it here works; a value the user chose is kept.
+    the matmul that usually comes next: measured on 2 cores, a pooling kernel followed by
+    a matmul took 8 ms instead of 1.6 ms, and under outside load spinning made steps
+    10-60x slower. `_threads.choose_threading_layer` picks OpenMP told to wait passively
+    (libgomp reads OMP_WAIT_POLICY when numba's layer starts, so setting it here works),
+    or numba's own workqueue when another library's OpenMP runtime is already loaded.
     """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import numba
 
+    if not _threads.layer_chosen():
+        _threads.choose_threading_layer(numba)
     return numba
 
 
@@ -137,11 +175,41 @@ def sized(kernel: LazyKernel, size: int, threshold: int) -> LazyKernel:
 
 
 def float_array(a, kernel: str, name: str = "x") -> np.ndarray:
-    """`a` as a C-contiguous float32/float64 array, else ValueError naming the kernel."""
+    """`a` as a C-contiguous float32/float64 array; float16 comes back as float32 (the kernels
+    compute in float32 for it, as PyTorch does on the CPU; `half_in_float32` casts the results
+    back). Any other dtype: TypeError naming the kernel and the dtype."""
     a = np.asarray(a)
+    if a.dtype == HALF:
+        return np.asarray(a, dtype=np.float32, order="C")
     if a.dtype not in FLOAT_DTYPES:
-        raise ValueError(f"{kernel}: {name} must be float32 or float64, got {a.dtype} with shape {a.shape}")
+        raise TypeError(f"{kernel}: {name} must be float16, float32 or float64, got {a.dtype} "
+                        f"with shape {a.shape}")
     return np.asarray(a, order="C")  # not ascontiguousarray, which turns a 0-d array into 1-d
+
+
+def _as_half(result):
+    if isinstance(result, np.ndarray):  # float64 side results (layer norm's statistics) stay float64
+        return result.astype(HALF) if result.dtype == np.float32 else result
+    if isinstance(result, tuple):
+        return tuple(_as_half(r) for r in result)
+    return result
+
+
+def half_in_float32(kernel):
+    """Decorates a public kernel: when an array argument is float16, the kernel computes in float32
+    (`float_array` converts it) and its float32 results are returned as float16.
+
+        >>> half_in_float32(lambda x: float_array(x, "double") * 2)(np.ones(2, np.float16)).dtype
+        dtype('float16')
+    """
+    @functools.wraps(kernel)
+    def wrapper(*args, **kwargs):
+        result = kernel(*args, **kwargs)
+        if any(isinstance(a, np.ndarray) and a.dtype == HALF for a in args):
+            return _as_half(result)
+        return result
+
+    return wrapper
 
 
 def same_shape(a, ref: np.ndarray, kernel: str, name: str, ref_name: str = "x") -> np.ndarray:

@@ -1,16 +1,17 @@
-"""Elementwise activations and their derivatives, on float32/float64 arrays of any shape.
+"""Elementwise activations and their derivatives, on float16/32/64 arrays of any shape.
 
 Each function is one fused pass over the flattened data: a `prange` loop, run serially (`sized`)
-below `PARALLEL_MIN_*` elements. Where an exponential is needed, NumPy's SIMD exp is faster than
-Numba's call to libm per element, so those kernels take exp(-|x|) from NumPy and finish in one Numba
-pass. Choices, measured float32, 1e3..1e6 elements, 2 threads (benchmarks/bench_kernels.py):
+below `PARALLEL_MIN_*` elements. Exponentials, logs and erfc come from `_vmath`, branch-free
+float64 code that LLVM vectorises, so float32 data is computed in float64 inside the loop and
+rounded once (<= 1 ulp of float32 in the tests). Choices, float32, 1e3..1e6 elements:
 
-    relu, leaky_relu, every backward but gelu's/softplus's   Numba, one pass (NumPy: 2-3 and temporaries)
-    sigmoid, softplus and its backward                      NumPy exp(-|x|), then one Numba pass
-    gelu and its backward                                   Numba (NumPy has no erf)
-    tanh                                                    NumPy's SIMD tanh
+    relu, leaky_relu, every cheap backward        Numba, one pass (NumPy: 2-3 and temporaries)
+    sigmoid, silu, softplus, gelu (both forms)    Numba with `_vmath`, one pass each way
+    gelu on float64 data                          libm's erfc (`_vmath.erfc32` is float32-accurate)
+    tanh                                          NumPy's SIMD tanh
 
-The rules follow PyTorch, NaN included: relu(NaN) = NaN, and relu' is 0 where x <= 0.
+float16 arrays are computed in float32 and returned as float16 (`half_in_float32`). The rules follow
+PyTorch, NaN included: relu(NaN) = NaN, and relu' is 0 where x <= 0.
 
     >>> relu_forward(np.array([-1.0, 0.0, 2.0]))
     array([0., 0., 2.])
@@ -22,10 +23,30 @@ import math
 
 import numpy as np
 
-from ._jit import PARALLEL_MIN_CHEAP, PARALLEL_MIN_MATH, float_array, njit, prange, same_shape, sized
+from ._jit import (
+    CONTRACT,
+    PARALLEL_MIN_CHEAP,
+    PARALLEL_MIN_MATH,
+    float_array,
+    half_in_float32,
+    njit,
+    prange,
+    same_shape,
+    sized,
+)
+from ._vmath import erfc32 as _erfc32
+from ._vmath import exp as _vexp
+from ._vmath import exp32 as _exp32
+from ._vmath import log1p as _vlog1p
 
 _SQRT1_2 = 0.7071067811865476  # 1/sqrt(2)
 _INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2 pi)
+_TANH_K0 = 0.7978845608028654  # sqrt(2/pi), GELU's tanh approximation
+_TANH_K1 = 0.044715
+
+# The vectorised loops cost ~1 ns an element: a parallel launch (10-60 us on a loaded machine)
+# repays itself only from here on.
+PARALLEL_MIN_VECTOR = PARALLEL_MIN_CHEAP
 
 
 # ---- loops over flat arrays; iteration i writes out[i] only ----------------------------------------
@@ -55,15 +76,25 @@ def _leaky_relu_grad(x, g, out, slope):
         out[i] = g[i] if x[i] > 0 else g[i] * slope
 
 
-@njit(cache=True, parallel=True)
-def _sigmoid_from_exp(x, e, one):
-    """Turns e[i] = exp(-|x[i]|) into sigmoid(x[i]) in place: 1/(1+e) for x >= 0, e/(1+e) below.
-
-    `one` has the arrays' dtype, so float32 divides in float32 (vectorised; a float64 literal would
-    promote every division to a scalar float64 one, 7x slower)."""
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _sigmoid(x, out):
     for i in prange(x.size):
-        numerator = e[i] if x[i] < 0 else one
-        e[i] = numerator / (one + e[i])
+        out[i] = 1.0 / (1.0 + _vexp(-x[i]))  # exp(inf) = inf gives exactly 0; NaN passes through
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _sigmoid32(x, out):
+    """float32 data in float32 arithmetic (16 SIMD lanes): exp's argument is exact, so <= 2 ulp."""
+    one = np.float32(1.0)
+    for i in prange(x.size):
+        out[i] = one / (one + _exp32(-x[i]))
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _silu32(x, out):
+    one = np.float32(1.0)
+    for i in prange(x.size):
+        out[i] = x[i] / (one + _exp32(-x[i]))
 
 
 @njit(cache=True, parallel=True)
@@ -80,6 +111,7 @@ def _tanh_grad(y, g, out):
 
 @njit(cache=True, parallel=True)
 def _gelu(x, out):
+    """float64 data: libm's erfc, accurate to float64."""
     for i in prange(x.size):
         out[i] = 0.5 * x[i] * math.erfc(-x[i] * _SQRT1_2)  # erfc: Phi stays accurate in the left tail
 
@@ -93,35 +125,85 @@ def _gelu_grad(x, g, out):
         out[i] = g[i] * (cdf + v * pdf)
 
 
-@njit(cache=True, parallel=True)
-def _softplus_from_exp(x, e, beta, threshold):
-    """Turns e[i] = exp(-|beta x[i]|) into softplus(x[i]) in place: log(1 + e^z) = max(z, 0) + log1p(e)."""
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _gelu_vec(x, out):
+    """float32 data: the vectorised erfc, computed in float64."""
     for i in prange(x.size):
-        z = beta * x[i]
-        e[i] = x[i] if z > threshold else (max(z, 0.0) + math.log1p(e[i])) / beta
+        v = np.float64(x[i])
+        out[i] = 0.5 * v * _erfc32(-v * _SQRT1_2)
 
 
-@njit(cache=True, parallel=True)
-def _softplus_grad_from_exp(x, g, e, beta, threshold, one):
-    """Turns e[i] = exp(-|beta x[i]|) into g[i] * sigmoid(beta x[i]) in place (g[i] above the threshold)."""
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _gelu_vec_grad(x, g, out):
     for i in prange(x.size):
-        z = beta * x[i]
-        numerator = e[i] if z < 0 else one
-        sigmoid = numerator / (one + e[i])  # computed on both paths, so the choice below is a select
-        e[i] = g[i] if z > threshold else g[i] * sigmoid
+        v = np.float64(x[i])
+        cdf = 0.5 * _erfc32(-v * _SQRT1_2)
+        pdf = _vexp(-0.5 * v * v) * _INV_SQRT_2PI
+        out[i] = g[i] * (cdf + v * pdf)
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _gelu_tanh(x, out):
+    """x/2 (1 + tanh u) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): no cancellation."""
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
+        out[i] = v / (1.0 + _vexp(-2.0 * u))
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _gelu_tanh_grad(x, g, out):
+    """d/dx = s + x s (1 - s) 2u', with s = sigmoid(2u) and s (1 - s) = a / (1 + a)^2, a = e^-|2u|."""
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
+        a = _vexp(-2.0 * abs(u))
+        inv = 1.0 / (1.0 + a)
+        s = inv if u >= 0 else a * inv
+        du = 2.0 * _TANH_K0 * (1.0 + 3.0 * _TANH_K1 * v * v)
+        out[i] = g[i] * (s + v * a * inv * inv * du)
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _silu(x, out):
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        out[i] = v / (1.0 + _vexp(-v))
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _silu_grad(x, g, out):
+    """d/dx x s(x) = s (1 + x (1 - s)), with s and 1 - s both from a = e^-|x| (no cancellation)."""
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        a = _vexp(-abs(v))
+        inv = 1.0 / (1.0 + a)
+        s = inv if v >= 0 else a * inv
+        rest = a * inv if v >= 0 else inv
+        out[i] = g[i] * (s * (1.0 + v * rest))
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _softplus(x, out, beta, threshold):
+    """log(1 + e^z) / beta = (max(z, 0) + log1p(e^-|z|)) / beta, z = beta x; x where z > threshold."""
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        z = beta * v
+        stable = (max(z, 0.0) + _vlog1p(_vexp(-abs(z)))) / beta
+        out[i] = v if z > threshold else stable
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _softplus_grad(x, g, out, beta, threshold):
+    """g sigmoid(z), z = beta x (g where z > threshold); sigmoid from a = e^-|z|, never overflowing."""
+    for i in prange(x.size):
+        z = beta * np.float64(x[i])
+        a = _vexp(-abs(z))
+        s = (1.0 if z >= 0 else a) / (1.0 + a)
+        out[i] = g[i] if z > threshold else g[i] * s
 
 
 # ---- the public kernels ----------------------------------------------------------------------------
-
-
-def _exp_minus_abs(x, scale):
-    """exp(-|scale x|) in (0, 1], never overflowing, by NumPy's SIMD exp: Numba calls libm once per
-    element, about 3x slower on 1e4..1e5 float32 elements."""
-    e = np.empty_like(x)
-    np.abs(x, out=e)
-    np.multiply(e, -abs(scale), out=e)
-    np.exp(e, out=e)
-    return e
 
 
 def _forward(kernel, loop, threshold, x, *params):
@@ -139,6 +221,7 @@ def _backward(kernel, loop, threshold, a, g, a_name, *params):
     return out
 
 
+@half_in_float32
 def relu_forward(x: np.ndarray) -> np.ndarray:
     """y = max(x, 0), NaN kept.
 
@@ -148,6 +231,7 @@ def relu_forward(x: np.ndarray) -> np.ndarray:
     return _forward("relu_forward", _relu, PARALLEL_MIN_CHEAP, x)
 
 
+@half_in_float32
 def relu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     """dx = g where x > 0, else 0 (0 at x == 0, as PyTorch).
 
@@ -157,6 +241,7 @@ def relu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     return _backward("relu_backward", _relu_grad, PARALLEL_MIN_CHEAP, x, g, "x")
 
 
+@half_in_float32
 def leaky_relu_forward(x: np.ndarray, slope: float = 0.01) -> np.ndarray:
     """y = x where x > 0, else slope * x.
 
@@ -166,6 +251,7 @@ def leaky_relu_forward(x: np.ndarray, slope: float = 0.01) -> np.ndarray:
     return _forward("leaky_relu_forward", _leaky_relu, PARALLEL_MIN_CHEAP, x, float(slope))
 
 
+@half_in_float32
 def leaky_relu_backward(x: np.ndarray, g: np.ndarray, slope: float = 0.01) -> np.ndarray:
     """dx = g where x > 0, else slope * g.
 
@@ -175,19 +261,20 @@ def leaky_relu_backward(x: np.ndarray, g: np.ndarray, slope: float = 0.01) -> np
     return _backward("leaky_relu_backward", _leaky_relu_grad, PARALLEL_MIN_CHEAP, x, g, "x", float(slope))
 
 
+@half_in_float32
 def sigmoid_forward(x: np.ndarray) -> np.ndarray:
-    """y = 1 / (1 + e) where x >= 0 and e / (1 + e) where x < 0, with e = exp(-|x|): nothing overflows,
-    and the limits are exactly 0 and 1. e comes from NumPy's SIMD exp, the rest from one Numba pass.
+    """y = 1 / (1 + exp(-x)), computed in float64 inside: nothing overflows, and the limits are
+    exactly 0 and 1.
 
     >>> sigmoid_forward(np.array([-1e4, 0.0, 1e4]))
     array([0. , 0.5, 1. ])
     """
     x = float_array(x, "sigmoid_forward")
-    e = _exp_minus_abs(x, 1.0)
-    sized(_sigmoid_from_exp, x.size, PARALLEL_MIN_CHEAP)(x.reshape(-1), e.reshape(-1), x.dtype.type(1))
-    return e
+    loop = _sigmoid32 if x.dtype == np.float32 else _sigmoid
+    return _forward("sigmoid_forward", loop, PARALLEL_MIN_VECTOR, x)
 
 
+@half_in_float32
 def sigmoid_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """dx = g * y * (1 - y), from the forward's output y.
 
@@ -197,6 +284,7 @@ def sigmoid_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     return _backward("sigmoid_backward", _sigmoid_grad, PARALLEL_MIN_CHEAP, y, g, "y")
 
 
+@half_in_float32
 def tanh_forward(x: np.ndarray) -> np.ndarray:
     """y = tanh(x), by NumPy's SIMD tanh.
 
@@ -206,6 +294,7 @@ def tanh_forward(x: np.ndarray) -> np.ndarray:
     return np.tanh(float_array(x, "tanh_forward"))
 
 
+@half_in_float32
 def tanh_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """dx = g * (1 - y^2), from the forward's output y.
 
@@ -215,22 +304,64 @@ def tanh_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     return _backward("tanh_backward", _tanh_grad, PARALLEL_MIN_CHEAP, y, g, "y")
 
 
-def gelu_forward(x: np.ndarray) -> np.ndarray:
-    """y = x * Phi(x) = x/2 * erfc(-x / sqrt 2): PyTorch's exact GELU (approximate='none').
+def _check_approximate(kernel, approximate):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"{kernel}: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+@half_in_float32
+def gelu_forward(x: np.ndarray, approximate: str = "none") -> np.ndarray:
+    """y = x * Phi(x) = x/2 * erfc(-x / sqrt 2): PyTorch's exact GELU (approximate='none'), or
+    x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) with approximate='tanh'.
 
     >>> gelu_forward(np.array([0.0, 1.0]))
     array([0.        , 0.84134475])
     """
-    return _forward("gelu_forward", _gelu, PARALLEL_MIN_MATH, x)
+    _check_approximate("gelu_forward", approximate)
+    if approximate == "tanh":
+        return _forward("gelu_forward", _gelu_tanh, PARALLEL_MIN_VECTOR, x)
+    x = float_array(x, "gelu_forward")
+    if x.dtype == np.float64:
+        return _forward("gelu_forward", _gelu, PARALLEL_MIN_MATH, x)
+    return _forward("gelu_forward", _gelu_vec, PARALLEL_MIN_VECTOR, x)
 
 
-def gelu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """dx = g * (Phi(x) + x * phi(x)), phi the standard normal density.
+@half_in_float32
+def gelu_backward(x: np.ndarray, g: np.ndarray, approximate: str = "none") -> np.ndarray:
+    """dx = g * (Phi(x) + x * phi(x)), phi the standard normal density (or the derivative of the
+    tanh form with approximate='tanh').
 
     >>> gelu_backward(np.array([0.0]), np.array([1.0]))
     array([0.5])
     """
-    return _backward("gelu_backward", _gelu_grad, PARALLEL_MIN_MATH, x, g, "x")
+    _check_approximate("gelu_backward", approximate)
+    if approximate == "tanh":
+        return _backward("gelu_backward", _gelu_tanh_grad, PARALLEL_MIN_VECTOR, x, g, "x")
+    x = float_array(x, "gelu_backward")
+    if x.dtype == np.float64:
+        return _backward("gelu_backward", _gelu_grad, PARALLEL_MIN_MATH, x, g, "x")
+    return _backward("gelu_backward", _gelu_vec_grad, PARALLEL_MIN_VECTOR, x, g, "x")
+
+
+@half_in_float32
+def silu_forward(x: np.ndarray) -> np.ndarray:
+    """y = x * sigmoid(x) = x / (1 + exp(-x)) (also called swish).
+
+    >>> silu_forward(np.array([0.0, 1e4]))
+    array([    0., 10000.])
+    """
+    x = float_array(x, "silu_forward")
+    return _forward("silu_forward", _silu32 if x.dtype == np.float32 else _silu, PARALLEL_MIN_VECTOR, x)
+
+
+@half_in_float32
+def silu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """dx = g * s * (1 + x (1 - s)), s = sigmoid(x).
+
+    >>> silu_backward(np.array([0.0]), np.array([1.0]))
+    array([0.5])
+    """
+    return _backward("silu_backward", _silu_grad, PARALLEL_MIN_VECTOR, x, g, "x")
 
 
 def _beta(kernel, beta):
@@ -239,6 +370,7 @@ def _beta(kernel, beta):
     return float(beta)
 
 
+@half_in_float32
 def softplus_forward(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
     """y = log(1 + exp(beta x)) / beta, and y = x where beta x > threshold (PyTorch's rule).
 
@@ -246,13 +378,10 @@ def softplus_forward(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) 
     array([ 0.69314718, 30.        ])
     """
     beta = _beta("softplus_forward", beta)
-    x = float_array(x, "softplus_forward")
-    e = _exp_minus_abs(x, beta)
-    loop = sized(_softplus_from_exp, x.size, PARALLEL_MIN_MATH)
-    loop(x.reshape(-1), e.reshape(-1), x.dtype.type(beta), x.dtype.type(threshold))
-    return e
+    return _forward("softplus_forward", _softplus, PARALLEL_MIN_VECTOR, x, beta, float(threshold))
 
 
+@half_in_float32
 def softplus_backward(x: np.ndarray, g: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
     """dx = g * sigmoid(beta x), and dx = g where beta x > threshold.
 
@@ -260,10 +389,5 @@ def softplus_backward(x: np.ndarray, g: np.ndarray, beta: float = 1.0, threshold
     array([0.5, 1. ])
     """
     beta = _beta("softplus_backward", beta)
-    x = float_array(x, "softplus_backward")
-    g = same_shape(g, x, "softplus_backward", "g")
-    e = _exp_minus_abs(x, beta)
-    loop = sized(_softplus_grad_from_exp, x.size, PARALLEL_MIN_CHEAP)
-    typed = x.dtype.type  # float32 arrays keep float32 arithmetic, which vectorises
-    loop(x.reshape(-1), g.reshape(-1), e.reshape(-1), typed(beta), typed(threshold), typed(1))
-    return e
+    return _backward("softplus_backward", _softplus_grad, PARALLEL_MIN_VECTOR, x, g, "x", beta,
+                     float(threshold))

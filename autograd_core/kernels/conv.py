@@ -1,27 +1,32 @@
-"""conv1d / conv2d forward and gradients in PyTorch layouts (groups=1), as direct Numba loops.
+"""conv1d / conv2d forward and gradients in PyTorch layouts (groups included), as direct Numba loops.
 
-Cross-correlation, with xp the zero-padded input (Hp = H + 2 ph, Wp = W + 2 pw):
+Cross-correlation, with xp the zero-padded input (Hp = H + 2 ph, Wp = W + 2 pw), G groups of
+Cg = C / G input and Og = O / G output channels, output channel o reading group o // Og:
 
-    y[n, o, i, j]     = b[o] + sum_{c,kh,kw} w[o, c, kh, kw] * xp[n, c, i*sh + kh*dh, j*sw + kw*dw]
-    dx[n, c, ...]     = the same sum read backwards: every y[n, o, i, j] adds g * w into the window it read
-    dw[o, c, kh, kw]  = sum_{n,i,j} g[n, o, i, j] * xp[n, c, i*sh + kh*dh, j*sw + kw*dw]
+    y[n, o, i, j]     = b[o] + sum_{c<Cg,kh,kw} w[o, c, kh, kw] * xp[n, (o//Og)*Cg + c, i*sh + kh*dh,
+                                                                    j*sw + kw*dw]
+    dx                = the transposed convolution of g (`conv2d_input_grad`)
+    dw[o, c, kh, kw]  = sum_{n,i,j} g[n, o, i, j] * xp[n, (o//Og)*Cg + c, i*sh + kh*dh, j*sw + kw*dw]
+                        (`conv2d_weight_grad`)
     db[o]             = sum_{n,i,j} g[n, o, i, j]
 
-Why this layout. Every loop runs over the "wide" stride-1 positions of a padded plane: position
-p = r*Wp + q stands for output row r, column q, and the input it reads for tap (kh, kw) is simply
-p + kh*dh*Wp + kw*dw in the flattened padded plane. So the innermost loop is one long contiguous run
-(about Ho*Wp elements, not Wo) that LLVM vectorises, with no bounds test; the few columns q >= Wo
-are computed and dropped. Four taps (forward, dw) or four output channels (dx) share one pass, to
-cut the loads and stores per multiply-add. A stride > 1 computes every stride-1 position and keeps
-one in sh*sw: sh*sw times the ideal work, which still beat one short run per output row (runs of
-~Wo*sw elements barely vectorise).
+Why this layout. The padded input is first split into its sh*sw stride phases ("polyphase"):
+plane (a, b) of a channel holds xp[a::sh, b::sw], Hq x Wq. Tap (kh, kw) then reads one phase plane,
+((kh dh) % sh, (kw dw) % sw), from row (kh dh) // sh and column (kw dw) // sw on, with stride 1.
+So every loop runs over the "wide" positions p = i*Wq + j of a plane: the input a tap reads for
+position p is simply offset[tap] + p, the innermost loop is one long contiguous run (about Ho*Wq
+elements, not Wo) that LLVM vectorises, with no bounds test; the few columns j >= Wo are computed
+and dropped. A stride of 2 thus costs the work of its outputs only (computing every stride-1
+position and keeping one in four cost 2.45x PyTorch's time), and stride 1 has one phase and is
+the plain padded plane. Four taps (forward, dw) or four output channels (dx) share one pass, to
+cut the loads and stores per multiply-add.
 
-Why not im2col + BLAS: it was slower here. On 2 cores NumPy's OpenBLAS threads and Numba's OpenMP
-threads each spin while the other pool works, so an im2col forward took 8x the sum of its parts,
-and even with BLAS on one thread it stayed ~2x slower than these loops, which measured within ~1.1x
-of PyTorch's forward+backward on the target layers (benchmarks/bench_kernels.py).
+Why not im2col + BLAS: it was slower here. On 2 cores NumPy's OpenBLAS threads and Numba's threads
+each spin while the other pool works, and even with BLAS on one thread im2col stayed ~2x slower than
+these loops on the target layers (benchmarks/bench_kernels.py).
 
 Parallel loops: forward over (n, o), dx over (n, c), dw over (o, c): each iteration owns its output.
+float16 data is computed in float32 and returned as float16.
 
     >>> conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), None, 1, 0, 1)[0, 0]
     array([[4., 4.],
@@ -32,44 +37,67 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import FASTMATH, Size2, float_array, int_pair, int_single, njit, prange
+from ._jit import FASTMATH, Size2, float_array, half_in_float32, int_pair, int_single, njit, prange
 
 # ---- loops ---------------------------------------------------------------------------------------
 
 
 @njit(cache=True, parallel=True)
-def _pad(x, ph, pw, xp):
-    """xp[n, c] = x[n, c] with ph zero rows and pw zero columns on each side."""
+def _to_phases(x, ph, pw, sh, sw, xq):
+    """xq[n, c, a, b, i, j] = xp[n, c, i*sh + a, j*sw + b], xp = x zero-padded (0 past its edge).
+    One strided row copy per phase row: per-element index arithmetic cost more than the conv."""
     n_, c_, h, w = x.shape
+    hq, wq = xq.shape[4], xq.shape[5]
     for nc in prange(n_ * c_):
-        src = x[nc // c_, nc % c_]
-        dst = xp[nc // c_, nc % c_]
-        dst[:ph, :] = 0
-        dst[ph + h:, :] = 0
-        for i in range(h):
-            row = dst[ph + i]
-            row[:pw] = 0
-            row[pw + w:] = 0
-            row[pw:pw + w] = src[i]
+        n, c = nc // c_, nc % c_
+        src = x[n, c]
+        for a in range(sh):
+            for b in range(sw):
+                dst = xq[n, c, a, b]
+                j_lo = max(0, (pw - b + sw - 1) // sw)  # the first phase column inside x
+                j_hi = min(wq, (w - 1 + pw - b) // sw + 1)
+                for i in range(hq):
+                    r = i * sh + a - ph  # the input row this phase row holds
+                    if r < 0 or r >= h or j_hi <= j_lo:
+                        dst[i, :] = 0
+                        continue
+                    dst[i, :j_lo] = 0
+                    dst[i, j_hi:] = 0
+                    dst[i, j_lo:j_hi] = src[r, j_lo * sw + b - pw:(j_hi - 1) * sw + b - pw + 1:sw]
+
+
+@njit(cache=True, parallel=True)
+def _from_phases(dq, ph, pw, sh, sw, dx):
+    """dx[n, c, r, col] = the phase-plane gradient at the position that held xp[r + ph, col + pw]."""
+    n_, c_, h, w = dx.shape
+    for nc in prange(n_ * c_):
+        n, c = nc // c_, nc % c_
+        for r in range(h):
+            a, i = (r + ph) % sh, (r + ph) // sh
+            for b in range(sw):
+                col0 = (b - pw) % sw  # the first input column of phase b
+                if col0 >= w:
+                    continue
+                j0 = (col0 + pw) // sw
+                count = (w - 1 - col0) // sw + 1
+                dx[n, c, r, col0::sw] = dq[n, c, a, b, i, j0:j0 + count]
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
-def _forward(xp, w, b, sh, sw, dh, dw, y):
-    n_, c_, hp, wp = xp.shape
-    o_, _, kh_, kw_ = w.shape
+def _forward(xq, w, b, offset, group_stride, wq, y):
+    """y[n, o] from the phase planes; offset[t] is tap t's start within its group's channels."""
+    n_ = xq.shape[0]
+    o_, cg, kh_, kw_ = w.shape
+    og = o_ // (xq.shape[1] // cg)
     ho, wo = y.shape[2], y.shape[3]
-    span = (ho - 1) * sh * wp + (wo - 1) * sw + 1  # wide positions up to the last output
-    taps = c_ * kh_ * kw_
+    span = (ho - 1) * wq + wo
+    taps = cg * kh_ * kw_
     wmat = w.reshape(o_, taps)
-    xmat = xp.reshape(n_, c_ * hp * wp)
-    offset = np.empty(taps, np.int64)  # where tap (c, kh, kw) starts in a flattened sample
-    for c in range(c_):
-        for kh in range(kh_):
-            for kw in range(kw_):
-                offset[(c * kh_ + kh) * kw_ + kw] = c * hp * wp + kh * dh * wp + kw * dw
+    xmat = xq.reshape(n_, xq[0].size)
     for no in prange(n_ * o_):
         n, o = no // o_, no % o_
-        xn, w_row = xmat[n], wmat[o]
+        xn = xmat[n][(o // og) * group_stride:]
+        w_row = wmat[o]
         acc = np.empty(span, y.dtype)
         acc[:] = b[o]
         t = 0
@@ -89,12 +117,13 @@ def _forward(xp, w, b, sh, sw, dh, dw, y):
                 acc[p] += w0 * a0[p]
         for i in range(ho):
             for j in range(wo):
-                y[n, o, i, j] = acc[i * sh * wp + j * sw]
+                y[n, o, i, j] = acc[i * wq + j]
 
 
 @njit(cache=True, parallel=True)
-def _spread_grad(g, sh, sw, wp, gw, bias_part):
-    """gw[n, o] = g[n, o] placed at its wide positions, zeros between; bias_part[n, o] = sum g[n, o]."""
+def _spread_grad(g, wq, gw, bias_part):
+    """gw[n, o] = g[n, o] at its wide positions i*wq + j, zeros in the dropped columns;
+    bias_part[n, o] = sum g[n, o]."""
     n_, o_, ho, wo = g.shape
     for no in prange(n_ * o_):
         n, o = no // o_, no % o_
@@ -104,63 +133,68 @@ def _spread_grad(g, sh, sw, wp, gw, bias_part):
         for i in range(ho):
             for j in range(wo):
                 v = g[n, o, i, j]
-                dst[i * sh * wp + j * sw] = v
+                dst[i * wq + j] = v
                 s += v
         bias_part[n, o] = s
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
-def _grad_input(gw, w, dh, dw, ph, pw, hp, wp, dx):
-    n_, c_, h, wd = dx.shape
-    o_, _, kh_, kw_ = w.shape
+def _grad_input(gw, w, offset, dq):
+    """dq[n, c] (the phase planes of channel c) += every output's g times the weight of its tap."""
+    n_, c_ = dq.shape[0], dq.shape[1]
+    o_, cg, kh_, kw_ = w.shape
+    og = o_ // (c_ // cg)
+    k_ = kh_ * kw_
     span = gw.shape[2]
+    plane = dq[0, 0].size
+    dflat = dq.reshape(n_, c_, plane)
     for nc in prange(n_ * c_):
         n, c = nc // c_, nc % c_
+        first, cl = (c // cg) * og, c % cg  # the group's first output channel; c within the group
         gn = gw[n]
-        acc = np.zeros(hp * wp, dx.dtype)  # gradient of the padded plane
-        for kh in range(kh_):
-            for kw in range(kw_):
-                out = acc[kh * dh * wp + kw * dw:kh * dh * wp + kw * dw + span]
-                o = 0
-                while o + 4 <= o_:
-                    g0, g1, g2, g3 = gn[o], gn[o + 1], gn[o + 2], gn[o + 3]
-                    w0, w1 = w[o, c, kh, kw], w[o + 1, c, kh, kw]
-                    w2, w3 = w[o + 2, c, kh, kw], w[o + 3, c, kh, kw]
-                    for p in range(span):
-                        out[p] += w0 * g0[p] + w1 * g1[p] + w2 * g2[p] + w3 * g3[p]
-                    o += 4
-                for rest in range(o, o_):  # the last o_ % 4 output channels
-                    g0 = gn[rest]
-                    w0 = w[rest, c, kh, kw]
-                    for p in range(span):
-                        out[p] += w0 * g0[p]
-        for i in range(h):
-            dx[n, c, i, :] = acc[(i + ph) * wp + pw:(i + ph) * wp + pw + wd]
+        acc = dflat[n, c]
+        acc[:] = 0
+        for k in range(k_):
+            start = offset[cl * k_ + k] - cl * plane  # taps of channel cl start at cl * plane
+            out = acc[start:start + span]
+            kh, kw = k // kw_, k % kw_
+            o = first
+            while o + 4 <= first + og:
+                g0, g1, g2, g3 = gn[o], gn[o + 1], gn[o + 2], gn[o + 3]
+                w0, w1 = w[o, cl, kh, kw], w[o + 1, cl, kh, kw]
+                w2, w3 = w[o + 2, cl, kh, kw], w[o + 3, cl, kh, kw]
+                for p in range(span):
+                    out[p] += w0 * g0[p] + w1 * g1[p] + w2 * g2[p] + w3 * g3[p]
+                o += 4
+            for rest in range(o, first + og):  # the last og % 4 output channels
+                g0 = gn[rest]
+                w0 = w[rest, cl, kh, kw]
+                for p in range(span):
+                    out[p] += w0 * g0[p]
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
-def _grad_weight(xp, gw, dh, dw, dweight):
-    n_, c_, hp, wp = xp.shape
-    o_, _, kh_, kw_ = dweight.shape
+def _grad_weight(xq, gw, offset, group_stride, dweight):
+    n_ = xq.shape[0]
+    o_, cg, kh_, kw_ = dweight.shape
+    og = o_ // (xq.shape[1] // cg)
     span = gw.shape[2]
     k_ = kh_ * kw_
-    x3 = xp.reshape(n_, c_, hp * wp)
-    offset = np.empty(k_, np.int64)
-    for kh in range(kh_):
-        for kw in range(kw_):
-            offset[kh * kw_ + kw] = kh * dh * wp + kw * dw
-    for oc in prange(o_ * c_):
-        o, c = oc // c_, oc % c_
+    xmat = xq.reshape(n_, xq[0].size)
+    for oc in prange(o_ * cg):
+        o, c = oc // cg, oc % cg
+        base = (o // og) * group_stride
         total = np.zeros(k_, np.float64)  # per-sample dots are in the input dtype, their sum in float64
         zero = np.zeros(1, dweight.dtype)[0]
         for n in range(n_):
-            gs, xs = gw[n, o], x3[n, c]
+            gs, xs = gw[n, o], xmat[n][base:]
             k = 0
             while k + 4 <= k_:
-                a0 = xs[offset[k]:offset[k] + span]
-                a1 = xs[offset[k + 1]:offset[k + 1] + span]
-                a2 = xs[offset[k + 2]:offset[k + 2] + span]
-                a3 = xs[offset[k + 3]:offset[k + 3] + span]
+                t = c * k_ + k
+                a0 = xs[offset[t]:offset[t] + span]
+                a1 = xs[offset[t + 1]:offset[t + 1] + span]
+                a2 = xs[offset[t + 2]:offset[t + 2] + span]
+                a3 = xs[offset[t + 3]:offset[t + 3] + span]
                 s0, s1, s2, s3 = zero, zero, zero, zero
                 for p in range(span):
                     gp = gs[p]
@@ -174,7 +208,8 @@ def _grad_weight(xp, gw, dh, dw, dweight):
                 total[k + 3] += s3
                 k += 4
             for rest in range(k, k_):  # the last k_ % 4 taps
-                a0 = xs[offset[rest]:offset[rest] + span]
+                t = c * k_ + rest
+                a0 = xs[offset[t]:offset[t] + span]
                 s0 = zero
                 for p in range(span):
                     s0 += gs[p] * a0[p]
@@ -186,70 +221,100 @@ def _grad_weight(xp, gw, dh, dw, dweight):
 # ---- checks and the 2-D driver shared by conv1d and conv2d --------------------------------------
 
 
-def _check(kernel, x, w, b, nd):
+def _groups(kernel, groups) -> int:
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{kernel}: groups must be a positive int, got {groups!r}")
+    return int(groups)
+
+
+def _check(kernel, x, w, b, nd, groups):
     x = float_array(x, kernel, "x")
-    w = np.ascontiguousarray(w)
+    w = float_array(w, kernel, "w")
     if x.ndim != nd + 2 or w.ndim != nd + 2:
         raise ValueError(f"{kernel}: x and w must be {nd + 2}-D, got shapes {x.shape} and {w.shape}")
-    if x.shape[1] != w.shape[1]:
+    if w.shape[0] % groups:
+        raise ValueError(f"{kernel}: {w.shape[0]} output channels (w of shape {w.shape}) are not "
+                         f"divisible by groups={groups}")
+    if x.shape[1] != w.shape[1] * groups:
         raise ValueError(f"{kernel}: x of shape {x.shape} has {x.shape[1]} channels "
-                         f"but w of shape {w.shape} expects {w.shape[1]}")
+                         f"but w of shape {w.shape} with groups={groups} expects {w.shape[1] * groups}")
     if w.dtype != x.dtype:
         raise ValueError(f"{kernel}: w is {w.dtype} but x is {x.dtype}")
     if b is not None:
-        b = np.ascontiguousarray(b)
+        b = float_array(b, kernel, "b")
         if b.shape != (w.shape[0],) or b.dtype != x.dtype:
             raise ValueError(f"{kernel}: b must be {x.dtype} of shape ({w.shape[0]},), "
                              f"got {b.dtype} with shape {b.shape}")
     return x, w, b
 
 
-def _output_size(kernel, x, w, stride, padding, dilation, x_shape, w_shape):
-    (h, wd), (kh, kw) = x.shape[2:], w.shape[2:]
+def _output_size(kernel, x_shape, w_shape, stride, padding, dilation, shown_x, shown_w):
+    (h, wd), (kh, kw) = x_shape[2:], w_shape[2:]
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     if dh * (kh - 1) + 1 > h + 2 * ph or dw * (kw - 1) + 1 > wd + 2 * pw:
-        raise ValueError(f"{kernel}: kernel of w {w_shape} (dilation {dilation}) is larger than "
-                         f"the padded input {x_shape} (padding {padding})")
+        raise ValueError(f"{kernel}: kernel of w {shown_w} (dilation {dilation}) is larger than "
+                         f"the padded input {shown_x} (padding {padding})")
     return (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
 
 
-def _padded(x, ph, pw):
-    if ph == 0 and pw == 0:
-        return x
-    n, c, h, w = x.shape
-    xp = np.empty((n, c, h + 2 * ph, w + 2 * pw), x.dtype)
-    _pad(x, ph, pw, xp)
-    return xp
+class _Plan:
+    """Where everything lives in the phase planes, for one input shape, weight shape and geometry."""
+
+    def __init__(self, x_shape, w_shape, stride, padding, dilation, groups, out_size):
+        (self.sh, self.sw), (self.ph, self.pw), (dh, dw) = stride, padding, dilation
+        n, c, h, w = x_shape
+        o, cg, kh, kw = w_shape
+        self.trivial = stride == (1, 1) and padding == (0, 0)  # the input itself is the one plane
+        self.hq = -(-(h + 2 * self.ph) // self.sh)
+        self.wq = -(-(w + 2 * self.pw) // self.sw)
+        self.ho, self.wo = out_size
+        self.span = (self.ho - 1) * self.wq + self.wo
+        self.phases_shape = (n, c, self.sh, self.sw, self.hq, self.wq)
+        plane = self.sh * self.sw * self.hq * self.wq  # one channel's phase planes
+        self.group_stride = cg * plane
+        ci, ki, kj = np.arange(cg)[:, None, None], np.arange(kh)[None, :, None], np.arange(kw)[None, None, :]
+        phase = ((ki * dh) % self.sh) * self.sw + (kj * dw) % self.sw
+        self.offset = ((ci * plane + phase * self.hq * self.wq + ((ki * dh) // self.sh) * self.wq
+                        + (kj * dw) // self.sw).reshape(-1).astype(np.int64))
+
+    def phases(self, x):
+        if self.trivial:
+            return x.reshape(self.phases_shape)
+        xq = np.empty(self.phases_shape, x.dtype)
+        _to_phases(x, self.ph, self.pw, self.sh, self.sw, xq)
+        return xq
+
+    def spread(self, g):
+        """(g at its wide positions, per-(n, o) sums of g in float64)."""
+        n, o = g.shape[:2]
+        gw = np.empty((n, o, self.span), g.dtype)
+        bias_part = np.empty((n, o), np.float64)
+        _spread_grad(g, self.wq, gw, bias_part)
+        return gw, bias_part
 
 
-def _forward_2d(x, w, b, stride, padding, dilation, out_size):
-    xp = _padded(x, *padding)
+def _forward_2d(x, w, b, stride, padding, dilation, groups, out_size):
+    plan = _Plan(x.shape, w.shape, stride, padding, dilation, groups, out_size)
     bias = b if b is not None else np.zeros(w.shape[0], x.dtype)
     y = np.empty((x.shape[0], w.shape[0], *out_size), x.dtype)
-    _forward(xp, w, bias, *stride, *dilation, y)
+    _forward(plan.phases(x), w, bias, plan.offset, plan.group_stride, plan.wq, y)
     return y
 
 
-def _backward_2d(x, w, g, stride, padding, dilation, need_x, need_w, need_b):
-    dx = dw = db = None
-    if not (need_x or need_w):
-        if need_b:
-            db = g.sum(axis=(0, 2, 3), dtype=np.float64).astype(x.dtype)
-        return dx, dw, db
-    (sh, sw), (ph, pw), (n, o, ho, wo) = stride, padding, g.shape
-    hp, wp = x.shape[2] + 2 * ph, x.shape[3] + 2 * pw
-    gw = np.empty((n, o, (ho - 1) * sh * wp + (wo - 1) * sw + 1), x.dtype)  # g at its wide positions
-    bias_part = np.empty((n, o), np.float64)
-    _spread_grad(g, *stride, wp, gw, bias_part)
-    if need_b:
-        db = bias_part.sum(axis=0).astype(x.dtype)
-    if need_x:
-        dx = np.empty_like(x)
-        _grad_input(gw, w, *dilation, ph, pw, hp, wp, dx)
-    if need_w:
-        dw = np.empty_like(w)
-        _grad_weight(_padded(x, ph, pw), gw, *dilation, dw)
-    return dx, dw, db
+def _input_grad_2d(plan, gw, w, x_shape):
+    dq = np.empty(plan.phases_shape, w.dtype)
+    _grad_input(gw, w, plan.offset, dq)
+    if plan.trivial:
+        return dq.reshape(x_shape)
+    dx = np.empty(x_shape, w.dtype)
+    _from_phases(dq, plan.ph, plan.pw, plan.sh, plan.sw, dx)
+    return dx
+
+
+def _weight_grad_2d(plan, x, gw, w_shape):
+    dw = np.empty(w_shape, x.dtype)
+    _grad_weight(plan.phases(x), gw, plan.offset, plan.group_stride, dw)
+    return dw
 
 
 def _check_grad(kernel, g, expected, x):
@@ -257,6 +322,13 @@ def _check_grad(kernel, g, expected, x):
     if g.shape != expected:
         raise ValueError(f"{kernel}: g has shape {g.shape} but the output has shape {expected}")
     return np.ascontiguousarray(g, dtype=x.dtype)
+
+
+def _shape(kernel, shape, name, nd):
+    shape = tuple(int(d) for d in shape)
+    if len(shape) != nd + 2 or min(shape) < 0:
+        raise ValueError(f"{kernel}: {name} must be {nd + 2} non-negative sizes, got {shape}")
+    return shape
 
 
 # ---- the public kernels --------------------------------------------------------------------------
@@ -274,57 +346,83 @@ def _geometry_1d(kernel, stride, padding, dilation):
     return (1, s), (0, p), (1, d)
 
 
+def _geometry_2d(kernel, stride, padding, dilation):
+    return (int_pair(stride, kernel, "stride", 1), int_pair(padding, kernel, "padding", 0),
+            int_pair(dilation, kernel, "dilation", 1))
+
+
+def _setup(kernel, x, w, nd, stride, padding, dilation, groups, b=None):
+    """Checked arrays as 4-D, the 2-D geometry and the output size."""
+    groups = _groups(kernel, groups)
+    x, w, b = _check(kernel, x, w, b, nd, groups)
+    geometry = (_geometry_1d if nd == 1 else _geometry_2d)(kernel, stride, padding, dilation)
+    x4, w4 = (_as_2d(x), _as_2d(w)) if nd == 1 else (x, w)
+    out_size = _output_size(kernel, x4.shape, w4.shape, *geometry, x.shape, w.shape)
+    return x, w, b, x4, w4, geometry, groups, out_size
+
+
+@half_in_float32
 def conv1d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: int = 1,
-                   padding: int = 0, dilation: int = 1) -> np.ndarray:
-    """y (N, Cout, Lout) from x (N, Cin, L), w (Cout, Cin, K), b (Cout,) or None;
+                   padding: int = 0, dilation: int = 1, groups: int = 1) -> np.ndarray:
+    """y (N, Cout, Lout) from x (N, Cin, L), w (Cout, Cin/groups, K), b (Cout,) or None;
     Lout = (L + 2p - d(K-1) - 1) // s + 1.
 
     >>> conv1d_forward(np.ones((1, 1, 4)), np.ones((1, 1, 2)), None)
     array([[[2., 2., 2.]]])
     """
-    kernel = "conv1d_forward"
-    x, w, b = _check(kernel, x, w, b, 1)
-    geometry = _geometry_1d(kernel, stride, padding, dilation)
-    x4, w4 = _as_2d(x), _as_2d(w)
-    out_size = _output_size(kernel, x4, w4, *geometry, x.shape, w.shape)
-    y = _forward_2d(x4, w4, b, *geometry, out_size)
+    x, w, b, x4, w4, geometry, groups, out_size = _setup("conv1d_forward", x, w, 1, stride, padding,
+                                                         dilation, groups, b)
+    y = _forward_2d(x4, w4, b, *geometry, groups, out_size)
     return y.reshape(y.shape[0], y.shape[1], y.shape[3])
 
 
-def conv1d_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, stride: int = 1, padding: int = 0,
-                    dilation: int = 1, need_x: bool = True, need_w: bool = True, need_b: bool = True
-                    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-    """(dx, dw, db) of conv1d for the output gradient g (N, Cout, Lout); None for those not needed."""
-    kernel = "conv1d_backward"
-    x, w, _ = _check(kernel, x, w, None, 1)
-    geometry = _geometry_1d(kernel, stride, padding, dilation)
-    x4, w4 = _as_2d(x), _as_2d(w)
-    out_size = _output_size(kernel, x4, w4, *geometry, x.shape, w.shape)
-    g = _check_grad(kernel, g, (x.shape[0], w.shape[0], out_size[1]), x)
-    dx, dw, db = _backward_2d(x4, w4, _as_2d(g), *geometry, need_x, need_w, need_b)
-    return (None if dx is None else dx.reshape(x.shape)), (None if dw is None else dw.reshape(w.shape)), db
-
-
+@half_in_float32
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Size2 = 1, padding: Size2 = 0,
-                   dilation: Size2 = 1) -> np.ndarray:
-    """y (N, Cout, Hout, Wout) from x (N, Cin, H, W), w (Cout, Cin, kH, kW), b (Cout,) or None.
+                   dilation: Size2 = 1, groups: int = 1) -> np.ndarray:
+    """y (N, Cout, Hout, Wout) from x (N, Cin, H, W), w (Cout, Cin/groups, kH, kW), b (Cout,) or None.
 
     stride, padding, dilation: an int or an (h, w) pair; Hout = (H + 2ph - dh(kH-1) - 1) // sh + 1.
 
     >>> conv2d_forward(np.ones((1, 1, 4, 4)), np.ones((2, 1, 3, 3)), None, stride=2, padding=1).shape
     (1, 2, 2, 2)
     """
-    kernel = "conv2d_forward"
-    x, w, b = _check(kernel, x, w, b, 2)
-    geometry = (int_pair(stride, kernel, "stride", 1), int_pair(padding, kernel, "padding", 0),
-                int_pair(dilation, kernel, "dilation", 1))
-    out_size = _output_size(kernel, x, w, *geometry, x.shape, w.shape)
-    return _forward_2d(x, w, b, *geometry, out_size)
+    x, w, b, x4, w4, geometry, groups, out_size = _setup("conv2d_forward", x, w, 2, stride, padding,
+                                                         dilation, groups, b)
+    return _forward_2d(x, w, b, *geometry, groups, out_size)
 
 
+def _backward(kernel, nd, x, w, g, stride, padding, dilation, need_x, need_w, need_b, groups):
+    x, w, _, x4, w4, geometry, groups, out_size = _setup(kernel, x, w, nd, stride, padding, dilation, groups)
+    g = _check_grad(kernel, g, (x.shape[0], w.shape[0], *out_size[2 - nd:]), x)
+    g4 = _as_2d(g) if nd == 1 else g
+    dx = dw = db = None
+    if not (need_x or need_w):
+        if need_b:
+            db = g.sum(axis=(0, *range(2, g.ndim)), dtype=np.float64).astype(x.dtype)
+        return dx, dw, db
+    plan = _Plan(x4.shape, w4.shape, *geometry, groups, out_size)
+    gw, bias_part = plan.spread(g4)
+    if need_b:
+        db = bias_part.sum(axis=0).astype(x.dtype)
+    if need_x:
+        dx = _input_grad_2d(plan, gw, w4, x4.shape).reshape(x.shape)
+    if need_w:
+        dw = _weight_grad_2d(plan, x4, gw, w4.shape).reshape(w.shape)
+    return dx, dw, db
+
+
+@half_in_float32
+def conv1d_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, stride: int = 1, padding: int = 0,
+                    dilation: int = 1, need_x: bool = True, need_w: bool = True, need_b: bool = True,
+                    groups: int = 1) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """(dx, dw, db) of conv1d for the output gradient g (N, Cout, Lout); None for those not needed."""
+    return _backward("conv1d_backward", 1, x, w, g, stride, padding, dilation, need_x, need_w, need_b, groups)
+
+
+@half_in_float32
 def conv2d_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, stride: Size2 = 1, padding: Size2 = 0,
-                    dilation: Size2 = 1, need_x: bool = True, need_w: bool = True, need_b: bool = True
-                    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+                    dilation: Size2 = 1, need_x: bool = True, need_w: bool = True, need_b: bool = True,
+                    groups: int = 1) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """(dx, dw, db) of conv2d for the output gradient g (N, Cout, Hout, Wout); None for those not needed.
 
     >>> dx, dw, db = conv2d_backward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)))
@@ -333,10 +431,67 @@ def conv2d_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, stride: Size2 =
            [2., 4., 2.],
            [1., 2., 1.]]), array([4.]))
     """
-    kernel = "conv2d_backward"
-    x, w, _ = _check(kernel, x, w, None, 2)
-    geometry = (int_pair(stride, kernel, "stride", 1), int_pair(padding, kernel, "padding", 0),
-                int_pair(dilation, kernel, "dilation", 1))
-    out_size = _output_size(kernel, x, w, *geometry, x.shape, w.shape)
-    g = _check_grad(kernel, g, (x.shape[0], w.shape[0], *out_size), x)
-    return _backward_2d(x, w, g, *geometry, need_x, need_w, need_b)
+    return _backward("conv2d_backward", 2, x, w, g, stride, padding, dilation, need_x, need_w, need_b, groups)
+
+
+def _input_grad(kernel, nd, g, w, x_shape, stride, padding, dilation, groups):
+    x_shape = _shape(kernel, x_shape, "x_shape", nd)
+    probe = np.empty(x_shape, float_array(w, kernel, "w").dtype)  # only its shape and dtype are read
+    _, w, _, x4, w4, geometry, groups, out_size = _setup(kernel, probe, w, nd, stride, padding, dilation,
+                                                         groups)
+    g = _check_grad(kernel, g, (x_shape[0], w.shape[0], *out_size[2 - nd:]), probe)
+    plan = _Plan(x4.shape, w4.shape, *geometry, groups, out_size)
+    gw, _ = plan.spread(_as_2d(g) if nd == 1 else g)
+    return _input_grad_2d(plan, gw, w4, x4.shape).reshape(x_shape)
+
+
+def _weight_grad(kernel, nd, x, g, w_shape, stride, padding, dilation, groups):
+    w_shape = _shape(kernel, w_shape, "w_shape", nd)
+    probe = np.empty(w_shape, float_array(x, kernel, "x").dtype)
+    x, w, _, x4, w4, geometry, groups, out_size = _setup(kernel, x, probe, nd, stride, padding, dilation,
+                                                         groups)
+    g = _check_grad(kernel, g, (x.shape[0], w_shape[0], *out_size[2 - nd:]), x)
+    plan = _Plan(x4.shape, w4.shape, *geometry, groups, out_size)
+    gw, _ = plan.spread(_as_2d(g) if nd == 1 else g)
+    return _weight_grad_2d(plan, x4, gw, w4.shape).reshape(w_shape)
+
+
+@half_in_float32
+def conv2d_input_grad(g: np.ndarray, w: np.ndarray, x_shape, stride: Size2 = 1, padding: Size2 = 0,
+                      dilation: Size2 = 1, groups: int = 1) -> np.ndarray:
+    """dx of conv2d: the transposed convolution of g (N, Cout, Hout, Wout) with w, for an input of
+    shape x_shape. It is linear in g and in w (what a differentiable op around it needs).
+
+    >>> conv2d_input_grad(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), (1, 1, 3, 3))[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    """
+    return _input_grad("conv2d_input_grad", 2, g, w, x_shape, stride, padding, dilation, groups)
+
+
+@half_in_float32
+def conv2d_weight_grad(x: np.ndarray, g: np.ndarray, w_shape, stride: Size2 = 1, padding: Size2 = 0,
+                       dilation: Size2 = 1, groups: int = 1) -> np.ndarray:
+    """dw of conv2d: the correlation of the input x with the output gradient g, for a weight of shape
+    w_shape (Cout, Cin/groups, kH, kW). Linear in x and in g.
+
+    >>> conv2d_weight_grad(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), (1, 1, 2, 2))[0, 0]
+    array([[4., 4.],
+           [4., 4.]])
+    """
+    return _weight_grad("conv2d_weight_grad", 2, x, g, w_shape, stride, padding, dilation, groups)
+
+
+@half_in_float32
+def conv1d_input_grad(g: np.ndarray, w: np.ndarray, x_shape, stride: int = 1, padding: int = 0,
+                      dilation: int = 1, groups: int = 1) -> np.ndarray:
+    """dx of conv1d (the transposed convolution of g with w), for an input of shape x_shape."""
+    return _input_grad("conv1d_input_grad", 1, g, w, x_shape, stride, padding, dilation, groups)
+
+
+@half_in_float32
+def conv1d_weight_grad(x: np.ndarray, g: np.ndarray, w_shape, stride: int = 1, padding: int = 0,
+                       dilation: int = 1, groups: int = 1) -> np.ndarray:
+    """dw of conv1d, for a weight of shape w_shape (Cout, Cin/groups, K)."""
+    return _weight_grad("conv1d_weight_grad", 1, x, g, w_shape, stride, padding, dilation, groups)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import FLOAT_DTYPES, float_array, same_shape
+from ._jit import FLOAT_DTYPES, HALF, float_array, half_in_float32, same_shape
 
 
 def _check_p(kernel: str, p: float) -> float:
@@ -34,14 +34,16 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator,
     """
     p = _check_p("dropout_mask", p)
     dtype = np.dtype(dtype)
-    if dtype not in FLOAT_DTYPES:
-        raise ValueError(f"dropout_mask: dtype must be float32 or float64, got {dtype}")
+    if dtype not in FLOAT_DTYPES and dtype != HALF:
+        raise TypeError(f"dropout_mask: dtype must be float16, float32 or float64, got {dtype}")
     if p == 1.0:
         return np.zeros(shape, dtype)
-    mask = rng.random(shape, dtype=dtype) >= p  # Generator.random draws float32 directly, at half the cost
+    # Generator.random draws float32 directly, at half the cost of float64 (and has no float16)
+    mask = rng.random(shape, dtype=np.float32 if dtype == HALF else dtype) >= p
     return np.multiply(mask, dtype.type(1.0 / (1.0 - p)), dtype=dtype)
 
 
+@half_in_float32
 def dropout_forward(x: np.ndarray, p: float, rng: np.random.Generator
                     ) -> tuple[np.ndarray, np.ndarray | None]:
     """(x * mask, mask); p = 0 returns x itself and mask None, p = 1 zeros.
@@ -58,6 +60,7 @@ def dropout_forward(x: np.ndarray, p: float, rng: np.random.Generator
     return x * mask, mask
 
 
+@half_in_float32
 def dropout_backward(g: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     """dx = g * mask (g itself when mask is None, the p = 0 case).
 

@@ -25,7 +25,17 @@ import math
 
 import numpy as np
 
-from ._jit import PARALLEL_MIN_CHEAP, Size2, float_array, int_pair, int_single, njit, prange, sized
+from ._jit import (
+    PARALLEL_MIN_CHEAP,
+    Size2,
+    float_array,
+    half_in_float32,
+    int_pair,
+    int_single,
+    njit,
+    prange,
+    sized,
+)
 
 # ---- loops over (n, c) planes, x and dx viewed as (planes, H, W) -----------------------------------
 
@@ -170,6 +180,7 @@ def _max_pool_backward(kernel_name, g, argmax, input_shape, nd):
     return dx
 
 
+@half_in_float32
 def max_pool1d_forward(x: np.ndarray, kernel: int, stride: int | None = None,
                        padding: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(y, argmax) for x (N, C, L); argmax indexes L.
@@ -180,6 +191,7 @@ def max_pool1d_forward(x: np.ndarray, kernel: int, stride: int | None = None,
     return _max_pool_forward("max_pool1d_forward", x, kernel, stride, padding, 1)
 
 
+@half_in_float32
 def max_pool1d_backward(g: np.ndarray, argmax: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
     """dx (input_shape) with each g added at its argmax.
 
@@ -189,12 +201,14 @@ def max_pool1d_backward(g: np.ndarray, argmax: np.ndarray, input_shape: tuple[in
     return _max_pool_backward("max_pool1d_backward", g, argmax, input_shape, 1)
 
 
+@half_in_float32
 def max_pool2d_forward(x: np.ndarray, kernel: Size2, stride: Size2 | None = None,
                        padding: Size2 = 0) -> tuple[np.ndarray, np.ndarray]:
     """(y, argmax) for x (N, C, H, W); kernel, stride, padding are ints or (h, w) pairs; argmax = r*W + q."""
     return _max_pool_forward("max_pool2d_forward", x, kernel, stride, padding, 2)
 
 
+@half_in_float32
 def max_pool2d_backward(g: np.ndarray, argmax: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
     """dx (input_shape) with each g added at its argmax; overlapping windows add up.
 
@@ -205,6 +219,7 @@ def max_pool2d_backward(g: np.ndarray, argmax: np.ndarray, input_shape: tuple[in
     return _max_pool_backward("max_pool2d_backward", g, argmax, input_shape, 2)
 
 
+@half_in_float32
 def avg_pool2d_forward(x: np.ndarray, kernel: Size2, stride: Size2 | None = None,
                        padding: Size2 = 0) -> np.ndarray:
     """Window means of x (N, C, H, W), zero padding counted.
@@ -219,6 +234,7 @@ def avg_pool2d_forward(x: np.ndarray, kernel: Size2, stride: Size2 | None = None
     return y
 
 
+@half_in_float32
 def avg_pool2d_backward(g: np.ndarray, input_shape: tuple[int, ...], kernel: Size2,
                         stride: Size2 | None = None, padding: Size2 = 0) -> np.ndarray:
     """dx (input_shape): each g / (kh*kw) spread over its window.

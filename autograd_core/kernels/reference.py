@@ -79,16 +79,40 @@ def _normal_cdf(x):
     return 0.5 * np.asarray(_erfc(-x.astype(np.float64) / math.sqrt(2)), dtype=np.float64)
 
 
-def gelu_forward(x):
+def _gelu_tanh_parts(x64):
+    u = math.sqrt(2 / math.pi) * (x64 + 0.044715 * x64**3)
+    return u, np.tanh(u)
+
+
+def gelu_forward(x, approximate="none"):
     x = float_array(x, "gelu_forward")
-    return (x * _normal_cdf(x)).astype(x.dtype)
+    x64 = x.astype(np.float64)
+    if approximate == "tanh":
+        return (0.5 * x64 * (1 + _gelu_tanh_parts(x64)[1])).astype(x.dtype)
+    return (x64 * _normal_cdf(x)).astype(x.dtype)
 
 
-def gelu_backward(x, g):
+def gelu_backward(x, g, approximate="none"):
     x = float_array(x, "gelu_backward")
     x64 = x.astype(np.float64)
+    if approximate == "tanh":
+        _, t = _gelu_tanh_parts(x64)
+        du = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x64**2)
+        return (_grad(g, x) * (0.5 * (1 + t) + 0.5 * x64 * (1 - t * t) * du)).astype(x.dtype)
     pdf = np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
     return (_grad(g, x) * (_normal_cdf(x) + x64 * pdf)).astype(x.dtype)
+
+
+def silu_forward(x):
+    x = float_array(x, "silu_forward")
+    return (x * sigmoid_forward(x.astype(np.float64))).astype(x.dtype)
+
+
+def silu_backward(x, g):
+    x = float_array(x, "silu_backward")
+    x64 = x.astype(np.float64)
+    s = sigmoid_forward(x64)
+    return (_grad(g, x) * s * (1 + x64 * (1 - s))).astype(x.dtype)
 
 
 def softplus_forward(x, beta=1.0, threshold=20.0):
@@ -168,8 +192,18 @@ def _windows(xp, kh, kw, stride, dilation):
     return view[:, :, ::sh, ::sw, ::dh, ::dw]
 
 
-def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1):
+def _group_slices(groups, c, o):
+    cg, og = c // groups, o // groups
+    return [(slice(k * cg, (k + 1) * cg), slice(k * og, (k + 1) * og)) for k in range(groups)]
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1, groups=1):
     x = float_array(x, "conv2d_forward")
+    if groups > 1:  # each group is an independent convolution
+        return np.concatenate([conv2d_forward(x[:, cs], np.asarray(w)[os_],
+                                              None if b is None else np.asarray(b)[os_],
+                                              stride, padding, dilation)
+                               for cs, os_ in _group_slices(groups, x.shape[1], w.shape[0])], axis=1)
     (ph, pw) = _pair(padding)
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     win = _windows(xp, w.shape[2], w.shape[3], _pair(stride), _pair(dilation))
@@ -179,9 +213,16 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1):
     return np.ascontiguousarray(y, dtype=x.dtype)
 
 
-def conv2d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True):
+def conv2d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True,
+                    groups=1):
     x = float_array(x, "conv2d_backward")
     g = _grad(g, x)
+    if groups > 1:
+        parts = [conv2d_backward(x[:, cs], np.asarray(w)[os_], g[:, os_], stride, padding, dilation,
+                                 need_x, need_w, need_b)
+                 for cs, os_ in _group_slices(groups, x.shape[1], w.shape[0])]
+        return tuple(None if part[0] is None else np.concatenate(part, axis=axis)
+                     for part, axis in zip(zip(*parts), (1, 0, 0)))
     (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
     kh, kw = w.shape[2:]
     ho, wo = g.shape[2:]
@@ -204,17 +245,42 @@ def conv2d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_
     return dx, dweight, db
 
 
-def conv1d_forward(x, w, b, stride=1, padding=0, dilation=1):
+def conv2d_input_grad(g, w, x_shape, stride=1, padding=0, dilation=1, groups=1):
+    w = float_array(w, "conv2d_input_grad", "w")
+    x = np.zeros(x_shape, w.dtype)
+    return conv2d_backward(x, w, g, stride, padding, dilation, True, False, False, groups)[0]
+
+
+def conv2d_weight_grad(x, g, w_shape, stride=1, padding=0, dilation=1, groups=1):
+    x = float_array(x, "conv2d_weight_grad")
+    w = np.zeros(w_shape, x.dtype)
+    return conv2d_backward(x, w, g, stride, padding, dilation, False, True, False, groups)[1]
+
+
+def conv1d_forward(x, w, b, stride=1, padding=0, dilation=1, groups=1):
     y = conv2d_forward(np.asarray(x)[:, :, None], np.asarray(w)[:, :, None], b, (1, stride), (0, padding),
-                       (1, dilation))
+                       (1, dilation), groups)
     return y[:, :, 0]
 
 
-def conv1d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True):
+def conv1d_backward(x, w, g, stride=1, padding=0, dilation=1, need_x=True, need_w=True, need_b=True,
+                    groups=1):
     x, w, g = (np.asarray(a)[:, :, None] for a in (x, w, g))
     geometry = (1, stride), (0, padding), (1, dilation)
-    dx, dweight, db = conv2d_backward(x, w, g, *geometry, need_x, need_w, need_b)
+    dx, dweight, db = conv2d_backward(x, w, g, *geometry, need_x, need_w, need_b, groups)
     return (None if dx is None else dx[:, :, 0]), (None if dweight is None else dweight[:, :, 0]), db
+
+
+def conv1d_input_grad(g, w, x_shape, stride=1, padding=0, dilation=1, groups=1):
+    w = float_array(w, "conv1d_input_grad", "w")
+    return conv1d_backward(np.zeros(x_shape, w.dtype), w, g, stride, padding, dilation, True, False, False,
+                           groups)[0]
+
+
+def conv1d_weight_grad(x, g, w_shape, stride=1, padding=0, dilation=1, groups=1):
+    x = float_array(x, "conv1d_weight_grad")
+    return conv1d_backward(x, np.zeros(w_shape, x.dtype), g, stride, padding, dilation, False, True, False,
+                           groups)[1]
 
 
 # ---- pooling -----------------------------------------------------------------------------------------
@@ -275,3 +341,29 @@ def avg_pool2d_backward(g, input_shape, kernel, stride=None, padding=0):
         for j in range(kw):
             dxp[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += g / (kh * kw)
     return np.ascontiguousarray(dxp[:, :, ph:ph + h, pw:pw + w])
+
+
+# ---- layer norm ----------------------------------------------------------------------------------------
+
+
+def layer_norm_forward(x, weight, bias, eps=1e-5):
+    x = float_array(x, "layer_norm_forward")
+    x64 = x.astype(np.float64)
+    mean = x64.mean(axis=-1)
+    rstd = 1 / np.sqrt(x64.var(axis=-1) + eps)
+    y = (x64 - mean[..., None]) * rstd[..., None]
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y.astype(x.dtype), mean, rstd
+
+
+def layer_norm_backward(g, x, weight, mean, rstd):
+    x = float_array(x, "layer_norm_backward")
+    g64, x64 = np.asarray(g, np.float64), x.astype(np.float64)
+    xhat = (x64 - mean[..., None]) * rstd[..., None]
+    gw = g64 * (1.0 if weight is None else np.asarray(weight, np.float64))
+    dx = rstd[..., None] * (gw - gw.mean(-1, keepdims=True) - xhat * (gw * xhat).mean(-1, keepdims=True))
+    axes = tuple(range(x.ndim - 1))
+    return dx.astype(x.dtype), (g64 * xhat).sum(axis=axes).astype(x.dtype), g64.sum(axis=axes).astype(x.dtype)

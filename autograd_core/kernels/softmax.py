@@ -1,7 +1,9 @@
 """softmax, log_softmax and cross-entropy along the LAST axis (the caller moves the axis there).
 
 Every row is one fused loop: find the max m, then sum exp(x - m), then write the output, so logits of
-magnitude 1e4 neither overflow nor lose the answer. Rows run in parallel from `PARALLEL_MIN_*`
+magnitude 1e4 neither overflow nor lose the answer. exp and log come from `_vmath` (vectorised,
+computed in float64), each row's sum is a float64 SIMD reduction (`_row_sum`), and float16 rows are
+computed in float32. Rows run in parallel from `PARALLEL_MIN_*`
 elements on (`sized`). Rules (row vectors; y = softmax(x), lp = log_softmax(x)):
 
     softmax        y = exp(x - m) / S,  S = sum exp(x - m)        dx = y * (g - sum(g * y))
@@ -16,64 +18,78 @@ where `target` is a one-hot row for class-index targets or the given probabiliti
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ._jit import PARALLEL_MIN_CHEAP, PARALLEL_MIN_MATH, float_array, njit, prange, same_shape, sized
+from ._jit import (
+    CONTRACT,
+    FASTMATH,
+    PARALLEL_MIN_CHEAP,
+    float_array,
+    half_in_float32,
+    njit,
+    prange,
+    same_shape,
+    sized,
+)
+from ._vmath import exp as _vexp
+from ._vmath import log as _vlog
 
 # ---- one row at a time ---------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"nnan"})
 def _row_max(x):
+    """max(x), as a SIMD reduction: `nnan` lets LLVM vectorise it. A NaN in the row may then be
+    missed here, but exp(NaN - m) is NaN whatever m is, so the row's sum and outputs are NaN."""
     m = x[0]
     for j in range(1, x.size):
-        if x[j] > m:
-            m = x[j]
+        m = max(m, x[j])
     return m
 
 
-@njit(cache=True)
-def _softmax_row(x, out):
-    m = _row_max(x)
+@njit(cache=True, fastmath=FASTMATH)
+def _row_sum(v):
+    """sum(v) in float64; reassoc lets LLVM split it over SIMD lanes."""
     s = 0.0
+    for j in range(v.size):
+        s += v[j]
+    return s
+
+
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
+def _softmax_row(x, out):
+    m = np.float64(_row_max(x))  # x - m in float64 is exact for float32 x: no rounding before exp
     for j in range(x.size):
-        e = math.exp(x[j] - m)
-        out[j] = e
-        s += e
-    inv = 1.0 / s
+        out[j] = _vexp(x[j] - m)
+    inv = 1.0 / _row_sum(out)
     for j in range(x.size):
         out[j] = out[j] * inv
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def _log_softmax_row(x, out):
-    m = _row_max(x)
-    s = 0.0
+    m = np.float64(_row_max(x))
     for j in range(x.size):
-        s += math.exp(x[j] - m)
-    log_s = math.log(s)
+        out[j] = _vexp(x[j] - m)
+    log_s = _vlog(_row_sum(out))
     for j in range(x.size):
         out[j] = (x[j] - m) - log_s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def _softmax_grad_row(y, g, out):
-    dot = 0.0
     for j in range(y.size):
-        dot += g[j] * y[j]
+        out[j] = g[j] * y[j]
+    dot = _row_sum(out)
     for j in range(y.size):
         out[j] = y[j] * (g[j] - dot)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def _log_softmax_grad_row(lp, g, out):
-    s = 0.0
+    s = _row_sum(g)
     for j in range(lp.size):
-        s += g[j]
-    for j in range(lp.size):
-        out[j] = g[j] - math.exp(lp[j]) * s
+        out[j] = g[j] - _vexp(lp[j]) * s
 
 
 @njit(cache=True)
@@ -84,10 +100,7 @@ def _ce_index_row(x, t, smoothing, ignore_index, lp):
         return 0.0
     loss = -(1.0 - smoothing) * lp[t]
     if smoothing > 0:
-        s = 0.0
-        for j in range(lp.size):
-            s += lp[j]
-        loss -= smoothing / lp.size * s
+        loss -= smoothing / lp.size * _row_sum(lp)
     return loss
 
 
@@ -101,7 +114,7 @@ def _ce_prob_row(x, p, smoothing, lp):
     return loss
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def _ce_index_grad_row(lp, t, smoothing, ignore_index, grad, out):
     if t == ignore_index:
         for j in range(lp.size):
@@ -109,18 +122,16 @@ def _ce_index_grad_row(lp, t, smoothing, ignore_index, grad, out):
         return
     uniform = smoothing / lp.size
     for j in range(lp.size):
-        out[j] = grad * (math.exp(lp[j]) - uniform)  # sum(q) = 1 for a smoothed one-hot q
+        out[j] = grad * (_vexp(lp[j]) - uniform)  # sum(q) = 1 for a smoothed one-hot q
     out[t] -= grad * (1.0 - smoothing)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def _ce_prob_grad_row(lp, p, smoothing, grad, out):
     uniform = smoothing / lp.size
-    total = smoothing  # sum(q) = (1 - ls) * sum(p) + ls; probabilities need not sum to 1
+    total = smoothing + (1.0 - smoothing) * _row_sum(p)  # sum(q); probabilities need not sum to 1
     for j in range(lp.size):
-        total += (1.0 - smoothing) * p[j]
-    for j in range(lp.size):
-        out[j] = grad * (math.exp(lp[j]) * total - ((1.0 - smoothing) * p[j] + uniform))
+        out[j] = grad * (_vexp(lp[j]) * total - ((1.0 - smoothing) * p[j] + uniform))
 
 
 # ---- loops over rows; iteration r writes row r only ------------------------------------------------
@@ -187,12 +198,14 @@ def _rows(kernel, loop, threshold, arrays):
     return out
 
 
+@half_in_float32
 def softmax_forward(x: np.ndarray) -> np.ndarray:
     """y = exp(x - m) / sum exp(x - m) along the last axis.  `softmax_forward([0., 0.])` -> `[0.5, 0.5]`"""
     x = float_array(x, "softmax_forward")
-    return _rows("softmax_forward", _softmax, PARALLEL_MIN_MATH, (x,))
+    return _rows("softmax_forward", _softmax, PARALLEL_MIN_CHEAP, (x,))
 
 
+@half_in_float32
 def softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """dx = y * (g - sum(g * y)) along the last axis, from the output y.
 
@@ -204,6 +217,7 @@ def softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     return _rows("softmax_backward", _softmax_grad, PARALLEL_MIN_CHEAP, (y, g))
 
 
+@half_in_float32
 def log_softmax_forward(x: np.ndarray) -> np.ndarray:
     """y = (x - m) - log sum exp(x - m) along the last axis.
 
@@ -211,9 +225,10 @@ def log_softmax_forward(x: np.ndarray) -> np.ndarray:
     array([-0.69314718, -0.69314718])
     """
     x = float_array(x, "log_softmax_forward")
-    return _rows("log_softmax_forward", _log_softmax, PARALLEL_MIN_MATH, (x,))
+    return _rows("log_softmax_forward", _log_softmax, PARALLEL_MIN_CHEAP, (x,))
 
 
+@half_in_float32
 def log_softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """dx = g - exp(y) * sum(g) along the last axis, y the log-softmax output.
 
@@ -222,7 +237,7 @@ def log_softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """
     y = float_array(y, "log_softmax_backward", "y")
     g = same_shape(g, y, "log_softmax_backward", "g", "y")
-    return _rows("log_softmax_backward", _log_softmax_grad, PARALLEL_MIN_MATH, (y, g))
+    return _rows("log_softmax_backward", _log_softmax_grad, PARALLEL_MIN_CHEAP, (y, g))
 
 
 def _check_target(kernel, target, n, c, ignore_index, dtype):
@@ -249,6 +264,7 @@ def _check_smoothing(kernel, label_smoothing):
     return float(label_smoothing)
 
 
+@half_in_float32
 def cross_entropy_forward(
     logits: np.ndarray, target: np.ndarray, label_smoothing: float = 0.0, ignore_index: int = -100
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -272,13 +288,14 @@ def cross_entropy_forward(
     log_probs = np.empty_like(logits)
     loss = np.empty(n, dtype=logits.dtype)
     if target.ndim == 1:
-        loop = sized(_ce_index, logits.size, PARALLEL_MIN_MATH)
+        loop = sized(_ce_index, logits.size, PARALLEL_MIN_CHEAP)
         loop(logits, target, smoothing, int(ignore_index), log_probs, loss)
     else:
-        sized(_ce_prob, logits.size, PARALLEL_MIN_MATH)(logits, target, smoothing, log_probs, loss)
+        sized(_ce_prob, logits.size, PARALLEL_MIN_CHEAP)(logits, target, smoothing, log_probs, loss)
     return loss, log_probs
 
 
+@half_in_float32
 def cross_entropy_backward(
     log_probs: np.ndarray,
     target: np.ndarray,
@@ -308,8 +325,8 @@ def cross_entropy_backward(
     out = np.empty_like(log_probs)
     loop_size = log_probs.size
     if target.ndim == 1:
-        loop = sized(_ce_index_grad, loop_size, PARALLEL_MIN_MATH)
+        loop = sized(_ce_index_grad, loop_size, PARALLEL_MIN_CHEAP)
         loop(log_probs, target, smoothing, int(ignore_index), grad_rows, out)
     else:
-        sized(_ce_prob_grad, loop_size, PARALLEL_MIN_MATH)(log_probs, target, smoothing, grad_rows, out)
+        sized(_ce_prob_grad, loop_size, PARALLEL_MIN_CHEAP)(log_probs, target, smoothing, grad_rows, out)
     return out

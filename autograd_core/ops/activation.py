@@ -94,6 +94,19 @@ class Gelu(Op):
         return K.gelu_backward(ctx.saved[0], g)
 
 
+class GeluTanh(Op):
+    """x/2·(1 + tanh(√(2/π)(x + 0.044715x³))): GELU with approximate='tanh'."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.saved = (a,)
+        return K.gelu_forward(a, "tanh")
+
+    @staticmethod
+    def backward(ctx, g):
+        return K.gelu_backward(ctx.saved[0], g, "tanh")
+
+
 class Softplus(Op):
     """log(1 + exp(βx))/β, linear where βx > threshold (PyTorch's rule)."""
 
@@ -134,8 +147,16 @@ def leaky_relu(a, negative_slope: float = 0.01, inplace: bool = False):
     return LeakyRelu.apply(a, negative_slope)
 
 
-def gelu(a):
-    return Gelu.apply(a)
+def gelu(a, approximate: str = "none"):
+    """x·Φ(x); approximate='tanh' uses x/2·(1 + tanh(√(2/π)(x + 0.044715x³))), as PyTorch.
+
+    >>> import autograd_core as ag
+    >>> ag.functional.gelu(ag.tensor([0.0]), approximate="tanh")
+    tensor([0.])
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GeluTanh.apply(a) if approximate == "tanh" else Gelu.apply(a)
 
 
 def softplus(a, beta: float = 1.0, threshold: float = 20.0):

@@ -4,6 +4,11 @@ For C = A @ B: dA = G @ Bᵀ and dB = Aᵀ @ G on the last two dims; a 1-D opera
 treated as a row (left) or column (right) vector and the extra dim removed again;
 batch dims that were broadcast are summed back by the engine.
 
+A batched operand against a 2-D matrix, (..., m, k) @ (k, n), is one GEMM over the
+flattened batch, (B·m, k) @ (k, n), forward and backward, and so is dB = Aᵀ G summed over
+the batch: numpy.matmul would run B small GEMMs (and the engine would then sum B partial
+weight gradients). Large GEMMs get every core for BLAS (`kernels._threads.gemm_threads`).
+
     >>> import autograd_core as ag
     >>> (ag.ones(2, 3) @ ag.ones(3)).shape
     (2,)
@@ -14,19 +19,50 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op, ShapeError
+from ..kernels._threads import batched_matmul, gemm_threads
 
 
 def _swap(x):
     return np.swapaxes(x, -1, -2)
 
 
+def _rows(x):
+    """x (..., k) as a 2-D (rows, k) matrix (a copy only if x's batch is not contiguous)."""
+    return x.reshape(int(np.prod(x.shape[:-1])), x.shape[-1])  # -1 is ambiguous for size 0
+
+
+def _flat_matmul(x, w):
+    """x (..., m, k) @ w (k, n) as one GEMM over the flattened batch; works on arrays and Tensors."""
+    out = _rows(x) @ w
+    return out.reshape(tuple(x.shape[:-1]) + (w.shape[-1],))
+
+
+def _stack_matmul(x, y):
+    """x @ y; two array stacks with the same batch dims are split over the cores."""
+    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
+        return batched_matmul(x, y)
+    return x @ y  # Tensors, when a backward is itself differentiated
+
+
+def _rows_of(shape) -> int:
+    rows = 1
+    for d in shape[:-1]:
+        rows *= d
+    return rows
+
+
 class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.saved = (a, b)
+        if a.ndim >= 2 and b.ndim == 2 and a.shape[-1] == b.shape[0]:
+            with gemm_threads(_rows_of(a.shape), b.shape[0], b.shape[1]):
+                return _flat_matmul(a, b)
         try:
-            return np.matmul(a, b)
-        except ValueError:
+            m = a.shape[-2] if a.ndim >= 2 else 1
+            with gemm_threads(m, a.shape[-1], b.shape[-1] if b.ndim >= 2 else 1):
+                return batched_matmul(a, b)
+        except (ValueError, IndexError):
             raise ShapeError(f"matmul: shapes {np.shape(a)} and {np.shape(b)} are not aligned") from None
 
     @staticmethod
@@ -50,10 +86,19 @@ class MatMul(Op):
             if need_b is not None:
                 gb = (_swap(a) @ g2)[..., 0]
             return ga, gb
-        if need_a is not None:
-            ga = g @ _swap(b)
-        if need_b is not None:
-            gb = _swap(a) @ g
+        if b.ndim == 2:  # (..., m, k) @ (k, n): every gradient is one GEMM over the flat batch
+            k, n = b.shape
+            with gemm_threads(_rows_of(a.shape), k, n):
+                if need_a is not None:
+                    ga = _flat_matmul(g, b.T)
+                if need_b is not None:
+                    gb = _rows(a).T @ _rows(g)
+            return ga, gb
+        with gemm_threads(a.shape[-2], a.shape[-1], b.shape[-1]):
+            if need_a is not None:
+                ga = _stack_matmul(g, _swap(b))
+            if need_b is not None:
+                gb = _stack_matmul(_swap(a), g)
         return ga, gb
 
 
@@ -71,13 +116,13 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.saved = (x, w)
-        try:
-            out = np.matmul(x, w.T)
-        except ValueError:
+        if x.ndim == 0 or x.shape[-1] != w.shape[-1]:
             raise ShapeError(
                 f"linear: input of shape {x.shape} does not fit weight of shape {w.shape} "
                 f"(expected last dim {w.shape[-1]})"
-            ) from None
+            )
+        with gemm_threads(_rows_of(x.shape), w.shape[1], w.shape[0]):
+            out = _flat_matmul(x, w.T) if x.ndim >= 2 else np.matmul(x, w.T)
         if b is not None:
             out += b  # the matmul result is fresh: add the bias in place
         return out
@@ -87,14 +132,15 @@ class Linear(Op):
         x, w = ctx.saved
         need_x, need_w, need_b = ctx.next
         gx = gw = gb = None
-        if need_x is not None:
-            gx = g @ w
-        if need_w is not None or need_b is not None:
-            g2 = g.reshape(-1, g.shape[-1])
-            if need_w is not None:
-                gw = g2.T @ x.reshape(-1, x.shape[-1])
-            if need_b is not None:
-                gb = g2.sum(axis=0)
+        with gemm_threads(_rows_of(x.shape), w.shape[1], w.shape[0]):
+            if need_x is not None:
+                gx = _flat_matmul(g, w) if g.ndim >= 2 else g @ w
+            if need_w is not None or need_b is not None:
+                g2 = _rows(g)
+                if need_w is not None:
+                    gw = g2.T @ _rows(x)
+                if need_b is not None:
+                    gb = g2.sum(axis=0)
         return gx, gw, gb
 
 

@@ -233,7 +233,7 @@ def test_dropout_gradcheck_with_a_fixed_mask():
 
 def test_conv_rejects_unsupported_options_and_checks_channels():
     with pytest.raises(ValueError, match="groups"):
-        nn.Conv2d(2, 2, 3, groups=2)
+        nn.Conv2d(3, 2, 3, groups=2)  # in_channels not divisible by groups
     with pytest.raises(ValueError, match="strided"):
         nn.Conv1d(1, 1, 3, stride=2, padding="same")
     with pytest.raises(ValueError, match="channels"):

@@ -24,6 +24,8 @@ NAIVE = {
         lambda v, beta, threshold: v if beta * v > threshold else math.log1p(math.exp(beta * v)) / beta,
         lambda v, beta, threshold: 1.0 if beta * v > threshold else 1 / (1 + math.exp(-beta * v)),
     ),
+    "silu": (lambda v: v * 0.5 * (1 + math.tanh(v / 2)),
+             lambda v: 0.5 * (1 + math.tanh(v / 2)) * (1 + v * 0.5 * (1 - math.tanh(v / 2)))),
 }
 PARAMS = {"leaky_relu": {"slope": 0.07}, "softplus": {"beta": 1.5, "threshold": 4.0}}
 USES_OUTPUT = {"sigmoid", "tanh"}  # their backward takes y = forward(x)
@@ -102,7 +104,7 @@ def test_matches_torch(name, dtype):
     torch_fn = {
         "relu": F.relu, "leaky_relu": lambda t: F.leaky_relu(t, p.get("slope")), "sigmoid": torch.sigmoid,
         "tanh": torch.tanh, "gelu": F.gelu,
-        "softplus": lambda t: F.softplus(t, p.get("beta"), p.get("threshold")),
+        "softplus": lambda t: F.softplus(t, p.get("beta"), p.get("threshold")), "silu": F.silu,
     }[name]
     x, g = _inputs((4, 33), dtype, seed=3)
     xt = torch.from_numpy(x).requires_grad_()
@@ -140,11 +142,13 @@ def test_softplus_is_linear_above_threshold_and_stable_below():
     np.testing.assert_array_equal(A.softplus_backward(x, np.ones(5))[[0, 3, 4]], [0.0, 1.0, 1.0])
 
 
-def test_bad_inputs_raise_value_error_naming_the_kernel():
+def test_bad_inputs_raise_errors_naming_the_kernel():
     with pytest.raises(ValueError, match="relu_backward.*shape"):
         A.relu_backward(np.ones(3), np.ones(4))
-    with pytest.raises(ValueError, match="gelu_forward.*int64"):
+    with pytest.raises(TypeError, match="gelu_forward.*int64"):
         A.gelu_forward(np.arange(3))
+    with pytest.raises(ValueError, match="gelu_forward.*approximate"):
+        A.gelu_forward(np.ones(3), approximate="erf")
     with pytest.raises(ValueError, match="softplus_forward.*beta"):
         A.softplus_forward(np.ones(3), beta=0.0)
 
@@ -154,3 +158,107 @@ def test_accepts_non_contiguous_input_and_returns_contiguous():
     y = A.leaky_relu_forward(x, 0.5)
     assert y.flags.c_contiguous
     np.testing.assert_array_equal(y, np.where(x > 0, x, 0.5 * x))
+
+
+def _gelu_tanh_naive(v):
+    return 0.5 * v * (1 + math.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v**3)))
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_tanh_matches_naive_and_finite_differences(impl, dtype):
+    module = MODULES[impl]
+    x, g = _inputs((5, 7), dtype, seed=5)
+    y = module.gelu_forward(x, approximate="tanh")
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, _naive(_gelu_tanh_naive, x), **TOL[dtype])
+    h = 1e-6
+    x64 = x.astype(np.float64)
+    numeric = (_naive(_gelu_tanh_naive, x64 + h) - _naive(_gelu_tanh_naive, x64 - h)) / (2 * h)
+    tol = dict(rtol=1e-8, atol=1e-9) if dtype == np.float64 else TOL[dtype]
+    np.testing.assert_allclose(module.gelu_backward(x, g, approximate="tanh"), g * numeric, **tol)
+
+
+def test_gelu_tanh_matches_torch():
+    torch = pytest.importorskip("torch")
+    x, g = _inputs((4, 33), np.float32, seed=6)
+    xt = torch.from_numpy(x).requires_grad_()
+    yt = torch.nn.functional.gelu(xt, approximate="tanh")
+    (gt,) = torch.autograd.grad(yt, xt, torch.from_numpy(g))
+    np.testing.assert_allclose(A.gelu_forward(x, "tanh"), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(A.gelu_backward(x, g, "tanh"), gt.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def _ulps(got, want64):
+    """|got - want| in units in the last place of float32 at want (subnormal spacing at least)."""
+    want32 = want64.astype(np.float32)
+    return np.abs(got.astype(np.float64) - want64) / np.spacing(np.abs(want32)).astype(np.float64)
+
+
+# float32 kernels compute in float64 inside: <= 2 ulp of float32 against a float64 reference,
+# over a wide range (tails included) where the function itself is well conditioned
+ACCURACY = {
+    "sigmoid": (lambda x: A.sigmoid_forward(x), lambda x: R.sigmoid_forward(x)),
+    "silu": (lambda x: A.silu_forward(x), lambda x: R.silu_forward(x)),
+    "softplus": (lambda x: A.softplus_forward(x), lambda x: R.softplus_forward(x)),
+    "gelu": (lambda x: A.gelu_forward(x), lambda x: R.gelu_forward(x)),
+    "gelu_tanh": (lambda x: A.gelu_forward(x, "tanh"),  # x sigmoid(2u): no cancellation in the left tail
+                  lambda x: x / (1 + np.exp(-2 * math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))),
+    "tanh": (lambda x: A.tanh_forward(x), lambda x: np.tanh(x)),
+    "silu_backward": (lambda x: A.silu_backward(x, np.ones_like(x)),
+                      lambda x: R.silu_backward(x, np.ones_like(x))),
+    "softplus_backward": (lambda x: A.softplus_backward(x, np.ones_like(x)),
+                          lambda x: R.softplus_backward(x, np.ones_like(x))),
+}
+
+
+@pytest.mark.parametrize("name", ACCURACY)
+def test_float32_within_two_ulp_of_a_float64_reference(name):
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.standard_normal(20000) * 3, rng.uniform(-80, 80, 20000)]).astype(np.float32)
+    if name.startswith("gelu"):
+        x = x[x > -9]  # below, GELU is ~1e-19 and PyTorch's own float32 value is 0 or noise
+    ours, reference = ACCURACY[name]
+    got = ours(x)
+    assert got.dtype == np.float32
+    want = reference(x.astype(np.float64))
+    assert _ulps(got, want).max() <= 2.0
+
+
+def test_gelu_backward_float32_accuracy():
+    # Phi(x) + x phi(x) cancels for x < -1: held to a float32 ulp of the larger term
+    x = np.linspace(-9, 9, 20001).astype(np.float32)
+    got = A.gelu_backward(x, np.ones_like(x)).astype(np.float64)
+    want = R.gelu_backward(x.astype(np.float64), np.ones(x.shape))
+    x64 = x.astype(np.float64)
+    scale = np.maximum(np.abs(want), np.abs(x64) * np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi))
+    assert (np.abs(got - want) <= 2 * np.spacing(scale.astype(np.float32)).astype(np.float64)).all()
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "silu"])
+def test_float16_is_computed_in_float32_and_returned_as_float16(name):
+    p = PARAMS.get(name, {})
+    x, g = _inputs((3, 17), np.float16, seed=7)
+    y = getattr(A, f"{name}_forward")(x, **p)
+    arg = y if name in USES_OUTPUT else x
+    dx = getattr(A, f"{name}_backward")(arg, g, **p)
+    assert y.dtype == dx.dtype == np.float16
+    x32, g32 = x.astype(np.float32), g.astype(np.float32)
+    np.testing.assert_array_equal(y, getattr(A, f"{name}_forward")(x32, **p).astype(np.float16))
+    want = getattr(A, f"{name}_backward")(arg.astype(np.float32), g32, **p).astype(np.float16)
+    np.testing.assert_array_equal(dx, want)
+
+
+def test_float16_matches_torch():
+    torch = pytest.importorskip("torch")
+    x, g = _inputs((64,), np.float16, seed=8)
+    for ours, theirs in ((A.gelu_forward, torch.nn.functional.gelu), (A.sigmoid_forward, torch.sigmoid),
+                         (A.silu_forward, torch.nn.functional.silu)):
+        np.testing.assert_allclose(ours(x).astype(np.float32), theirs(torch.from_numpy(x)).float().numpy(),
+                                   rtol=1e-3, atol=1e-3)
+
+
+def test_other_dtypes_raise_type_error_naming_the_kernel_and_dtype():
+    for bad in (np.arange(3), np.ones(3, np.complex64), np.ones(3, bool)):
+        with pytest.raises(TypeError, match=f"silu_forward.*{bad.dtype}"):
+            A.silu_forward(bad)

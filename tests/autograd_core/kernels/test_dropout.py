@@ -57,7 +57,15 @@ def test_p_zero_returns_the_input_and_p_one_zeros():
 def test_bad_arguments_raise_value_error():
     with pytest.raises(ValueError, match="dropout_forward: p must be in"):
         D.dropout_forward(np.ones(3), 1.5, np.random.default_rng(0))
-    with pytest.raises(ValueError, match="dropout_mask: dtype"):
+    with pytest.raises(TypeError, match="dropout_mask: dtype"):
         D.dropout_mask((3,), 0.5, np.random.default_rng(0), np.int64)
     with pytest.raises(ValueError, match="dropout_backward: mask has shape"):
         D.dropout_backward(np.ones(3), np.ones(4))
+
+
+def test_float16_is_computed_in_float32_and_returned_as_float16():
+    x = np.arange(1.0, 9.0, dtype=np.float16)
+    y, mask = D.dropout_forward(x, 0.5, np.random.default_rng(0))
+    assert y.dtype == mask.dtype == np.float16
+    np.testing.assert_array_equal(y, x * mask)
+    assert D.dropout_backward(np.ones(8, np.float16), mask).dtype == np.float16

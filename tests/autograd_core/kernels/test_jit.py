@@ -81,3 +81,22 @@ def test_cache_is_required_and_serial_twin():
     activations._relu.serial(x, out_serial)
     np.testing.assert_array_equal(out_parallel, out_serial)
     assert activations._relu.serial.__name__ == "_relu__serial"
+
+
+def test_vectorised_math_runs_as_python_with_numba_disabled():
+    out = _run("""
+import numpy as np
+from autograd_core.kernels import activations, conv, reference, softmax
+x = np.linspace(-5, 5, 37).astype(np.float32)
+checks = [(getattr(activations, f + "_forward")(x), getattr(reference, f + "_forward")(x))
+          for f in ("sigmoid", "gelu", "silu", "softplus")]
+checks += [(activations.gelu_forward(x, "tanh"), reference.gelu_forward(x, "tanh")),
+           (softmax.softmax_forward(x.reshape(1, -1)), reference.softmax_forward(x.reshape(1, -1)))]
+rng = np.random.default_rng(0)
+xx = rng.standard_normal((1, 4, 7, 7)).astype(np.float32)
+w = rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
+checks.append((conv.conv2d_forward(xx, w, None, 2, 1, 1, 2),
+               reference.conv2d_forward(xx, w, None, 2, 1, 1, 2)))
+print(max(float(np.abs(a.astype(np.float64) - e).max()) for a, e in checks))
+""", NUMBA_DISABLE_JIT="1")
+    assert float(out) < 1e-6

@@ -187,3 +187,16 @@ def test_bad_inputs_raise_value_error_naming_the_kernel():
         P.avg_pool2d_backward(np.ones((1, 2, 3, 3)), x.shape, 2)
     with pytest.raises(ValueError, match="max_pool2d_forward: stride must be >= 1"):
         P.max_pool2d_forward(x, 2, 0)
+
+
+def test_float16_is_computed_in_float32_and_returned_as_float16():
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float16)
+    y, argmax = P.max_pool2d_forward(x, 2)
+    assert y.dtype == np.float16 and argmax.dtype.kind == "i"
+    np.testing.assert_array_equal(y, P.max_pool2d_forward(x.astype(np.float32), 2)[0].astype(np.float16))
+    assert P.max_pool2d_backward(np.ones_like(y), argmax, x.shape).dtype == np.float16
+    a = P.avg_pool2d_forward(x, 3)
+    assert a.dtype == np.float16
+    assert P.avg_pool2d_backward(np.ones_like(a), x.shape, 3).dtype == np.float16
+    y1, arg1 = P.max_pool1d_forward(x[:, :, 0], 2)
+    assert y1.dtype == np.float16 and P.max_pool1d_backward(y1, arg1, x[:, :, 0].shape).dtype == np.float16

@@ -1,0 +1,250 @@
+"""Who runs on the cores: Numba's threading layer, fork, and how many threads BLAS may use.
+
+Three problems, measured on 2 cores, and what this module does about each:
+
+1. Beside PyTorch. `torch` ships its own `libgomp.so.1`; once it is loaded, Numba's OpenMP layer
+   binds to that same runtime (same soname), which read its wait policy when torch was imported:
+   its idle threads spin for ~3 ms after every parallel kernel and starve the BLAS threads of the
+   matmul that follows (MLP batch 1024: 4.8 ms a step alone, 40 ms with torch imported first).
+   So when an OpenMP runtime is already loaded before our first kernel and was not told to wait
+   passively, the kernels use Numba's `workqueue` layer, which owns its threads and sleeps when
+   idle (~1.2x slower launches than OpenMP on the CNN step, against 8x). Otherwise Numba's default
+   order applies (tbb if installed, then `omp` with OMP_WAIT_POLICY=PASSIVE, set before libgomp
+   starts). A layer the user chose with NUMBA_THREADING_LAYER is kept.
+
+2. fork. GNU OpenMP cannot run a parallel region in a child forked after the parent used it (the
+   child aborts: "fork() called from a process already using GNU OpenMP"), so a `multiprocessing`
+   pool or DataLoader workers started after training would die. A fork handler marks the child,
+   and there every parallel kernel runs its serial twin (one thread per worker, as PyTorch gives
+   its DataLoader workers).
+
+3. Oversubscription. OpenBLAS's idle threads spin too, and on a loaded machine a multi-threaded
+   small GEMM or LAPACK call can take 10-20x its single-threaded time (a sweep of np.linalg.lstsq
+   on (100, d): 9.3 s with 2 threads, 0.5 s with one, while other processes ran). So at import
+   BLAS is held to one thread, and `gemm_threads` lets the matmul ops raise it to every core for a
+   GEMM large enough to repay it, and lower it again after. BLAS and the kernels therefore never
+   hold more threads than cores while either is busy. A thread count the user set through
+   OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS or AUTOGRAD_CORE_BLAS_THREADS is kept.
+
+4. Other processes. On a shared machine (this project's benchmarks ran beside six other jobs on
+   2 cores) a parallel region waits for its slowest thread, and a descheduled thread stalls it for
+   a whole time slice: a GPT step took 60-90 ms with BLAS on one thread and 200-500 ms with two.
+   So while the 1-minute load average is at least cores + 1 (checked at most once a second),
+   large GEMMs stay on one BLAS thread and parallel kernels run their serial twins.
+   AUTOGRAD_CORE_ADAPTIVE_THREADS=0 turns this off.
+
+Parallel kernels hold the GIL, so two Python threads never launch at once; the non-blocking lock
+in `launch` keeps that true for any kernel that may release it (a second caller runs serially
+instead of doubling the threads).
+
+    >>> from autograd_core.kernels import _threads
+    >>> _threads.get_num_threads() >= 1
+    True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+
+import numpy as np
+
+# A GEMM of at least this many multiply-adds (m*k*n) runs on every core: ~0.1 ms on one core,
+# where a second thread's start-up (~20 us) is repaid.
+GEMM_PARALLEL_MIN = 1 << 21
+
+_BLAS_ENV = ("AUTOGRAD_CORE_BLAS_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+# A stack of GEMMs is split over the cores (see `batched_matmul`) from this many multiply-adds on.
+BATCHED_PARALLEL_MIN = 1 << 19
+
+_launch_lock = threading.Lock()
+_state = {
+    "serial_only": False,  # set in a child forked after GNU OpenMP ran in the parent
+    "blas": None,  # the BLAS controllers from threadpoolctl, found once
+    "blas_low": None,  # threads BLAS keeps outside large GEMMs (None: leave BLAS alone)
+    "blas_high": None,  # threads for a large GEMM
+    "blas_now": None,
+    "layer_chosen": False,
+    "pool": None,  # worker threads for `batched_matmul`, started on first use
+    "busy": False,  # the machine's run queue exceeds its cores (point 4)
+    "busy_checked": -1e9,
+    "adaptive": os.environ.get("AUTOGRAD_CORE_ADAPTIVE_THREADS", "1") != "0",
+}
+
+LOAD_CHECK_S = 1.0  # how often the load average is read (a ~5 us read of /proc/loadavg)
+
+
+def machine_busy() -> bool:
+    """True while other processes keep more threads runnable than this machine has cores."""
+    if not _state["adaptive"]:
+        return False
+    now = time.monotonic()
+    if now - _state["busy_checked"] > LOAD_CHECK_S:
+        _state["busy_checked"] = now
+        try:
+            _state["busy"] = os.getloadavg()[0] >= cores() + 1
+        except (OSError, AttributeError):  # no load average on this platform
+            _state["busy"] = False
+    return _state["busy"]
+
+
+def cores() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _foreign_openmp_spins() -> bool:
+    """True when an OpenMP runtime is already loaded and was not told to wait passively."""
+    if os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE":
+        return False
+    try:
+        with open("/proc/self/maps") as maps:
+            names = {line.rsplit("/", 1)[-1].strip() for line in maps if "/" in line}
+    except OSError:
+        return False
+    return any(name.startswith(("libgomp", "libiomp", "libomp")) for name in names)
+
+
+def choose_threading_layer(numba) -> None:
+    """Called once, after `import numba` and before the first parallel kernel (see point 1)."""
+    _state["layer_chosen"] = True
+    if not os.environ.get("NUMBA_THREADING_LAYER") and _foreign_openmp_spins():
+        numba.config.THREADING_LAYER = "workqueue"  # else numba's default order: tbb, omp, workqueue
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when libgomp starts
+
+
+def layer_chosen() -> bool:
+    return _state["layer_chosen"]
+
+
+def _after_fork_in_child() -> None:
+    _state["pool"] = None  # its threads did not survive the fork
+    # Only GNU OpenMP breaks in the child; the workqueue layer restarts its threads itself.
+    if _state["layer_chosen"]:
+        try:
+            from numba.np.ufunc import parallel
+
+            started_omp = parallel._is_initialized and parallel._threading_layer == "omp"
+        except (ImportError, AttributeError):
+            started_omp = True  # cannot tell: be safe
+        if started_omp:
+            _state["serial_only"] = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def launch(kernel, args):
+    """Run a parallel kernel, or its serial twin in a forked child or while another thread runs one."""
+    if _state["serial_only"] or machine_busy() or not _launch_lock.acquire(blocking=False):
+        return kernel.serial(*args)
+    try:
+        return kernel.compiled()(*args)
+    finally:
+        _launch_lock.release()
+
+
+# ---- BLAS ----------------------------------------------------------------------------------------
+
+
+def _blas_controllers():
+    if _state["blas"] is None:
+        try:
+            import threadpoolctl
+
+            found = threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
+        except Exception:  # threadpoolctl missing or a library it cannot read: leave BLAS alone
+            found = []
+        _state["blas"] = found
+    return _state["blas"]
+
+
+def _set_blas(n: int) -> None:
+    if _state["blas_now"] != n:
+        for controller in _blas_controllers():
+            controller.set_num_threads(n)
+        _state["blas_now"] = n
+
+
+def configure_blas() -> None:
+    """At import: BLAS on one thread outside large GEMMs, unless the user chose a count."""
+    if any(os.environ.get(name) for name in _BLAS_ENV):
+        return
+    if not _blas_controllers():
+        return
+    _state["blas_low"], _state["blas_high"] = 1, cores()
+    _set_blas(1)
+
+
+@contextlib.contextmanager
+def gemm_threads(m: int, k: int, n: int):
+    """Every core for BLAS while a GEMM of m*k*n multiply-adds at least `GEMM_PARALLEL_MIN` runs."""
+    low = _state["blas_low"]
+    if low is None or m * k * n < GEMM_PARALLEL_MIN or machine_busy():
+        yield
+        return
+    _set_blas(_state["blas_high"])
+    try:
+        yield
+    finally:
+        _set_blas(low)
+
+
+def _pool():
+    if _state["pool"] is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _state["pool"] = ThreadPoolExecutor(max(1, cores() - 1), thread_name_prefix="autograd_core-gemm")
+    return _state["pool"]
+
+
+def batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.matmul(a, b) for stacks with the same batch dims, the batch split over the cores.
+
+    numpy.matmul runs a stack as one small GEMM after another, and with BLAS held to one thread
+    (point 3) that uses one core. NumPy releases the GIL inside the GEMMs, so the calling thread
+    and `cores() - 1` pool threads each take a share of the batch into one output array: about
+    2x on 2 cores for attention-sized stacks (32 x (64, 32) @ (32, 64)).
+
+        >>> batched_matmul(np.ones((2, 1, 3)), np.ones((2, 3, 1)))[:, 0, 0]
+        array([3., 3.])
+    """
+    parts = min(cores() if _state["blas_low"] is not None else 1, a.shape[0] if a.ndim >= 3 else 1)
+    if (parts < 2 or _state["serial_only"] or machine_busy()
+            or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2]
+            or a.shape[-1] != b.shape[-2]
+            or int(np.prod(a.shape[:-1], dtype=np.int64)) * a.shape[-1] * b.shape[-1] < BATCHED_PARALLEL_MIN):
+        return np.matmul(a, b)
+    out = np.empty(a.shape[:-1] + b.shape[-1:], np.result_type(a, b))
+    bounds = np.linspace(0, a.shape[0], parts + 1).astype(int)
+    jobs = [_pool().submit(np.matmul, a[lo:hi], b[lo:hi], out=out[lo:hi])
+            for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    np.matmul(a[:bounds[1]], b[:bounds[1]], out=out[:bounds[1]])
+    for job in jobs:
+        job.result()
+    return out
+
+
+def set_num_threads(n: int) -> None:
+    """Threads for the kernels and for large GEMMs (as `torch.set_num_threads`)."""
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
+    if _state["blas_low"] is not None:
+        _state["blas_high"] = n
+    else:
+        _set_blas(n)
+    import numba  # the user asked for threads: paying numba's import here is expected
+
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+
+
+def get_num_threads() -> int:
+    """Threads a large GEMM or a parallel kernel uses."""
+    return _state["blas_high"] or cores()

@@ -1,0 +1,72 @@
+"""layer_norm kernels and their NumPy twins against finite differences and torch.nn.functional.layer_norm."""
+
+import numpy as np
+import pytest
+
+from autograd_core.kernels import norm as K
+from autograd_core.kernels import reference as R
+from autograd_core.kernels._jit import PARALLEL_MIN_CHEAP
+
+MODULES = {"kernel": K, "reference": R}
+TOL = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-11, atol=1e-12)}
+
+
+def _data(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) * 3 + 5).astype(dtype)
+    return x, rng.standard_normal(shape[-1]).astype(dtype), rng.standard_normal(shape[-1]).astype(dtype)
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(7,), (4, 9), (2, 3, 16)])
+def test_matches_torch(impl, dtype, shape):
+    torch = pytest.importorskip("torch")
+    module = MODULES[impl]
+    x, w, b = _data(shape, dtype)
+    g = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+    y, mean, rstd = module.layer_norm_forward(x, w, b, 1e-5)
+    xt, wt, bt = (torch.from_numpy(a).requires_grad_() for a in (x, w, b))
+    yt = torch.nn.functional.layer_norm(xt, shape[-1:], wt, bt, 1e-5)
+    yt.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(y, yt.detach().numpy(), **TOL[dtype])
+    for ours, theirs in zip(module.layer_norm_backward(g, x, w, mean, rstd), (xt.grad, wt.grad, bt.grad)):
+        assert ours.dtype == dtype
+        np.testing.assert_allclose(ours, theirs.numpy(), **TOL[dtype])
+
+
+def test_backward_matches_finite_differences():
+    x, w, b = _data((3, 6), np.float64, seed=2)
+    g = np.random.default_rng(3).standard_normal(x.shape)
+    _, mean, rstd = K.layer_norm_forward(x, w, b)
+    dx, dw, db = K.layer_norm_backward(g, x, w, mean, rstd)
+    h = 1e-6
+    for arr, grad in ((x, dx), (w, dw), (b, db)):
+        flat, gflat = arr.reshape(-1), grad.reshape(-1)
+        for i in range(0, flat.size, 5):
+            old = flat[i]
+            flat[i] = old + h
+            up = float((K.layer_norm_forward(x, w, b)[0] * g).sum())
+            flat[i] = old - h
+            down = float((K.layer_norm_forward(x, w, b)[0] * g).sum())
+            flat[i] = old
+            assert gflat[i] == pytest.approx((up - down) / (2 * h), rel=1e-6, abs=1e-8)
+
+
+def test_parallel_rows_match_serial_rows_and_no_affine():
+    x, _, _ = _data((PARALLEL_MIN_CHEAP // 64 + 3, 64), np.float32, seed=4)
+    big = K.layer_norm_forward(x, None, None)[0]
+    np.testing.assert_array_equal(big[:10], K.layer_norm_forward(x[:10], None, None)[0])
+    np.testing.assert_allclose(big, R.layer_norm_forward(x, None, None)[0], rtol=1e-5, atol=1e-5)
+
+
+def test_float16_and_bad_inputs():
+    x, w, b = _data((2, 8), np.float16)
+    y, mean, rstd = K.layer_norm_forward(x, w, b)
+    assert y.dtype == np.float16
+    assert mean.dtype == rstd.dtype == np.float64  # statistics stay float64
+    assert all(a.dtype == np.float16 for a in K.layer_norm_backward(np.ones_like(x), x, w, mean, rstd))
+    with pytest.raises(ValueError, match="layer_norm_forward: weight must have shape"):
+        K.layer_norm_forward(x, np.ones(3), None)
+    with pytest.raises(TypeError, match="layer_norm_forward: x must be .* int64"):
+        K.layer_norm_forward(np.arange(4), None, None)

@@ -1,0 +1,159 @@
+"""Threads: fork after a parallel kernel, torch imported first, BLAS held to one thread outside
+large GEMMs, and parallel kernels launched from several Python threads."""
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograd_core.kernels import _threads, activations, reference
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _run(code, timeout=240, **env):
+    full_env = {k: v for k, v in os.environ.items()
+                if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                             "AUTOGRAD_CORE_BLAS_THREADS", "NUMBA_THREADING_LAYER", "OMP_WAIT_POLICY")}
+    full_env.update(env, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                            env=full_env, timeout=timeout)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.split()
+
+
+FORK_POOL = """
+import multiprocessing as mp
+import numpy as np
+import autograd_core as ag
+from autograd_core.kernels import activations
+
+x = np.linspace(-3, 3, 1 << 18, dtype=np.float32)
+activations.relu_forward(x)  # large enough for the parallel loop: the threading layer starts here
+ag.functional.gelu(ag.tensor(x)).sum()
+
+def work(i):
+    return float(activations.relu_forward(x + i).sum())
+
+if __name__ == "__main__":
+    with mp.get_context("fork").Pool(2) as pool:
+        got = pool.map_async(work, range(3)).get(timeout=120)
+    want = [work(i) for i in range(3)]
+    print(all(abs(a - b) <= 1e-6 * abs(b) for a, b in zip(got, want)))
+"""
+
+
+def test_a_forked_pool_runs_kernels_after_the_parent_ran_parallel_ones(tmp_path):
+    script = tmp_path / "pool.py"
+    script.write_text(FORK_POOL)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT),
+                                 "AUTOGRAD_CORE_ADAPTIVE_THREADS": "0"},
+                            timeout=240)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["True"]
+
+
+def test_with_torch_imported_first_the_kernels_do_not_share_its_openmp_runtime():
+    pytest.importorskip("torch")
+    out = _run("""
+import torch, numpy as np, numba
+from autograd_core.kernels import activations
+activations.relu_forward(np.ones(1 << 18, np.float32))
+print(numba.threading_layer())
+""", AUTOGRAD_CORE_ADAPTIVE_THREADS="0")  # a parallel kernel runs even on a busy machine
+    assert out == ["workqueue"]
+
+
+def test_a_layer_the_user_chose_is_kept():
+    pytest.importorskip("torch")
+    out = _run("""
+import torch, numpy as np, numba
+from autograd_core.kernels import activations
+activations.relu_forward(np.ones(1 << 18, np.float32))
+print(numba.threading_layer())
+""", NUMBA_THREADING_LAYER="omp", AUTOGRAD_CORE_ADAPTIVE_THREADS="0")
+    assert out == ["omp"]
+
+
+def test_blas_runs_one_thread_outside_large_gemms():
+    pytest.importorskip("threadpoolctl")
+    out = _run("""
+import threadpoolctl
+import autograd_core
+from autograd_core.kernels import _threads
+blas = lambda: max(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
+before = blas()
+with _threads.gemm_threads(1024, 1024, 1024):
+    inside = blas()
+print(before, inside, blas(), _threads.cores())
+""", AUTOGRAD_CORE_ADAPTIVE_THREADS="0")
+    before, inside, after, cores = map(int, out)
+    assert (before, inside, after) == (1, cores, 1)
+
+
+def test_a_blas_thread_count_the_user_set_is_kept():
+    pytest.importorskip("threadpoolctl")
+    out = _run("""
+import threadpoolctl
+import autograd_core
+from autograd_core.kernels import _threads
+with _threads.gemm_threads(1024, 1024, 1024):
+    pass
+print(max(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"))
+""", OPENBLAS_NUM_THREADS="2")
+    assert out == ["2"]
+
+
+def test_parallel_kernels_from_several_threads_give_the_right_results():
+    rng = np.random.default_rng(0)
+    inputs = [rng.standard_normal(1 << 18).astype(np.float32) for _ in range(4)]
+    results = [None] * len(inputs)
+
+    def work(i):
+        for _ in range(5):
+            results[i] = activations.gelu_forward(inputs[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(inputs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for x, y in zip(inputs, results):
+        np.testing.assert_allclose(y, reference.gelu_forward(x.astype(np.float64)), rtol=1e-5, atol=1e-6)
+
+
+def test_set_num_threads_checks_its_argument():
+    with pytest.raises(ValueError, match="set_num_threads"):
+        _threads.set_num_threads(0)
+
+
+def test_a_busy_machine_keeps_blas_and_kernels_on_one_thread(monkeypatch):
+    calls = []
+    monkeypatch.setitem(_threads._state, "adaptive", True)
+    monkeypatch.setitem(_threads._state, "busy_checked", -1e9)
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (_threads.cores() + 1.5, 0.0, 0.0))
+    assert _threads.machine_busy()
+    monkeypatch.setitem(_threads._state, "blas_low", 1)
+    monkeypatch.setitem(_threads._state, "blas_high", 2)
+    monkeypatch.setattr(_threads, "_set_blas", calls.append)
+    with _threads.gemm_threads(4096, 4096, 4096):
+        pass
+    assert calls == []  # BLAS was not raised
+
+    class Kernel:
+        def serial(self, *args):
+            return "serial"
+
+        def compiled(self):
+            return lambda *args: "parallel"
+
+    assert _threads.launch(Kernel(), ()) == "serial"
+    monkeypatch.setitem(_threads._state, "busy_checked", -1e9)
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (0.1, 0.0, 0.0))
+    assert not _threads.machine_busy()
+    assert _threads.launch(Kernel(), ()) == "parallel"
