@@ -304,6 +304,9 @@ class _Reader:
                 stack.append(func(*args))
             elif name == "BUILD":
                 state, obj = stack.pop(), stack[-1]
+                if type(obj) is collections.OrderedDict and isinstance(state, dict) and set(state) == {"_metadata"}:
+                    obj._metadata = state["_metadata"]  # state_dict()'s per-module versions, kept as torch does
+                    continue
                 if not isinstance(obj, (_DType, _Array)):
                     raise CheckpointError(f"the pickle sets the state of a {type(obj).__name__}")
                 obj.setstate(state)
@@ -354,6 +357,8 @@ def _finish(obj, seen: dict, depth: int):
     if isinstance(obj, dict):
         out = seen[id(obj)] = type(obj)()
         out.update((_finish(k, seen, depth + 1), _finish(v, seen, depth + 1)) for k, v in obj.items())
+        if "_metadata" in getattr(obj, "__dict__", ()):
+            out._metadata = _finish(obj._metadata, seen, depth + 1)
         return out
     if isinstance(obj, list):
         out = seen[id(obj)] = []
