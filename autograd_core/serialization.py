@@ -8,9 +8,12 @@ A checkpoint is a zip archive holding
 
 Saving writes a temporary file next to the target, flushes it to disk and renames it
 over the target in one step (`os.replace`, see `_atomic.py`): an interrupted save leaves the
-previous file as it was, and the next save removes the temporaries of killed ones. Loading
-checks every declared size before reading and raises `CheckpointError` naming the file and
-the problem for anything malformed.
+previous file as it was, and the next save removes the temporaries of killed ones. `f` may
+also be an open binary file (`io.BytesIO` included), as in PyTorch. Loading checks every
+declared size before reading and raises `CheckpointError` naming the file and the problem for
+anything malformed. `load` also reads PyTorch `.pt` files (see `torch_format.py`) with a
+restricted reader that never unpickles code; a whole `Module` or optimizer is refused by
+`save` (PyTorch pickles it): save its `state_dict()`.
 
     >>> import autograd_core as ag
     >>> ag.save({"w": ag.ones(2), "step": 3}, "ckpt.agc")      # doctest: +SKIP
@@ -52,7 +55,7 @@ def _refusal(obj, where: str) -> TypeError:
     if "Optimizer" in names:
         return TypeError(f"ag.save: {where} is a {kind} optimizer; save optimizer.state_dict() instead "
                          "and restore it with optimizer.load_state_dict(ag.load(f))")
-    hint = f"; save its .state_dict() instead" if callable(getattr(obj, "state_dict", None)) else ""
+    hint = "; save its .state_dict() instead" if callable(getattr(obj, "state_dict", None)) else ""
     return TypeError(
         f"ag.save: cannot store {kind} at {where}{hint}; a checkpoint holds Tensors, arrays, numbers, "
         "strings, bools, None and dicts/lists/tuples of them"
@@ -155,10 +158,11 @@ def save(obj, f) -> None:
     path, a new file gets the permissions the umask gives, an existing one keeps its mode, a
     symlink's target is replaced (the link stays), and temporaries of killed saves are removed.
 
-        >>> import io
+        >>> import io, autograd_core as ag
         >>> buf = io.BytesIO()
-        >>> save({"w": ag.ones(2), "epoch": 3}, buf)     # or save(model.state_dict(), "model.pt")
-        >>> _ = buf.seek(0); load(buf)["epoch"]
+        >>> ag.save({"w": ag.ones(2), "epoch": 3}, buf)   # or ag.save(model.state_dict(), "model.pt")
+        >>> _ = buf.seek(0)
+        >>> ag.load(buf)["epoch"]
         3
     """
     arrays: list = []
@@ -307,7 +311,8 @@ def _array_mapper(map_location):
                     f"not {type(map_location).__name__}")
 
 
-def load(f, map_location=None, weights_only: bool | None = True, mmap: bool | None = None, **pickle_load_args):
+def load(f, map_location=None, weights_only: bool | None = True, mmap: bool | None = None,
+         **pickle_load_args):
     """Read a checkpoint from `f` (a path, or a binary file object read from its current
     position): one written by `save`, or a PyTorch `.pt` file written by `torch.save` (zip or
     legacy format) holding tensors in containers, read by a restricted reader that runs no code.

@@ -15,8 +15,9 @@ Tensors come back as `autograd_core.Tensor`s (views of their storage when they d
 themselves, as PyTorch's share storage; a copy otherwise), `nn.Parameter`s as Parameters.
 
     >>> import autograd_core as ag
-    >>> sd = ag.load("resnet_weights.pt")     # written by torch.save(model.state_dict(), ...)  # doctest: +SKIP
-    >>> model.load_state_dict(sd)                                                                # doctest: +SKIP
+    >>> # written in PyTorch by torch.save(model.state_dict(), "weights.pt")
+    >>> sd = ag.load("weights.pt")            # doctest: +SKIP
+    >>> model.load_state_dict(sd)             # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -177,6 +178,10 @@ class _Reader:
             if key in (("torch", "bfloat16"), ("torch", "BFloat16Storage")):
                 raise CheckpointError("it holds bfloat16 tensors, which NumPy cannot represent; convert them "
                                       "with .float() in PyTorch before saving")
+            if module.startswith(("torch.nn.modules", "torch.optim")):
+                raise CheckpointError(f"it holds a whole pickled {module}.{name} (torch.save(model) or of an "
+                                      "optimizer), which only unpickling code could rebuild; in PyTorch, "
+                                      "save model.state_dict() (or optimizer.state_dict()) and load that")
             raise CheckpointError(f"it references the global {module}.{name}, which the restricted "
                                   "reader does not allow (checkpoints never run code; save state dicts "
                                   "and containers of tensors)")
@@ -300,12 +305,15 @@ class _Reader:
             elif name == "REDUCE":
                 args, func = stack.pop(), stack.pop()
                 if id(func) not in self.callables or not isinstance(args, tuple):
-                    raise CheckpointError(f"the pickle calls {type(func).__name__}, which is not callable here")
+                    raise CheckpointError(f"the pickle calls a {type(func).__name__}, which is not callable "
+                                          "here")
                 stack.append(func(*args))
             elif name == "BUILD":
                 state, obj = stack.pop(), stack[-1]
-                if type(obj) is collections.OrderedDict and isinstance(state, dict) and set(state) == {"_metadata"}:
-                    obj._metadata = state["_metadata"]  # state_dict()'s per-module versions, kept as torch does
+                if type(obj) is collections.OrderedDict and isinstance(state, dict) and \
+                        set(state) == {"_metadata"}:
+                    # state_dict()'s per-module versions, kept as torch keeps them
+                    obj._metadata = state["_metadata"]
                     continue
                 if not isinstance(obj, (_DType, _Array)):
                     raise CheckpointError(f"the pickle sets the state of a {type(obj).__name__}")
@@ -333,8 +341,8 @@ _LITERALS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "F
 
 def _target(stack, kind):
     if not stack or not isinstance(stack[-1], kind):
-        raise CheckpointError(f"the pickle adds items to a {type(stack[-1]).__name__ if stack else 'missing'} "
-                              f"object, not a {kind.__name__}")
+        found = type(stack[-1]).__name__ if stack else "missing"
+        raise CheckpointError(f"the pickle adds items to a {found} object, not a {kind.__name__}")
     return stack[-1]
 
 
@@ -431,7 +439,8 @@ def load_legacy(stream: io.BytesIO, map_storage):
         dtype, key, location, numel = _pid_parts(pid)
         if wanted.setdefault(key, (dtype, location, numel)) != (dtype, location, numel):
             raise CheckpointError(f"storage {key} is declared twice with different types or sizes")
-        return _Storage(np.lib.stride_tricks.as_strided(np.zeros(1, dtype), (numel,), (0,), writeable=False), dtype)
+        nothing = np.lib.stride_tricks.as_strided(np.zeros(1, dtype), (numel,), (0,), writeable=False)
+        return _Storage(nothing, dtype)
 
     start = stream.tell()
     _Reader(standin).run(stream)
