@@ -399,6 +399,8 @@ def load_zip(zf: zipfile.ZipFile, archive_size: int, map_storage):
 
     def storage(pid):
         dtype, key, location, numel = _pid_parts(pid)
+        if key in storages and (storages[key].dtype, storages[key].array.size) != (dtype, numel):
+            raise CheckpointError(f"storage {key} is declared twice with different types or sizes")
         if key not in storages:
             info = _member(zf, f"{prefix}data/{key}", archive_size)
             if info.file_size != numel * dtype.itemsize:

@@ -73,6 +73,7 @@ def test_state_dict_of_conv_batchnorm_linear_loads_and_gives_torchs_outputs(lega
     sd = model.state_dict()
     back = ag.load(_saved(sd, _use_new_zipfile_serialization=not legacy))
     _same(back, sd)
+    assert back._metadata == sd._metadata  # per-module versions, as torch keeps them
     assert back["1.num_batches_tracked"].dtype == np.int64 and back["1.num_batches_tracked"].shape == ()
     ours = _ours()
     ours.load_state_dict(back)
@@ -106,7 +107,8 @@ def test_dtypes_strides_shared_storages_and_edge_shapes():
 
 
 @needs_torch
-def test_training_checkpoint_with_optimizer_state_lists_and_numbers():
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_training_checkpoint_with_optimizer_state_lists_and_numbers(protocol):
     model = _net()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
@@ -115,7 +117,7 @@ def test_training_checkpoint_with_optimizer_state_lists_and_numbers():
     ckpt = {"epoch": 7, "model": model.state_dict(), "optimizer": opt.state_dict(),
             "losses": [0.5, 0.25, float("inf")], "best": None, "name": "net", "flags": (True, False),
             "shape": torch.Size([2, 3]), "big": 2 ** 70, "raw": b"\x00\x01"}
-    back = ag.load(_saved(ckpt))
+    back = ag.load(_saved(ckpt, pickle_protocol=protocol))
     _same(back, ckpt)
     assert back["optimizer"]["param_groups"][0]["lr"] == 1e-3
     assert back["optimizer"]["state"][0]["step"].shape == ()
@@ -234,6 +236,9 @@ def _crafted():
         "storage_past_end": _archive(_rebuild_pickle(4, (3, 3), (3, 1)), ok_storage),
         "offset_past_end": _archive(_rebuild_pickle(4, (2,), (1,), offset=3), ok_storage),
         "negative_stride": _archive(_rebuild_pickle(4, (2,), (-1,), offset=1), ok_storage),
+        "storage_retyped": _archive(b"\x80\x02(" + _rebuild_pickle(4, (4,), (1,))[2:-1]
+                                    + _rebuild_pickle(2, (2,), (1,), storage="DoubleStorage")[2:-1] + b"l.",
+                                    ok_storage),
         "missing_storage": _archive(_rebuild_pickle(4, (4,), (1,), key="9"), ok_storage),
         "unknown_storage_type": _archive(_rebuild_pickle(4, (4,), (1,), storage="QInt8Storage"), ok_storage),
         "huge_expansion": _archive(_rebuild_pickle(4, (2 ** 30, 4), (0, 1)), ok_storage),
