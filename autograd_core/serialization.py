@@ -100,6 +100,58 @@ def _encode(obj, arrays: list, where: str, seen: dict):
     raise _refusal(obj, where)
 
 
+_SAFE_GLOBALS: list = []
+
+
+def _global_name(entry) -> str:
+    if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], str):
+        return entry[1]
+    return f"{getattr(entry, '__module__', '?')}.{getattr(entry, '__qualname__', repr(entry))}"
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Accepted as `torch.serialization.add_safe_globals`: PyTorch lets `weights_only` loads call
+    the listed globals. `load` never calls code from a file, so listing changes nothing for the
+    globals its reader already rebuilds (tensors, containers, NumPy arrays and scalars, dtypes,
+    devices) and cannot make it rebuild others; the error for such a file names the listing.
+
+        >>> import numpy as np
+        >>> add_safe_globals([np.dtype])       # harmless here; NumPy dtypes load anyway
+    """
+    _SAFE_GLOBALS.extend(safe_globals)
+
+
+def get_safe_globals() -> list:
+    """The globals listed by `add_safe_globals` (see there)."""
+    return list(_SAFE_GLOBALS)
+
+
+def clear_safe_globals() -> None:
+    """Forget the globals listed by `add_safe_globals`."""
+    _SAFE_GLOBALS.clear()
+
+
+class safe_globals:  # noqa: N801 - PyTorch's name
+    """`with safe_globals([...]):` lists globals for the block only (see `add_safe_globals`)."""
+
+    def __init__(self, safe_globals: list):
+        self._globals = list(safe_globals)
+
+    def __enter__(self):
+        self._before = list(_SAFE_GLOBALS)
+        add_safe_globals(self._globals)
+        return self
+
+    def __exit__(self, *exc):
+        _SAFE_GLOBALS[:] = self._before
+        return False
+
+
+def listed_as_safe(name: str) -> bool:
+    """Whether `module.name` was listed with `add_safe_globals` (for the reader's error)."""
+    return any(_global_name(g) == name for g in _SAFE_GLOBALS)
+
+
 _MAX_DEPTH = 200  # nesting of dicts/lists/tuples in a checkpoint; state dicts use fewer than 10
 _MAX_RATIO = 100  # uncompressed/compressed size of one member; ag.save stores members uncompressed
 

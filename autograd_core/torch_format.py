@@ -30,7 +30,7 @@ import zipfile
 import numpy as np
 
 from .devices import CPU
-from .serialization import CheckpointError, _member
+from .serialization import CheckpointError, _member, listed_as_safe
 from .tensor import Tensor
 
 _STORAGES = {
@@ -182,6 +182,10 @@ class _Reader:
                 raise CheckpointError(f"it holds a whole pickled {module}.{name} (torch.save(model) or of an "
                                       "optimizer), which only unpickling code could rebuild; in PyTorch, "
                                       "save model.state_dict() (or optimizer.state_dict()) and load that")
+            if listed_as_safe(f"{module}.{name}"):
+                raise CheckpointError(f"it references the global {module}.{name}: add_safe_globals lists it, "
+                                      "but autograd_core never calls code from a file; it rebuilds only "
+                                      "tensors, containers, NumPy arrays and scalars, dtypes and devices")
             raise CheckpointError(f"it references the global {module}.{name}, which the restricted "
                                   "reader does not allow (checkpoints never run code; save state dicts "
                                   "and containers of tensors)")

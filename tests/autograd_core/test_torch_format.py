@@ -288,3 +288,27 @@ def test_the_payload_is_live_under_pickle_and_inert_under_ag_load():
     with pytest.raises(ag.CheckpointError):
         ag.load(crafted)
     assert not os.path.exists(MARKER)
+
+
+class _Config:
+    def __init__(self):
+        self.lr = 0.1
+
+
+@needs_torch
+def test_safe_globals_are_accepted_but_never_make_the_reader_run_code():
+    from autograd_core import serialization
+
+    obj = {"w": torch.ones(2), "best": np.float64(0.5)}
+    with serialization.safe_globals([np.dtype, np.ndarray]):
+        assert serialization.get_safe_globals() == [np.dtype, np.ndarray]
+        _same(ag.load(_saved(obj)), obj)
+    assert serialization.get_safe_globals() == []
+    with pytest.raises(ag.CheckpointError, match=r"global \S*_Config, which the restricted reader"):
+        ag.load(_saved({"cfg": _Config()}))
+    serialization.add_safe_globals([_Config])
+    try:
+        with pytest.raises(ag.CheckpointError, match=r"_Config: add_safe_globals lists it, but"):
+            ag.load(_saved({"cfg": _Config()}))
+    finally:
+        serialization.clear_safe_globals()
