@@ -116,7 +116,7 @@ def add_safe_globals(safe_globals: list) -> None:
     devices) and cannot make it rebuild others; the error for such a file names the listing.
 
         >>> import numpy as np
-        >>> add_safe_globals([np.dtype])       # harmless here; NumPy dtypes load anyway
+        >>> add_safe_globals([np.dtype])       # doctest: +SKIP  (NumPy dtypes load anyway)
     """
     _SAFE_GLOBALS.extend(safe_globals)
 
@@ -200,7 +200,8 @@ def _decode(obj, load_array, depth: int = 0):
     raise CheckpointError(f"unknown entry {sorted(map(str, obj))[:3]} in the checkpoint structure")
 
 
-def save(obj, f) -> None:
+def save(obj, f, pickle_module=None, pickle_protocol: int = 2, _use_new_zipfile_serialization: bool = True,
+         _disable_byteorder_record: bool = False) -> None:
     """Write `obj` (a state dict or a nested checkpoint) to `f`: a path, written atomically, or an
     open binary file (`io.BytesIO` included), written from its current position.
 
@@ -209,6 +210,8 @@ def save(obj, f) -> None:
     Module or optimizer is refused (save its `state_dict()`): checkpoints never pickle. For a
     path, a new file gets the permissions the umask gives, an existing one keeps its mode, a
     symlink's target is replaced (the link stays), and temporaries of killed saves are removed.
+    PyTorch's other arguments (`pickle_module`, `pickle_protocol`, ...) are accepted and change
+    nothing: the format holds no pickle.
 
         >>> import io, autograd_core as ag
         >>> buf = io.BytesIO()
@@ -363,8 +366,8 @@ def _array_mapper(map_location):
                     f"not {type(map_location).__name__}")
 
 
-def load(f, map_location=None, weights_only: bool | None = True, mmap: bool | None = None,
-         **pickle_load_args):
+def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None = True,
+         mmap: bool | None = None, **pickle_load_args):
     """Read a checkpoint from `f` (a path, or a binary file object read from its current
     position): one written by `save`, or a PyTorch `.pt` file written by `torch.save` (zip or
     legacy format) holding tensors in containers, read by a restricted reader that runs no code.
@@ -372,7 +375,8 @@ def load(f, map_location=None, weights_only: bool | None = True, mmap: bool | No
     Tensors come back as Tensors, arrays as arrays, OrderedDicts as OrderedDicts. Everything
     lives on the CPU: `map_location` may be None, 'cpu', `ag.device('cpu')`, a dict of locations
     or a callable `(storage, location) -> storage` as in PyTorch, and asking for 'cuda' raises.
-    `weights_only=False` is accepted but never unpickles arbitrary objects; `mmap` is accepted
+    `weights_only=False` and `pickle_module` are accepted but never unpickle arbitrary objects
+    (the restricted reader is used whatever they say); `mmap` is accepted
     for paths (the file is read into memory). Any file that is not a well-formed checkpoint
     raises `CheckpointError` naming the file and the problem, before reading more than its
     declared sizes allow.

@@ -165,8 +165,10 @@ def test_map_location_as_pytorch_accepts_it_on_the_cpu(tmp_path):
     with pytest.raises(TypeError, match="map_location must be"):
         ag.load(path, map_location=3.5)
     assert ag.load(path, weights_only=False, mmap=True, encoding="latin1")["w"].shape == (2, 2)
+    assert ag.load(path, "cpu", pickle).keys() == {"w"}  # PyTorch's positional order
     with pytest.raises(TypeError, match="unexpected keyword"):
-        ag.load(path, pickle_module=pickle)
+        ag.load(path, pickle_file=pickle)
+    ag.save({"w": ag.ones(1)}, path, pickle, 4)
 
 
 def test_whole_modules_and_optimizers_are_refused_with_what_to_save(tmp_path):
