@@ -32,6 +32,8 @@ PROGRAMS: dict[str, tuple[dict, float, str | None]] = {
     "polynomial_optim": ({"steps": 300}, 1e-6, None),
     "polynomial_module": ({"steps": 300}, 1e-6, None),
     "dynamic_net": ({"steps": 300}, 1e-6, None),
+    "cifar10_cnn": ({"steps": 200}, 1e-6, None),
+    "fashion_mlp": ({"steps": 20}, 1e-6, None),
 }
 
 # Programs whose `run` takes a `dtype` (tensors built directly, not from the default dtype)
@@ -71,8 +73,10 @@ def test_program_runs_and_learns(name):
     losses = _run(autograd_core, name, deterministic=False)
     assert len(losses) == PROGRAMS[name][0]["steps"]
     assert all(math.isfinite(v) for v in losses), losses
-    # Every program trains: its loss at the end is below its loss at the start
-    assert np.mean(losses[-3:]) < np.mean(losses[:3]), (losses[:3], losses[-3:])
+    # Every program trains: its mean loss over the last tenth of the steps is below the mean
+    # over the first tenth (a tenth, not one step, because mini-batch losses are noisy)
+    k = max(1, len(losses) // 10)
+    assert np.mean(losses[-k:]) < np.mean(losses[:k]), (losses[:k], losses[-k:])
 
 
 @pytest.mark.parametrize("name", _params())
