@@ -34,6 +34,9 @@ PROGRAMS: dict[str, tuple[dict, float, str | None]] = {
     "dynamic_net": ({"steps": 300}, 1e-6, None),
     "cifar10_cnn": ({"steps": 200}, 1e-6, None),
     "fashion_mlp": ({"steps": 20}, 1e-6, None),
+    "mnist_cnn": ({"steps": 20}, 1e-6, "needs Tensor.view_as (AttributeError in the test function)"),
+    # L-BFGS's line search and curvature pairs amplify rounding a little more; measured 6e-14
+    "time_sequence_prediction": ({"steps": 4}, 1e-6, None),
 }
 
 # Programs whose `run` takes a `dtype` (tensors built directly, not from the default dtype)
