@@ -37,6 +37,9 @@ PROGRAMS: dict[str, tuple[dict, float, str | None]] = {
     "mnist_cnn": ({"steps": 20}, 1e-6, "needs Tensor.view_as (AttributeError in the test function)"),
     # L-BFGS's line search and curvature pairs amplify rounding a little more; measured 6e-14
     "time_sequence_prediction": ({"steps": 4}, 1e-6, None),
+    "regression_poly": ({"steps": 200}, 1e-6, "needs F.smooth_l1_loss and Tensor.mm"),
+    "checkpoint": ({"steps": 40}, 1e-6,
+                   "needs load(..., weights_only=True) (TypeError: unexpected keyword argument)"),
 }
 
 # Programs whose `run` takes a `dtype` (tensors built directly, not from the default dtype)
@@ -74,7 +77,8 @@ def _run(lib, name, deterministic):
 @pytest.mark.parametrize("name", _params())
 def test_program_runs_and_learns(name):
     losses = _run(autograd_core, name, deterministic=False)
-    assert len(losses) == PROGRAMS[name][0]["steps"]
+    # `steps` caps the training; a program with a stopping criterion may end earlier
+    assert 0 < len(losses) <= PROGRAMS[name][0]["steps"]
     assert all(math.isfinite(v) for v in losses), losses
     # Every program trains: its mean loss over the last tenth of the steps is below the mean
     # over the first tenth (a tenth, not one step, because mini-batch losses are noisy)
