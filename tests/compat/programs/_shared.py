@@ -56,7 +56,7 @@ def stdlib_words() -> list[str]:
 
     zen = stdlib_text()
     words = {w.strip(".,!*-'").lower() for w in zen.split()}
-    words |= set(sys.stdlib_module_names)
+    words |= {name.lower() for name in sys.stdlib_module_names}
     return sorted(w for w in words if w.isalpha() and w.isascii() and len(w) >= 2)
 
 

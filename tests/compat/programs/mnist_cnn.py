@@ -94,11 +94,13 @@ class Args:
     gamma = 0.7
     log_interval = 10
     save_model = True
+    seed = 1
 
 
 def run(torch, steps=20, deterministic=False, seed=0):
     args = Args()
     steps_per_epoch = steps // args.epochs
+    torch.manual_seed(args.seed)
     device = torch.device("cpu")
 
     images, labels = digits()
