@@ -53,7 +53,7 @@ PROGRAMS: dict[str, Program] = {
     "mnist_cnn": Program(20, missing="needs Tensor.view_as", first="view_as"),
     "time_sequence_prediction": Program(4),
     "regression_poly": Program(200, missing="needs Tensor.mm and F.smooth_l1_loss", first="mm"),
-    "checkpoint": Program(40, missing="needs load(..., weights_only=True)", first="weights_only"),
+    "checkpoint": Program(200, missing="needs load(..., weights_only=True)", first="weights_only"),
     "word_language_model": Program(
         16, missing="needs Tensor.t, Tensor.contiguous, Tensor.new_zeros, and save/load "
                     "taking an open binary file instead of a path", first="'t'"),

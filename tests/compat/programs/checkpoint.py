@@ -18,7 +18,7 @@ from .cifar10_cnn import digit_images_32, make_net
 from ._shared import same_init
 
 
-def run(torch, steps=40, seed=0):
+def run(torch, steps=200, seed=0):
     nn = torch.nn
     optim = torch.optim
     images, labels = digit_images_32(4 * steps)

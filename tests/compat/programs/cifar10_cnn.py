@@ -7,7 +7,8 @@ Changes besides `torch` -> the namespace passed in: data swapped from torchvisio
 (3x32x32 colour images) for scikit-learn's 8x8 digits, enlarged to 32x32 by repeating each
 pixel 4x4 and copied to three channels, normalised as the original's (x - 0.5) / 0.5 -- so
 the network is the original one, unchanged; a `TensorDataset` stands in for the torchvision
-dataset; one added `same_init(...)` line; `steps` batches instead of two epochs; per-step
+dataset; one added `same_init(...)` line and a `torch.manual_seed(seed)` (the tutorial leaves
+the shuffling unseeded); `steps` batches instead of two epochs; per-step
 losses returned instead of printed every 2000 batches. With `deterministic=True` (the
 comparison with PyTorch) the loader does not shuffle, since each library shuffles with its
 own generator.
@@ -53,6 +54,7 @@ def digit_images_32(n):
 
 
 def run(torch, steps=200, deterministic=False, seed=0):
+    torch.manual_seed(seed)  # added: the shuffling order, so a run is repeatable
     images, labels = digit_images_32(4 * steps + 100)
     dtype = torch.get_default_dtype()
     trainset = torch.utils.data.TensorDataset(torch.tensor(images[:4 * steps], dtype=dtype),
