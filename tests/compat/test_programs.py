@@ -130,3 +130,15 @@ def test_every_program_file_is_listed():
     folder = Path(__file__).parent / "programs"
     files = {p.stem for p in folder.glob("*.py") if not p.stem.startswith("_")}
     assert files == set(PROGRAMS)
+
+
+def test_readme_table_lists_every_program_with_its_status():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## PyTorch programs known to run", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(" `"): line.split("|")[-2].strip()
+            for line in section.splitlines() if line.startswith("| `")}
+    assert set(rows) == set(PROGRAMS)
+    for name, status in rows.items():
+        assert (status == "runs, matches") == (PROGRAMS[name].missing is None), (name, status)
