@@ -14,8 +14,8 @@ directory instead of "model.pt"; one added `same_init(...)` line.
 import os
 import tempfile
 
-from .cifar10_cnn import digit_images_32, make_net
 from ._shared import same_init
+from .cifar10_cnn import digit_images_32, make_net
 
 
 def run(torch, steps=200, seed=0):

@@ -14,6 +14,8 @@ comparison with PyTorch) the loader does not shuffle, since each library shuffle
 own generator.
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import numpy as np
 
 from ._shared import digits, same_init

@@ -9,6 +9,8 @@ one added `same_init(...)` line; fewer steps; per-step losses returned. Default 
 (float64 in the comparison).
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import math
 import random
 

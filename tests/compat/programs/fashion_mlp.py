@@ -12,6 +12,8 @@ training stops after `steps` batches; per-step losses returned instead of printe
 batches. The tutorial's loaders do not shuffle, so nothing random is left.
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 from ._shared import digits, same_init
 
 

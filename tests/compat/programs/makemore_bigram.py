@@ -17,6 +17,8 @@ Sampling draws from each library's own generator, so the sampled names differ be
 libraries; they do not feed the losses, which are deterministic.
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import numpy as np
 
 from ._shared import stdlib_words

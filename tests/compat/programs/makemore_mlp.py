@@ -14,6 +14,8 @@ generator instead of `torch.randint(..., generator=g)`, whose streams differ bet
 two libraries.
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import random
 
 import numpy as np

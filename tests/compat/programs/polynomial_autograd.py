@@ -7,6 +7,8 @@ generator instead of `torch.randn`; `dtype` is a parameter (float64 for the comp
 fewer steps; per-step losses returned instead of printed.
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import math
 
 import numpy as np

@@ -8,6 +8,8 @@ comparison); fewer steps; per-step losses returned. The start values are the ori
 constants (a=0, b=-1, c=0, d=0.3), so nothing random remains.
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import math
 
 

@@ -7,6 +7,8 @@ original draws the parameters with `torch.randn(())`); fewer steps; per-step los
 Default dtype (float64 in the comparison).
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import math
 
 from ._shared import same_init

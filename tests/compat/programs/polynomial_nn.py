@@ -8,6 +8,8 @@ libraries start from the same weights; fewer steps; per-step losses returned. Th
 the default dtype (the comparison sets it to float64).
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import math
 
 from ._shared import same_init

@@ -6,6 +6,8 @@ Changes besides `torch` -> the namespace passed in: one added `same_init(...)` l
 steps; per-step losses returned. Default dtype (float64 in the comparison).
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import math
 
 from ._shared import same_init

@@ -8,6 +8,8 @@ parameter (float64 for the comparison; the original uses `torch.float`); fewer s
 loss of every step is returned instead of printed every 100 steps.
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import math
 
 import numpy as np

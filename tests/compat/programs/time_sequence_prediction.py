@@ -11,6 +11,8 @@ steps, default 20); 20 future points instead of 1000; the matplotlib plots are d
 added `same_init(...)` line; per-step losses returned instead of printed.
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import numpy as np
 
 from ._shared import same_init

@@ -17,6 +17,8 @@ With `deterministic=True` (the comparison) dropout is 0, since each library draw
 masks.
 """
 
+# ruff: noqa: B007 - loop variables kept as the original names them
+
 import math
 import os
 import tempfile
