@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from autograd_core import Tensor, no_grad
+from autograd_core.devices import device as _device
 from autograd_core.dtypes import resolve_dtype
 from autograd_core.engine import note_module_call
 
@@ -452,14 +453,21 @@ class Module:
     def to(self, *args, **kwargs) -> Module:
         """Convert floating parameters and buffers to a dtype, in place; returns self.
 
-        Device arguments ("cpu") are accepted and ignored, so PyTorch code runs unchanged.
+        As PyTorch's: `.to(dtype)`, `.to(device)`, `.to(device, dtype)`, `.to(tensor)` (its
+        dtype). Devices ("cpu", `ag.device('cpu')`) are checked and otherwise ignored, since
+        everything lives on the CPU; "cuda" or "mps" raise the CPU-only error.
             >>> lin = Linear(2, 1).to(np.float64)   # doctest: +SKIP
         """
         dtype = kwargs.get("dtype")
+        if kwargs.get("device") is not None:
+            _device(kwargs["device"])
         for a in args:
-            if isinstance(a, str) and a.startswith("cpu") or a is None:
+            if a is None:
                 continue
-            dtype = a
+            if isinstance(a, (str, _device)):
+                _device(a)  # validates the name: only the CPU exists here
+                continue
+            dtype = a.dtype if isinstance(a, Tensor) else a
         if dtype is None:
             return self
         dtype = resolve_dtype(dtype)
