@@ -38,30 +38,25 @@ class Program:
     first: str | None = None     # a fragment of the error it stops at today
 
 
-LINSPACE = dict(missing="needs device= on linspace", first="unexpected keyword argument 'device'")
-
 PROGRAMS: dict[str, Program] = {
-    "polynomial_tensor": Program(300, **LINSPACE),
-    "polynomial_autograd": Program(300, **LINSPACE),
-    "polynomial_custom_function": Program(300, **LINSPACE),
+    "polynomial_tensor": Program(300),
+    "polynomial_autograd": Program(300),
+    "polynomial_custom_function": Program(300),
     "polynomial_nn": Program(300),
     "polynomial_optim": Program(300),
     "polynomial_module": Program(300),
     "dynamic_net": Program(300),
     "cifar10_cnn": Program(200),
     "fashion_mlp": Program(20),
-    "mnist_cnn": Program(20, missing="needs Tensor.view_as", first="view_as"),
+    "mnist_cnn": Program(20),
     "time_sequence_prediction": Program(4),
-    "regression_poly": Program(200, missing="needs Tensor.mm and F.smooth_l1_loss", first="mm"),
-    "checkpoint": Program(200, missing="needs load(..., weights_only=True)", first="weights_only"),
-    "word_language_model": Program(
-        16, missing="needs Tensor.t, Tensor.contiguous, Tensor.new_zeros, and save/load "
-                    "taking an open binary file instead of a path", first="'t'"),
+    "regression_poly": Program(200),
+    "checkpoint": Program(200),
+    "word_language_model": Program(16),
     # float32 throughout, as the notebook (`.float()`): sums over ~2000 bigrams in float32
     # differ by ~2e-7 relative between the libraries, hence 1e-5
-    "makemore_bigram": Program(50, rtol=1e-5, missing="needs torch.multinomial, F.one_hot, "
-                               "Tensor.nelement", first="multinomial"),
-    "makemore_mlp": Program(100, missing="needs Tensor.nelement", first="nelement"),
+    "makemore_bigram": Program(50, rtol=1e-5),
+    "makemore_mlp": Program(100),
 }
 
 
