@@ -271,6 +271,7 @@ def tensor_methods() -> dict:
         "__iadd__": E.add, "__isub__": E.sub, "__imul__": E.mul, "__itruediv__": E.div,
         "__ipow__": E.pow, "__ifloordiv__": floordiv, "__imod__": mod, "__imatmul__": L.matmul,
     }
+    ops.update(_more_inplace_ops())
     methods = inplace_methods(ops)
     methods["zero_"] = _inplace_method("zero_", lambda a: E.fill(a, 0))
     methods.update({
@@ -281,3 +282,42 @@ def tensor_methods() -> dict:
         "resize_": _resize_,
     })
     return methods
+
+
+def _more_inplace_ops() -> dict:
+    """In-place forms of the masking, scatter and pointwise families (their out-of-place
+    functions take the tensor first, as PyTorch's methods do)."""
+    from .ops import masking, pointwise, scatter
+
+    table = {
+        "masked_fill_": masking.masked_fill, "index_add_": scatter.index_add,
+        "index_copy_": scatter.index_copy, "index_fill_": scatter.index_fill,
+        "index_put_": scatter.index_put, "scatter_": scatter.scatter,
+        "scatter_add_": scatter.scatter_add, "scatter_reduce_": scatter.scatter_reduce,
+        "masked_scatter_": scatter.masked_scatter, "tril_": masking.tril, "triu_": masking.triu,
+    }
+    for name in ("addcmul", "addcdiv", "lerp", "floor", "ceil", "round", "trunc", "frac", "reciprocal",
+                 "rsqrt", "square", "sign", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh",
+                 "acosh", "atanh", "erf", "erfc", "erfinv", "expm1", "exp2", "log2", "log10",
+                 "fmod", "remainder", "hypot", "atan2", "copysign", "xlogy", "logit", "nan_to_num",
+                 "sgn", "digamma", "lgamma", "float_power", "floor_divide", "sinc", "deg2rad", "rad2deg"):
+        fn = getattr(pointwise, name, None)
+        if fn is not None:
+            table[name + "_"] = fn
+    return table
+
+
+def write_out(result, out, name: str):
+    """PyTorch's `out=` argument: the result written into `out` (resized when its shape
+    differs), which is returned. Not differentiable, as in PyTorch."""
+    if out is None:
+        return result
+    if state.grad_enabled and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad."
+        )
+    if tuple(out.shape) != tuple(result.shape):
+        out._data = np.empty(result.shape, dtype=out.dtype)
+    _write(out, result._data.astype(out.dtype, copy=False), name)
+    return out

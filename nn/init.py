@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from autograd_core import version
 from autograd_core import Tensor
 from autograd_core import random as _random
 
@@ -75,6 +76,7 @@ def _fill(tensor: Tensor, values) -> Tensor:
     # Write into the existing array (optimizers and state dicts keep pointing at it);
     # `._data` is not tracked, which is what torch's `with no_grad()` achieves.
     tensor._data[...] = values
+    version.bump(tensor)
     return tensor
 
 

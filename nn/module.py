@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from autograd_core import version
 from autograd_core import Tensor, no_grad
 from autograd_core.devices import device as _device
 from autograd_core.dtypes import resolve_dtype
@@ -448,6 +449,7 @@ class Module:
                 p.grad = None
             else:
                 p.grad._data[...] = 0
+                version.bump(p.grad)
 
     # -- dtypes -------------------------------------------------------------------------
     def to(self, *args, **kwargs) -> Module:
@@ -548,6 +550,7 @@ class Module:
                         )
                         continue
                     np.copyto(target._data, arr, casting="unsafe")
+                    version.bump(target)
         unexpected = [k for k in state_dict if k not in expected]
         if strict:
             if unexpected:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from autograd_core import version
 from autograd_core import Tensor, cat
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "count_parameters", "parameters_to_vector",
@@ -97,6 +98,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     for p in params:
         n = p._data.size
         p._data[...] = data[start:start + n].reshape(p._data.shape)
+        version.bump(p)
         start += n
 
 

@@ -18,6 +18,8 @@ changes the parameters in place. Nothing is recorded in the graph: updates act o
 
 from __future__ import annotations
 
+import functools
+
 import copy
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -26,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_core import version
 from autograd_core import Tensor, enable_grad
 
 __all__ = ["Optimizer", "check_non_negative", "required"]
@@ -80,6 +83,26 @@ class Optimizer:
 
     # State entries whose arrays are not shaped like their parameter (load_state_dict skips the check).
     _unshaped_state: frozenset[str] = frozenset()
+
+
+    def __init_subclass__(cls, **kwargs):
+        """Every optimizer's step writes into the parameters' storage: afterwards their
+        version counters move on, so a graph recorded before the step refuses to run
+        backward with the new values (PyTorch's behaviour)."""
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_bumps_versions", False):
+            @functools.wraps(step)
+            def stepped(self, *args, **kw):
+                result = step(self, *args, **kw)
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            version.bump(p)
+                return result
+
+            stepped._bumps_versions = True
+            cls.step = stepped
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -157,6 +180,7 @@ class Optimizer:
                     p.grad = None
                 else:
                     p.grad._data[...] = 0
+                    version.bump(p.grad)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once from their `.grad`; returns `closure()` if given."""

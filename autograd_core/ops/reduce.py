@@ -332,6 +332,18 @@ def _dim_args(dim, keepdim, axis, keepdims):
     return dim, bool(keepdim)
 
 
+def _out(result, out, name):
+    if out is None:
+        return result
+    from ..inplace import write_out
+
+    if isinstance(result, tuple):  # (values, indices)
+        for r, o in zip(result, out):
+            write_out(r, o, name)
+        return out
+    return write_out(result, out, name)
+
+
 def _cast_for(a, dtype):
     if dtype is None:
         return a
@@ -345,7 +357,7 @@ def _sum_method(a, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=N
     dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
     if dtype is None and a.dtype.kind in "bui":  # torch sums integers and bools as int64
         dtype = np.int64
-    return sum(_cast_for(a, dtype), dim, keepdim)
+    return _out(sum(_cast_for(a, dtype), dim, keepdim), out, "sum")
 
 
 def _mean_method(a, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, out=None):
@@ -355,7 +367,7 @@ def _mean_method(a, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=
             f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {a.dtype}"
         )
-    return mean(_cast_for(a, dtype), dim, keepdim)
+    return _out(mean(_cast_for(a, dtype), dim, keepdim), out, "mean")
 
 
 def _var_method(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
@@ -381,7 +393,7 @@ def _std_method(a, dim=None, unbiased=True, keepdim=False, *, correction=None, a
 def _reducer(fn):
     def method(a, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
         dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
-        return fn(a, dim, keepdim)
+        return _out(fn(a, dim, keepdim), out, fn.__name__)
 
     method.__name__ = fn.__name__
     method.__doc__ = fn.__doc__
