@@ -166,7 +166,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     captured = {}
     with _gc_paused(), set_grad_enabled(create_graph):
         start = _Roots(roots) if len(roots) > 1 else roots[0][0]
-        first = None if len(roots) > 1 else roots[0][1]
+        first = _Roots.SEED if len(roots) > 1 else roots[0][1]
         _walk(start, first, retain_graph, Tensor, create_graph=create_graph, targets=targets,
               captured=captured)
     result = []
@@ -188,6 +188,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
 
 class _Roots(Function):
     """A virtual node above several outputs, so that one walk serves them all."""
+
+    SEED = np.ones(())  # the walk needs some gradient at its start; this node ignores it
 
     def __init__(self, roots):
         self.next = tuple(node for node, _ in roots)

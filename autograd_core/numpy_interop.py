@@ -37,6 +37,9 @@ _CONSTANT_UFUNCS = {
 def _build_tables() -> None:
     from .ops import activation as A
     from .ops import elementwise as E
+    from .ops import products as P
+    from .ops import scan as SC
+    from .ops import scatter as SCT
     from .ops import linalg as L
     from .ops import reduce as R
     from .ops import shape as S
@@ -49,6 +52,15 @@ def _build_tables() -> None:
         np.matmul: L.matmul, np.square: lambda a: E.mul(a, a),
         np.reciprocal: lambda a: E.div(1.0, a),
     })
+    from .ops import pointwise as PW
+
+    # The pointwise family: every ufunc whose name the family also uses (np.sinh -> PW.sinh, ...).
+    for name in ("sinh", "cosh", "tan", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
+                 "expm1", "exp2", "log2", "log10", "logaddexp", "logaddexp2", "hypot", "arctan2",
+                 "float_power", "fmod", "remainder", "deg2rad", "rad2deg", "sinc", "copysign"):
+        ufunc, fn = getattr(np, name, None), getattr(PW, name, None)
+        if isinstance(ufunc, np.ufunc) and fn is not None:
+            _UFUNCS.setdefault(ufunc, fn)
     _FUNCTIONS.update({
         np.where: lambda c, x=None, y=None: E.where(c, x, y),
         np.sum: lambda a, axis=None, dtype=None, out=None, keepdims=False, **kw: R.sum(a, axis, keepdims),
@@ -70,6 +82,12 @@ def _build_tables() -> None:
         np.ones_like: lambda a, dtype=None, **kw: np.ones(a.shape, dtype=dtype or a.dtype),
         np.full_like: lambda a, fill_value, dtype=None, **kw: np.full(a.shape, fill_value, dtype=dtype or a.dtype),
         np.empty_like: lambda a, dtype=None, **kw: np.zeros(a.shape, dtype=dtype or a.dtype),
+        np.cumsum: lambda a, axis=None, dtype=None, out=None: SC.cumsum(a.reshape(-1) if axis is None else a,
+                                                                        0 if axis is None else axis),
+        np.cumprod: lambda a, axis=None, dtype=None, out=None: SC.cumprod(a.reshape(-1) if axis is None else a,
+                                                                          0 if axis is None else axis),
+        np.einsum: lambda eq, *ops, **kw: P.einsum(eq, *[_as_tensor(o) for o in ops]),
+        np.take_along_axis: lambda a, indices, axis: SCT.take_along_dim(a, _as_tensor(indices), axis),
         np.shape: lambda a: tuple(a.shape),
         np.ndim: lambda a: a.ndim,
         np.size: lambda a, axis=None: a.numel() if axis is None else a.shape[axis],

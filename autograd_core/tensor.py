@@ -136,10 +136,15 @@ class Tensor:
         return len(self._data)
 
     # -- conversion ----------------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shared, like torch's .numpy())."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying array (shared, like torch's .numpy()); `force=True` also works on a
+        tensor that requires grad (and returns a copy, as PyTorch does)."""
+        if force:
+            return self._data.copy()
         if self.requires_grad:
-            raise RuntimeError("numpy(): call .detach().numpy() on a tensor that requires grad")
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
         return self._data
 
     def __array__(self, dtype=None, copy=None):

@@ -97,6 +97,8 @@ class Cumprod(Op):
         zero = a._data == 0
         if not zero.any():
             return lower((_cumsum(g * out, axis, True) / a, None), first)
+        if not first:  # recorded: the exact formula, whose own derivative is right at zeros too
+            return lower((_cumprod_grad_exact(a, g, axis), None), first)
         # Before a lane's first zero the usual formula holds (it divides by non-zeros only);
         # at the first zero the gradient is Σ_{j≥z} g_j Π_{i≤j, i≠z} a_i; after it, zero.
         seen = zero.cumsum(axis) if a.ndim else zero.astype(int)
@@ -105,6 +107,26 @@ class Cumprod(Op):
         skip = Cumprod.apply(where(at, 1.0, a), axis)
         part2 = where(at, _cumsum(g * skip, axis, True), 0.0)
         return lower((part1 + part2, None), first)
+
+
+def _cumprod_grad_exact(a, g, axis):
+    """d/da_i of Σ_j g_j·out_j = (Π_{k<i} a_k)·R_i with R_i = g_i + a_{i+1}·R_{i+1}: no
+    division, so it holds (and differentiates) where inputs are zero. A loop along `axis`,
+    used only when the backward pass is recorded and the input has zeros."""
+    from .shape import stack
+
+    a_last, g_last = np.moveaxis(a, axis, -1), np.moveaxis(g, axis, -1)
+    n = a_last.shape[-1]
+    prefix, running = [], None
+    for i in range(n):
+        prefix.append(np.ones_like(a_last[..., 0]) if running is None else running)
+        running = a_last[..., i] if running is None else running * a_last[..., i]
+    rest = [None] * n
+    rest[n - 1] = g_last[..., n - 1]
+    for i in range(n - 2, -1, -1):
+        rest[i] = g_last[..., i] + a_last[..., i + 1] * rest[i + 1]
+    grad = stack([p * r for p, r in zip(prefix, rest)], -1)
+    return np.moveaxis(grad, -1, axis)
 
 
 def cumprod(input, dim: int, *, dtype=None):

@@ -82,6 +82,7 @@ def check(
     const: tuple = (),
     eps: float = 1e-6,
     torch_grad: bool = True,
+    gradgradcheck: bool = True,
 ):
     """Compare call(OURS, *tensors) with call(torch, *tensors); float64 inputs not in
     `const` require grad (when `grad`)."""
@@ -100,6 +101,8 @@ def check(
 
         if fn(*ours_inputs()) and any(o.requires_grad for o in fn(*ours_inputs())):
             assert ag.gradcheck(fn, ours_inputs(), eps=eps)
+            if gradgradcheck:  # the second-order column: the backward is differentiable too
+                assert ag.autograd.gradgradcheck(fn, ours_inputs(), eps=eps)
 
     torch = pytest.importorskip("torch")
     theirs_in = [torch.tensor(a.copy(), requires_grad=n) for a, n in zip(arrays, needs)]

@@ -40,6 +40,43 @@ def test_gradcheck(spec, shapes):
     assert ag.gradcheck(spec.fn, inputs, eps=spec.eps)
 
 
+@pytest.mark.parametrize("spec,shapes", cases())
+def test_gradgradcheck(spec, shapes):
+    """The second-order column: every op's backward is itself differentiable."""
+    inputs = make_inputs(spec, make_arrays(spec, shapes, np.float64))
+    assert ag.autograd.gradgradcheck(spec.fn, inputs, eps=spec.eps)
+
+
+@pytest.mark.parametrize("spec,shapes", cases(with_torch=True))
+def test_hessian_vector_product_matches_torch(spec, shapes):
+    """d/dx <J(x)ᵀu, v> (autograd.grad twice) against PyTorch's."""
+    torch = pytest.importorskip("torch")
+    arrays = make_arrays(spec, shapes, np.float64)
+    rng = np.random.default_rng(1)
+    results = []
+    for lib, fn in ((ag, spec.fn), (torch, spec.fn if spec.torch_fn == SAME else spec.torch_fn)):
+        xs = [lib.tensor(a, requires_grad=i not in spec.const) if i not in spec.const else
+              (a if lib is ag else torch.tensor(a)) for i, a in enumerate(arrays)]
+        wanted = [x for i, x in enumerate(xs) if i not in spec.const]
+        outs = [o for o in outputs(fn(*xs)) if o.dtype.is_floating_point if lib is torch] if lib is torch \
+            else [o for o in outputs(fn(*xs)) if o.dtype.kind == "f"]
+        local = np.random.default_rng(1)
+        us = [lib.tensor(local.standard_normal(tuple(o.shape))) for o in outs]
+        vs = [lib.tensor(local.standard_normal(tuple(x.shape))) for x in wanted]
+        gs = lib.autograd.grad(outs, wanted, us, create_graph=True, allow_unused=True)
+        total = sum(((g * v).sum() for g, v in zip(gs, vs) if g is not None and g.requires_grad),
+                    lib.tensor(0.0, dtype=lib.float64))
+        if not total.requires_grad:
+            results.append([np.zeros(tuple(x.shape)) for x in wanted])
+            continue
+        hv = lib.autograd.grad(total, wanted, allow_unused=True)
+        results.append([np.zeros(tuple(x.shape)) if h is None else h.detach().numpy(force=True)
+                        for h, x in zip(hv, wanted)])
+    del rng
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("spec,shapes", cases(with_torch=True))
 def test_matches_torch(spec, shapes):
     torch = pytest.importorskip("torch")

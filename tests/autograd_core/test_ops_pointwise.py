@@ -104,7 +104,9 @@ CASES += [
 CASES += [
     ("remainder broadcast 0d", lambda m, a, b: m.remainder(a, b), np.array(2.5), R(2, 3, lo=0.5, hi=2.0)),
     ("atan2 broadcast empty", lambda m, a, b: m.atan2(a, b), np.zeros((0, 1)), R(3)),
-    ("sinc at 0", lambda m, x: m.sinc(x), np.array([0.0, 0.5, -1.5])),
+    # PyTorch's own second derivative of sinc at 0 is not the true one either (its backward
+    # masks x == 0), so only first derivatives are checked there.
+    ("sinc at 0", lambda m, x: m.sinc(x), np.array([0.0, 0.5, -1.5]), {"gradgradcheck": False}),
     ("erf wide", lambda m, x: m.erf(x), SPECIAL_X, NG),
     ("erfc wide", lambda m, x: m.erfc(x), SPECIAL_X, NG),
     ("lgamma wide", lambda m, x: m.lgamma(x), SPECIAL_X, NG),

@@ -34,7 +34,8 @@ def to_torch(x, grad=True):
     return t.requires_grad_(True) if grad and arr.dtype.kind == "f" else t
 
 
-def check(call, inputs, *, atol=1e-9, rtol=1e-7, gradcheck=True, torch_call=None, seed=0):
+def check(call, inputs, *, atol=1e-9, rtol=1e-7, gradcheck=True, torch_call=None, seed=0,
+          gradgradcheck=True):
     """Forward, input gradients vs torch, and gradcheck of `call(F, *tensors)`."""
     import torch
     import torch.nn.functional as TF
@@ -72,4 +73,6 @@ def check(call, inputs, *, atol=1e-9, rtol=1e-7, gradcheck=True, torch_call=None
                 )
 
             assert ag.gradcheck(fn, tuple(fresh))
+            if gradgradcheck:  # the second-order column: the backward is differentiable too
+                assert ag.autograd.gradgradcheck(fn, tuple(fresh))
     return o_out
