@@ -204,11 +204,14 @@ def once_differentiable(backward):
     def wrapper(ctx, *grads):
         with no_grad():
             out = backward(ctx, *grads)
-        if not state.grad_enabled or not any(isinstance(g, Tensor) and g.requires_grad for g in grads):
+        # What the result depends on: the incoming gradients and the forward's inputs.
+        sources = [g for g in grads if isinstance(g, Tensor)]
+        sources += [a for a in getattr(ctx, "args", ()) if isinstance(a, Tensor)]
+        if not state.grad_enabled or not any(s.requires_grad for s in sources):
             return out
         outs = out if isinstance(out, tuple) else (out,)
         marked = tuple(
-            None if o is None else OnceDifferentiableError.apply(_as_tensor(o), *grads) for o in outs
+            None if o is None else OnceDifferentiableError.apply(_as_tensor(o), *sources) for o in outs
         )
         return marked if isinstance(out, tuple) else marked[0]
 

@@ -33,6 +33,11 @@ class Conv1d(Op):
                                        groups=ctx.groups)
         return dx, dw, db, None, None, None, None
 
+    @staticmethod
+    def composite(ctx, x, w, b, stride, padding, dilation, groups):
+        return conv_composite(x.unsqueeze(2), w.unsqueeze(2), b, (1, stride), (0, padding), (1, dilation),
+                              groups).squeeze(2)
+
 
 class Conv2d(Op):
     @staticmethod
@@ -49,6 +54,31 @@ class Conv2d(Op):
         dx, dw, db = K.conv2d_backward(x, w, g, *ctx.params, need_x=need_x, need_w=need_w, need_b=need_b,
                                        groups=ctx.groups)
         return dx, dw, db, None, None, None, None
+
+    @staticmethod
+    def composite(ctx, x, w, b, stride, padding, dilation, groups):
+        return conv_composite(x, w, b, stride, padding, dilation, groups)
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def conv_composite(x, w, b, stride, padding, dilation, groups):
+    """A 2-D convolution from differentiable ops (im2col, then one batched matmul per group
+    stack): what the recorded backward differentiates, so conv has derivatives of any order."""
+    from .unfold import im2col
+
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    n, c, h, wd = x.shape
+    out_c, cg, kh, kw = w.shape
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    cols = im2col(x, (kh, kw), (dh, dw), ((ph, ph), (pw, pw)), (sh, sw))  # (N, C, K, L)
+    cols = cols.reshape(n, groups, cg * kh * kw, oh * ow)
+    out = w.reshape(groups, out_c // groups, cg * kh * kw) @ cols  # (N, G, O/G, L)
+    out = out.reshape(n, out_c, oh, ow)
+    return out if b is None else out + b.reshape(1, out_c, 1, 1)
 
 
 def _sizes(name, what, value, ndim, low):

@@ -9,6 +9,8 @@ average pooling spreads each gradient evenly over its window (count_include_pad=
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..function import Op, ShapeError
 from ..kernels import pool as K
 
@@ -23,6 +25,8 @@ class MaxPool1d(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if type(g) is not np.ndarray:
+            return _max_pool_grad(g, ctx.saved[0], ctx.in_shape), None, None, None
         return K.max_pool1d_backward(g, ctx.saved[0], ctx.in_shape), None, None, None
 
 
@@ -36,6 +40,8 @@ class MaxPool2d(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if type(g) is not np.ndarray:
+            return _max_pool_grad(g, ctx.saved[0], ctx.in_shape), None, None, None
         return K.max_pool2d_backward(g, ctx.saved[0], ctx.in_shape), None, None, None
 
 
@@ -48,6 +54,31 @@ class AvgPool2d(Op):
     @staticmethod
     def backward(ctx, g):
         return K.avg_pool2d_backward(g, *ctx.params), None, None, None
+
+    @staticmethod
+    def composite(ctx, x, kernel, stride, padding):
+        """Window means from differentiable ops (im2col), for the recorded backward."""
+        from .conv import _pair
+        from .unfold import im2col
+
+        (kh, kw), (ph, pw) = _pair(kernel), _pair(padding)
+        sh, sw = _pair(kernel if stride is None else stride)
+        n, c, h, w = x.shape
+        oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+        cols = im2col(x, (kh, kw), (1, 1), ((ph, ph), (pw, pw)), (sh, sw))  # (N, C, K, L)
+        return cols.mean(dim=2).reshape(n, c, oh, ow)
+
+
+def _max_pool_grad(g, argmax, in_shape):
+    """The recorded backward of max pooling: `g` added at each window's argmax, as an op
+    (IndexAddZero) whose own backward gathers at the same places."""
+    from .index import IndexAddZero
+
+    planes = int(np.prod(in_shape[:2]))
+    rows = np.repeat(np.arange(planes), int(np.prod(g.shape[2:])))
+    flat = IndexAddZero.apply(g.reshape(-1), (planes, int(np.prod(in_shape[2:]))),
+                              (rows, argmax.reshape(-1)))
+    return flat.reshape(in_shape)
 
 
 def _check(name, x, ndim):

@@ -61,7 +61,20 @@ class RecurrenceState:
             self.d_gh = np.zeros(self.gi.shape, dtype=dtype) if self.gru else self.d_gi
 
 
-class Recurrence(Op):
+class _FusedLoop(Op):
+    """The nodes of the fused time loop: their backward shares buffers across steps, so it
+    cannot be recorded. Say so, and how to get higher-order gradients anyway."""
+
+    def graph_backward(self, grad):
+        raise RuntimeError(
+            f"{self.name}: the fused time loop of nn.RNN/LSTM/GRU has no recorded backward, so "
+            "create_graph=True cannot go through it. For higher-order gradients of a recurrent "
+            "net, run the same weights step by step with nn.RNNCell/LSTMCell/GRUCell, whose "
+            "operations are all twice differentiable."
+        )
+
+
+class Recurrence(_FusedLoop):
     """Gathers the gradients of all steps into gi, W_hh and b_hh (see the module docstring)."""
 
     @staticmethod
@@ -90,7 +103,7 @@ class Recurrence(Op):
         return d_gi, d_w, d_b, None
 
 
-class RecurrentStep(Op):
+class RecurrentStep(_FusedLoop):
     """z_t from gi_t and h_{t-1} (None: a zero initial state) for step `t`; with
     `state.activation` ('tanh' or 'relu', the Elman RNN) the step returns h_t = act(z_t)."""
 
