@@ -10,10 +10,6 @@ tensor([12.])
 from .creation import (
     arange,
     as_tensor,
-    logspace,
-    meshgrid,
-    tril_indices,
-    triu_indices,
     bernoulli,
     empty,
     empty_like,
@@ -22,6 +18,8 @@ from .creation import (
     full,
     full_like,
     linspace,
+    logspace,
+    meshgrid,
     normal,
     ones,
     ones_like,
@@ -34,6 +32,8 @@ from .creation import (
     randn_like,
     randperm,
     tensor,
+    tril_indices,
+    triu_indices,
     zeros,
     zeros_like,
 )
@@ -78,6 +78,13 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .kernels._threads import configure_blas as _configure_blas
 from .memory import tune_allocator as _tune_allocator
 from .ops.activation import gelu, leaky_relu, relu, sigmoid, softplus, tanh
+from .ops.activation_ext import celu, hardshrink, prelu, rrelu, selu, threshold
+from .ops.conv3d import conv3d
+from .ops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
+from .ops.decomp import cdist, det, logdet, slogdet
+from .ops.decomp import inv as inverse
+from .ops.decomp_more import matrix_exp, matrix_power, pinverse
+from .ops.dropout_ext import alpha_dropout, feature_alpha_dropout
 from .ops.elementwise import (
     abs,
     add,
@@ -96,49 +103,9 @@ from .ops.elementwise import (
     sub,
     where,
 )
+from .ops.embedding import bilinear
 from .ops.index import gather, index_select, narrow
 from .ops.linalg import matmul
-from .ops.reduce import (
-    amax,
-    amin,
-    argmax,
-    argmin,
-    logsumexp,
-    max,
-    mean,
-    min,
-    norm,
-    prod,
-    std,
-    sum,
-    var,
-)
-from .ops.shape import (
-    broadcast_to,
-    cat,
-    chunk,
-    expand,
-    flatten,
-    flip,
-    pad,
-    permute,
-    repeat,
-    reshape,
-    split,
-    squeeze,
-    stack,
-    transpose,
-    unsqueeze,
-)
-from .ops.softmax import log_softmax, softmax
-from .ops.activation_ext import celu, hardshrink, prelu, rrelu, selu, threshold
-from .ops.conv3d import conv3d
-from .ops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
-from .ops.decomp import cdist, det, logdet, slogdet
-from .ops.decomp import inv as inverse
-from .ops.decomp_more import matrix_exp, matrix_power, pinverse
-from .ops.dropout_ext import alpha_dropout, feature_alpha_dropout
-from .ops.embedding import bilinear
 from .ops.logical import (
     allclose,
     bitwise_and,
@@ -268,8 +235,22 @@ from .ops.products import (
     trace,
     vdot,
 )
-from .ops.reduce_more import aminmax, count_nonzero, nanmean, nansum, std_mean, var_mean
-from .ops.reduce_more import all, any  # noqa: A004 - PyTorch's names
+from .ops.reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    std,
+    sum,
+    var,
+)
+from .ops.reduce_more import all, aminmax, any, count_nonzero, nanmean, nansum, std_mean, var_mean  # noqa: A004 - PyTorch's names
 from .ops.resample import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .ops.sampling import multinomial
 from .ops.scan import cummax, cummin, cumprod, cumsum, diff, logcumsumexp
@@ -287,6 +268,23 @@ from .ops.scatter import (
     scatter_reduce,
     take,
     take_along_dim,
+)
+from .ops.shape import (
+    broadcast_to,
+    cat,
+    chunk,
+    expand,
+    flatten,
+    flip,
+    pad,
+    permute,
+    repeat,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
 )
 from .ops.shape_more import (
     atleast_1d,
@@ -317,6 +315,7 @@ from .ops.shape_more import (
     vsplit,
     vstack,
 )
+from .ops.softmax import log_softmax, softmax
 from .ops.sorting import topk
 from .ops.stats import (
     bincount,
@@ -331,7 +330,15 @@ from .ops.stats import (
     trapezoid,
     trapz,
 )
-from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor
 
@@ -354,16 +361,16 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
-def is_floating_point(t: Tensor) -> bool:
-    return t._data.dtype.kind == "f"
+def is_floating_point(input: Tensor) -> bool:  # noqa: A002 - PyTorch's argument name
+    return input._data.dtype.kind == "f"
 
 
-def is_complex(t: Tensor) -> bool:
-    return t._data.dtype.kind == "c"
+def is_complex(input: Tensor) -> bool:  # noqa: A002
+    return input._data.dtype.kind == "c"
 
 
-def numel(t: Tensor) -> int:
-    return t._data.size
+def numel(input: Tensor) -> int:  # noqa: A002
+    return input._data.size
 
 
 def result_type(a, b):
@@ -379,8 +386,8 @@ def can_cast(from_, to) -> bool:
     return _can_cast(from_, to)
 
 
-def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor", mode=None,  # noqa: A001
-            options=None, disable: bool = False):
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",  # noqa: A001
+            options=None, disable: bool = False, **mode_and_more):
     """PyTorch's torch.compile, accepted: returns the module or function unchanged (this
     project has no compiler; its kernels are compiled by Numba already)."""
     if model is None:
@@ -388,13 +395,13 @@ def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="induc
     return model
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
-                     sci_mode=None) -> None:
-    """How tensors print (NumPy's print options underneath)."""
+def set_printoptions(precision=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None,
+                     **more) -> None:
+    """How tensors print (NumPy's print options underneath; `threshold=` as PyTorch's)."""
     import numpy as _np
 
-    options = {k: v for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
-                                     linewidth=linewidth).items() if v is not None}
+    options = {k: v for k, v in dict(precision=precision, threshold=more.get("threshold"),
+                                     edgeitems=edgeitems, linewidth=linewidth).items() if v is not None}
     if sci_mode is not None:
         options["suppress"] = not sci_mode
     _np.set_printoptions(**options)
@@ -413,11 +420,11 @@ def get_num_threads() -> int:
     return numba.get_num_threads()
 
 
-def is_nonzero(t: Tensor):
-    return t.__bool__()
+def is_nonzero(input: Tensor):  # noqa: A002
+    return input.__bool__()
 
 
-def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+def use_deterministic_algorithms(*enabled, warn_only: bool = False) -> None:
     """Accepted: every kernel here is deterministic already."""
 
 

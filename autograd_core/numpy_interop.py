@@ -37,11 +37,11 @@ _CONSTANT_UFUNCS = {
 def _build_tables() -> None:
     from .ops import activation as A
     from .ops import elementwise as E
+    from .ops import linalg as L
     from .ops import products as P
+    from .ops import reduce as R
     from .ops import scan as SC
     from .ops import scatter as SCT
-    from .ops import linalg as L
-    from .ops import reduce as R
     from .ops import shape as S
 
     _UFUNCS.update({

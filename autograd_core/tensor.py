@@ -15,15 +15,12 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import engine, function, numpy_interop, version
-from . import devices, dtypes
+from . import devices, dtypes, engine, function, numpy_interop, version
 from .dtypes import as_array, is_floating, resolve_dtype
-from .grad_mode import state
 from .ops import activation as A
 from .ops import elementwise as E
 from .ops import index as I
 from .ops import linalg as L
-from .ops import reduce as R
 from .ops import shape as S
 from .ops import softmax as SM
 

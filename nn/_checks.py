@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numbers
 
-
 from autograd_core.function import HyperParameterError  # noqa: E402  (shared with the ops)
 
 

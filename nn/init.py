@@ -16,8 +16,7 @@ import math
 
 import numpy as np
 
-from autograd_core import version
-from autograd_core import Tensor
+from autograd_core import Tensor, version
 from autograd_core import random as _random
 
 __all__ = [

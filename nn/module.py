@@ -25,8 +25,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from autograd_core import version
-from autograd_core import Tensor, no_grad
+from autograd_core import Tensor, no_grad, version
 from autograd_core.devices import device as _device
 from autograd_core.dtypes import resolve_dtype
 from autograd_core.engine import note_module_call

@@ -12,8 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from autograd_core import version
-from autograd_core import Tensor, cat
+from autograd_core import Tensor, cat, version
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "count_parameters", "parameters_to_vector",
            "vector_to_parameters"]

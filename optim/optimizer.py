@@ -18,9 +18,8 @@ changes the parameters in place. Nothing is recorded in the graph: updates act o
 
 from __future__ import annotations
 
-import functools
-
 import copy
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from itertools import chain
@@ -28,8 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_core import version
-from autograd_core import Tensor, enable_grad
+from autograd_core import Tensor, enable_grad, version
 
 __all__ = ["Optimizer", "check_non_negative", "required"]
 

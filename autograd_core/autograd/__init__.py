@@ -10,8 +10,8 @@
 
 from ..engine import grad
 from ..function import Function, once_differentiable
-from ..gradcheck import gradcheck, gradgradcheck
 from ..grad_mode import detect_anomaly, enable_grad, no_grad, set_detect_anomaly, set_grad_enabled
+from ..gradcheck import gradcheck, gradgradcheck
 from . import function, functional
 
 

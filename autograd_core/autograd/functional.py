@@ -61,7 +61,6 @@ def _zeros_for_unused(grads, inputs, strict, what):
 
 def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), vᵀ·J): the vector-Jacobian product at `inputs`."""
-    Tensor = _tensor()
     inputs, single = _as_tuple(inputs)
     with enable_grad():
         xs = _prepare(inputs, create_graph)

@@ -2,7 +2,11 @@
 (the same objects), so `import autograd_core.nn as nn` and `import nn` are one thing."""
 
 from nn import *  # noqa: F403
-from nn import __all__  # noqa: F401
-from nn import functional, init, utils  # noqa: F401
+from nn import (  # noqa: F401
+    __all__,  # noqa: F401
+    functional,
+    init,
+    utils,
+)
 
 from . import modules, parallel, parameter  # noqa: F401

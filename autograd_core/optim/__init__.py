@@ -2,5 +2,7 @@
 re-exported (the same objects)."""
 
 from optim import *  # noqa: F403
-from optim import __all__  # noqa: F401
-from optim import lr_scheduler  # noqa: F401
+from optim import (
+    __all__,  # noqa: F401
+    lr_scheduler,  # noqa: F401
+)
