@@ -56,9 +56,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # The usage ranking lives in the workspace's `shared/` folder, next to (or above) the checkout.
 USAGE_FILE = next(
-    (p for p in (os.path.join(ROOT, "shared", "torch-usage.md"),
-                 os.path.join(ROOT, "..", "shared", "torch-usage.md"),
-                 os.path.join(ROOT, "..", "..", "shared", "torch-usage.md")) if os.path.exists(p)),
+    (
+        p
+        for p in (
+            os.path.join(ROOT, "shared", "torch-usage.md"),
+            os.path.join(ROOT, "..", "shared", "torch-usage.md"),
+            os.path.join(ROOT, "..", "..", "shared", "torch-usage.md"),
+        )
+        if os.path.exists(p)
+    ),
     os.path.join(ROOT, "shared", "torch-usage.md"),
 )
 
@@ -209,6 +215,7 @@ LEFT_OUT: list[tuple[str, str, str]] = [
     ),
 ]
 
+
 # Receivers of `Tensor/Module.name` rows in the usage file (the receiver's type is unknown):
 # a small instance of each, built the same way from `torch` and from `autograd_core`, so that
 # attributes set in `__init__` (`Module.training`, `Optimizer.param_groups`) are seen too.
@@ -218,7 +225,9 @@ def _receivers(root: Any) -> list[Any]:
         lambda: root.zeros(2, 2),
         lambda: root.nn.Module(),
         lambda: root.optim.SGD([root.zeros(1, requires_grad=True)], lr=0.1),
-        lambda: root.optim.lr_scheduler.StepLR(root.optim.SGD([root.zeros(1, requires_grad=True)], lr=0.1), 1),
+        lambda: root.optim.lr_scheduler.StepLR(
+            root.optim.SGD([root.zeros(1, requires_grad=True)], lr=0.1), 1
+        ),
         lambda: root.utils.data.DataLoader([0, 1]),
         lambda: root.utils.data.Dataset(),
     ]
@@ -231,7 +240,7 @@ def _receivers(root: Any) -> list[Any]:
 
 
 def receiver_pairs() -> list[tuple[Any, Any]]:
-    """(PyTorch instance, project instance or None) for Tensor, Module, Optimizer, LRScheduler, DataLoader, Dataset."""
+    """(PyTorch instance, project instance or None) for each receiver kind (Tensor, Module, ...)."""
     import torch
 
     import autograd_core
@@ -334,7 +343,9 @@ def has_name(project: Any, name: str) -> bool:
     except Exception:
         return False
     if isinstance(project, type) and name.startswith("__"):
-        return getattr(object, name, None) is not value and any(name in k.__dict__ for k in project.__mro__[:-1])
+        return getattr(object, name, None) is not value and any(
+            name in k.__dict__ for k in project.__mro__[:-1]
+        )
     return True
 
 
@@ -443,10 +454,13 @@ def usage_status(
         # The module path may be an implementation module the program imports from directly
         # (`torch.utils.data.dataloader.DataLoader`): the name still counts then.
         groups = [left_out_group(parts[i], ".".join(parts[: i + 1])) for i in range(1, len(parts))]
-        group = next((g for i, g in enumerate(groups) if g and (i == len(groups) - 1 or not g.startswith("Impl"))), None)
+        group = next(
+            (g for i, g in enumerate(groups) if g and (i == len(groups) - 1 or not g.startswith("Impl"))),
+            None,
+        )
         if group:
             return f"left out: {group}"
-        obj = resolver("autograd_core" + row.name[len("torch"):]) if row.name.startswith("torch") else None
+        obj = resolver("autograd_core" + row.name[len("torch") :]) if row.name.startswith("torch") else None
         found = [obj] if obj is not None else []
     if not found:
         return "missing"
@@ -516,7 +530,11 @@ def measure(usage_path: str = USAGE_FILE) -> dict[str, Any]:
                 project_name = cand
                 break
         parent = ref_name.rsplit(".", 1)[0]
-        reexports = [] if ref_name in ("torch", "torch.Tensor") else [torch] + ([resolve(parent)] if parent != "torch" else [])
+        reexports = (
+            []
+            if ref_name in ("torch", "torch.Tensor")
+            else [torch] + ([resolve(parent)] if parent != "torch" else [])
+        )
         cov = compare(
             reference,
             project,
@@ -526,8 +544,14 @@ def measure(usage_path: str = USAGE_FILE) -> dict[str, Any]:
             reexports_of=reexports,
         )
         out["namespaces"].append(
-            {"reference": ref_name, "project": cov.project, "total": cov.total, "have": cov.have,
-             "missing": cov.missing, "left_out": cov.left_out}
+            {
+                "reference": ref_name,
+                "project": cov.project,
+                "total": cov.total,
+                "have": cov.have,
+                "missing": cov.missing,
+                "left_out": cov.left_out,
+            }
         )
     if os.path.exists(usage_path):
         with open(usage_path, encoding="utf-8") as f:
@@ -535,9 +559,15 @@ def measure(usage_path: str = USAGE_FILE) -> dict[str, Any]:
         for key, rows in (("usage_names", name_rows), ("usage_keywords", kw_rows)):
             w = weigh(rows)
             out[key] = {
-                "rows": w.rows, "programs": w.programs, "uses": w.uses, "have_rows": w.have_rows,
-                "have_programs": w.have_programs, "have_uses": w.have_uses,
-                "missing": [[r.name + (f"|{r.keyword}" if r.keyword else ""), r.programs, r.uses] for r in w.missing],
+                "rows": w.rows,
+                "programs": w.programs,
+                "uses": w.uses,
+                "have_rows": w.have_rows,
+                "have_programs": w.have_programs,
+                "have_uses": w.have_uses,
+                "missing": [
+                    [r.name + (f"|{r.keyword}" if r.keyword else ""), r.programs, r.uses] for r in w.missing
+                ],
                 "excluded": w.excluded,
             }
     return out
@@ -570,8 +600,10 @@ def render(result: dict[str, Any], before: dict[str, Any] | None = None) -> str:
     btot = bhave = 0
     for ns in result["namespaces"]:
         n_have = len(ns["have"])
-        row = (f"| `{ns['reference']}` | `{ns['project']}` | {ns['total']} | {n_have} | "
-               f"{len(ns['missing'])} | {_pct(n_have, ns['total'])} |")
+        row = (
+            f"| `{ns['reference']}` | `{ns['project']}` | {ns['total']} | {n_have} | "
+            f"{len(ns['missing'])} | {_pct(n_have, ns['total'])} |"
+        )
         tot += ns["total"]
         have += n_have
         if before:
@@ -588,12 +620,18 @@ def render(result: dict[str, Any], before: dict[str, Any] | None = None) -> str:
         total_row += f" {_pct(bhave, btot)} ({bhave}) |"
     lines += [total_row, ""]
     if before:
-        old = ", ".join(f"`{ns['reference']}` in `{ns['project']}`" for ns in before.get("namespaces", [])
-                        if ns["project"] != dict(NAMESPACES).get(ns["reference"], [ns["project"]])[0])
-        lines += [f"\"before\" is commit {before.get('commit', '?')} measured by the same script. Where the old "
-                  "tree did not have a namespace under the renamed name, this table looks it up where that tree "
-                  f"kept it ({old or 'none'}); the usage-weighted figures below do not (a program with `torch` "
-                  "renamed would not have found it).", ""]
+        old = ", ".join(
+            f"`{ns['reference']}` in `{ns['project']}`"
+            for ns in before.get("namespaces", [])
+            if ns["project"] != dict(NAMESPACES).get(ns["reference"], [ns["project"]])[0]
+        )
+        lines += [
+            f'"before" is commit {before.get("commit", "?")} measured by the same script. Where the old '
+            "tree did not have a namespace under the renamed name, this table looks it up where that tree "
+            f"kept it ({old or 'none'}); the usage-weighted figures below do not (a program with `torch` "
+            "renamed would not have found it).",
+            "",
+        ]
 
     for key, title, what in (
         ("usage_names", "Weighted by real programs", "names"),
@@ -617,11 +655,17 @@ def render(result: dict[str, Any], before: dict[str, Any] | None = None) -> str:
                 "",
             ]
         else:
-            lines += ["A pair counts as covered when the project's callable takes the keyword (or `**kwargs`).", ""]
-        hdr = f"| measure | covered | of | share |" + (" before |" if b else "")
+            lines += [
+                "A pair counts as covered when the project's callable takes the keyword (or `**kwargs`).",
+                "",
+            ]
+        hdr = "| measure | covered | of | share |" + (" before |" if b else "")
         lines += [hdr, "|---|---:|---:|---:|" + ("---:|" if b else "")]
-        for label, hk, tk in ((what, "have_rows", "rows"), ("program-mentions", "have_programs", "programs"),
-                              ("uses", "have_uses", "uses")):
+        for label, hk, tk in (
+            (what, "have_rows", "rows"),
+            ("program-mentions", "have_programs", "programs"),
+            ("uses", "have_uses", "uses"),
+        ):
             r = f"| {label} | {u[hk]} | {u[tk]} | {_pct(u[hk], u[tk])} |"
             if b:
                 r += f" {_pct(b[hk], b[tk])} |"
@@ -629,7 +673,9 @@ def render(result: dict[str, Any], before: dict[str, Any] | None = None) -> str:
         lines += ["", f"Missing, most used first ({len(u['missing'])}):", ""]
         if u["missing"]:
             lines += ["| name | programs | uses |", "|---|---:|---:|"]
-            lines += [f"| `{n}` | {p} | {c} |" for n, p, c in sorted(u["missing"], key=lambda r: (-r[1], -r[2]))]
+            lines += [
+                f"| `{n}` | {p} | {c} |" for n, p, c in sorted(u["missing"], key=lambda r: (-r[1], -r[2]))
+            ]
         else:
             lines.append("(none)")
         lines.append("")
@@ -639,14 +685,21 @@ def render(result: dict[str, Any], before: dict[str, Any] | None = None) -> str:
 
     lines += ["## Missing names per namespace", ""]
     for ns in result["namespaces"]:
-        lines += [f"**`{ns['reference']}`** ({len(ns['missing'])}): " +
-                  (", ".join(f"`{n}`" for n in ns["missing"]) or "(none)"), ""]
+        lines += [
+            f"**`{ns['reference']}`** ({len(ns['missing'])}): "
+            + (", ".join(f"`{n}`" for n in ns["missing"]) or "(none)"),
+            "",
+        ]
 
     lines += ["## Left out on purpose", ""]
     for group, reason, _pattern in LEFT_OUT:
-        names = [f"`{ns['reference'].replace('torch.', '').replace('torch', 'torch')}.{n}`"
-                 if ns["reference"] != "torch" else f"`{n}`"
-                 for ns in result["namespaces"] for n in ns["left_out"].get(group, [])]
+        names = [
+            f"`{ns['reference'].replace('torch.', '').replace('torch', 'torch')}.{n}`"
+            if ns["reference"] != "torch"
+            else f"`{n}`"
+            for ns in result["namespaces"]
+            for n in ns["left_out"].get(group, [])
+        ]
         lines += [f"- **{group}** ({len(names)}): {reason}.", ""]
         if names:
             lines += ["  " + ", ".join(names), ""]
@@ -666,12 +719,16 @@ def print_summary(result: dict[str, Any]) -> None:
     print(f"project: {result['project_file']}")
     print(f"{'PyTorch':28} {'project':34} {'total':>6} {'have':>5} {'miss':>5} {'cov':>7}")
     for ns in result["namespaces"]:
-        print(f"{ns['reference']:28} {ns['project'][:34]:34} {ns['total']:6d} {len(ns['have']):5d} "
-              f"{len(ns['missing']):5d} {_pct(len(ns['have']), ns['total']):>7}")
+        print(
+            f"{ns['reference']:28} {ns['project'][:34]:34} {ns['total']:6d} {len(ns['have']):5d} "
+            f"{len(ns['missing']):5d} {_pct(len(ns['have']), ns['total']):>7}"
+        )
     u = result.get("usage_names")
     if u:
-        print(f"usage-weighted: names {_pct(u['have_rows'], u['rows'])}, program-mentions "
-              f"{_pct(u['have_programs'], u['programs'])}, uses {_pct(u['have_uses'], u['uses'])}")
+        print(
+            f"usage-weighted: names {_pct(u['have_rows'], u['rows'])}, program-mentions "
+            f"{_pct(u['have_programs'], u['programs'])}, uses {_pct(u['have_uses'], u['uses'])}"
+        )
         top = sorted(u["missing"], key=lambda r: (-r[1], -r[2]))[:25]
         print("most used missing: " + ", ".join(f"{n} ({p})" for n, p, _ in top))
 

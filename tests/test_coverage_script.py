@@ -14,7 +14,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="module")
 def cov():
-    spec = importlib.util.spec_from_file_location("coverage_script", os.path.join(ROOT, "benchmarks", "coverage.py"))
+    spec = importlib.util.spec_from_file_location(
+        "coverage_script", os.path.join(ROOT, "benchmarks", "coverage.py")
+    )
     mod = importlib.util.module_from_spec(spec)
     sys.modules["coverage_script"] = mod  # dataclasses look their module up by name
     spec.loader.exec_module(mod)
@@ -129,9 +131,15 @@ USAGE = """# header
 
 def test_parse_usage(cov):
     names, keywords = cov.parse_usage(USAGE)
-    assert [(r.name, r.programs, r.uses) for r in names][:2] == [("torch.cat", 10, 30), ("torch.einsum", 5, 7)]
+    assert [(r.name, r.programs, r.uses) for r in names][:2] == [
+        ("torch.cat", 10, 30),
+        ("torch.einsum", 5, 7),
+    ]
     assert len(names) == 5
-    assert [(r.name, r.keyword, r.programs) for r in keywords] == [("torch.cat", "dim", 6), (".view", "size", 2)]
+    assert [(r.name, r.keyword, r.programs) for r in keywords] == [
+        ("torch.cat", "dim", 6),
+        (".view", "size", 2),
+    ]
 
 
 def test_weighted_coverage(cov):
@@ -172,11 +180,30 @@ def test_weighted_coverage(cov):
 def test_render_shows_before_and_after(cov):
     result = {
         "project_file": "x",
-        "namespaces": [{"reference": "torch", "project": "autograd_core", "total": 4, "have": ["a", "b", "c"],
-                        "missing": ["d"], "left_out": {"Quantization": ["q"]}}],
+        "namespaces": [
+            {
+                "reference": "torch",
+                "project": "autograd_core",
+                "total": 4,
+                "have": ["a", "b", "c"],
+                "missing": ["d"],
+                "left_out": {"Quantization": ["q"]},
+            }
+        ],
     }
-    before = {"commit": "abc1234", "namespaces": [{"reference": "torch", "project": "autograd_core", "total": 4,
-                                                    "have": ["a"], "missing": ["b", "c", "d"], "left_out": {}}]}
+    before = {
+        "commit": "abc1234",
+        "namespaces": [
+            {
+                "reference": "torch",
+                "project": "autograd_core",
+                "total": 4,
+                "have": ["a"],
+                "missing": ["b", "c", "d"],
+                "left_out": {},
+            }
+        ],
+    }
     text = cov.render(result, before)
     assert "| `torch` | `autograd_core` | 4 | 3 | 1 | 75.0% | 25.0% (1) |" in text
     assert "abc1234" in text and "`q`" in text and "**`torch`** (1): `d`" in text
