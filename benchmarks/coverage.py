@@ -570,6 +570,8 @@ def measure(usage_path: str = USAGE_FILE) -> dict[str, Any]:
                 ],
                 "excluded": w.excluded,
             }
+    else:
+        print(f"no usage ranking at {usage_path}: pass --usage PATH for weighted figures", file=sys.stderr)
     return out
 
 
