@@ -146,13 +146,41 @@ class SetView(Op):
 
 
 # -- the in-place methods -----------------------------------------------------------------
+# One-line docs (what help(Tensor) shows) for the in-place methods whose meaning is not just
+# "the op named without the trailing underscore, written into this tensor".
+_INPLACE_DOCS = {
+    "fill_": "Set every element to `value`, in place.",
+    "zero_": "Set every element to zero, in place.",
+    "copy_": "Copy the values of `src` (broadcast and converted to this dtype) into this tensor.",
+    "uniform_": "Fill in place with draws from the uniform distribution on [a, b).",
+    "normal_": "Fill in place with draws from the normal distribution of the given mean and std.",
+    "bernoulli_": "Fill in place with 0/1 draws that are 1 with probability `p`.",
+    "exponential_": "Fill in place with draws from the exponential distribution of rate `lambd`.",
+    "geometric_": "Fill in place with draws from the geometric distribution of success probability `p`.",
+    "cauchy_": "Fill in place with draws from the Cauchy distribution of the given median and sigma.",
+    "log_normal_": "Fill in place with draws whose logarithm is normal with the given mean and std.",
+    "random_": "Fill in place with integers drawn uniformly from [from, to), or [0, to) given one bound.",
+    "t_": "In-place `t()`: a 2-D tensor takes its transposed shape.",
+    "__iadd__": "In-place `self += other`, writing into this tensor's storage.",
+    "__isub__": "In-place `self -= other`, writing into this tensor's storage.",
+    "__imul__": "In-place `self *= other`, writing into this tensor's storage.",
+    "__itruediv__": "In-place `self /= other`, writing into this tensor's storage.",
+    "__ipow__": "In-place `self **= other`, writing into this tensor's storage.",
+    "__ifloordiv__": "In-place `self //= other`, writing into this tensor's storage.",
+    "__imod__": "In-place `self %= other`, writing into this tensor's storage.",
+    "__imatmul__": "In-place `self @= other`, writing into this tensor's storage.",
+}
+
+
 def _inplace_method(name: str, fn):
     def method(self, *args, **kwargs):
         return apply_inplace(self, name, fn, *args, **kwargs)
 
     method.__name__ = name
     method.__qualname__ = f"Tensor.{name}"
-    method.__doc__ = f"In-place version of `{fn.__name__}`: writes the result into this tensor."
+    method.__doc__ = _INPLACE_DOCS.get(
+        name, f"In-place version of `{name[:-1]}()`: writes the result into this tensor."
+    )
     return method
 
 
@@ -195,7 +223,9 @@ def _shape_inplace(name: str, fn):
         return self
 
     method.__name__ = name
-    method.__doc__ = f"In-place version of `{fn.__name__}`: this tensor takes the new shape."
+    method.__doc__ = _INPLACE_DOCS.get(
+        name, f"In-place version of `{name[:-1]}()`: this tensor takes the new shape."
+    )
     return method
 
 

@@ -53,12 +53,15 @@ class Tensor:
     __array_priority__ = 1000
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy ufuncs applied to a Tensor run the matching differentiable op."""
         return numpy_interop.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        """NumPy functions (np.sum, np.concatenate, ...) on Tensors run the matching differentiable op."""
         return numpy_interop.array_function(func, args, kwargs)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
+        """Make a tensor from a number, a nested list, an array or another Tensor."""
         if isinstance(data, Tensor):
             data = data._data
         arr = as_array(data, resolve_dtype(dtype))
@@ -91,14 +94,17 @@ class Tensor:
     # -- attributes --------------------------------------------------------------------
     @property
     def shape(self) -> tuple:
+        """The size of each dimension, as a tuple."""
         return self._data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """The element type."""
         return self._data.dtype
 
     @property
@@ -112,22 +118,28 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """True for a tensor no recorded operation produced (user-made or outside the graph)."""
         return self.grad_fn is None
 
     @property
     def T(self) -> Tensor:
+        """The dimensions in reverse order (the transpose of a matrix)."""
         return S.permute(self, tuple(reversed(range(self.ndim))))
 
     def size(self, dim: int | None = None):
+        """The shape as a tuple, or the size of one dimension when `dim` is given."""
         return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self._data.size)
 
     def dim(self) -> int:
+        """The number of dimensions (same as `ndim`)."""
         return self._data.ndim
 
     def __len__(self) -> int:
+        """The size of the first dimension."""
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self._data)
@@ -145,25 +157,31 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        """The values as a NumPy array, so `np.asarray(t)` works."""
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted, got shape {self.shape}")
         return self._data.item()
 
     def tolist(self):
+        """The values as (nested) Python lists of numbers."""
         return self._data.tolist()
 
     def __float__(self) -> float:
+        """The value of a one-element tensor as a Python float."""
         return float(self.item())
 
     def __int__(self) -> int:
+        """The value of a one-element tensor as a Python int."""
         return int(self.item())
 
     def __bool__(self) -> bool:
+        """The truth value of a one-element tensor; more elements are ambiguous and raise."""
         if self._data.size != 1:
             raise RuntimeError(
                 f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
@@ -172,11 +190,13 @@ class Tensor:
         return bool(self._data.item())
 
     def __index__(self) -> int:
+        """A one-element integer tensor used as a Python index."""
         if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of one element can be used as an index")
         return int(self._data.item())
 
     def __repr__(self) -> str:
+        """`tensor([...])` with the dtype and grad_fn when they are not the defaults."""
         body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4,
                                threshold=1000, edgeitems=3)
         extras = []
@@ -192,6 +212,7 @@ class Tensor:
         return "tensor(" + ", ".join([body] + extras) + ")"
 
     def __format__(self, spec: str) -> str:
+        """Format a 0-d tensor like its number; other tensors as their repr."""
         if self._data.ndim == 0:
             return format(self._data.item(), spec)
         return format(repr(self), spec) if spec else repr(self)
@@ -229,6 +250,7 @@ class Tensor:
         return None if self._view is None else self._view[0]
 
     def is_view(self) -> bool:
+        """True when this tensor shares the storage of another (it is a view of it)."""
         return self._view is not None
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -248,6 +270,7 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
+        """True when `retain_grad()` made this non-leaf keep its `.grad`."""
         return self.grad_fn is not None and getattr(self.grad_fn, "_retains", None) is not None
 
     def retain_grad(self) -> None:
@@ -315,47 +338,61 @@ class Tensor:
         return self.to(resolve_dtype(dtype))
 
     def type_as(self, other) -> Tensor:
+        """A copy converted to the dtype of `other` (this tensor itself when it already has it)."""
         return self.to(other._data.dtype)
 
     def float(self) -> Tensor:
+        """Convert to float32."""
         return self.to(np.float32)
 
     def double(self) -> Tensor:
+        """Convert to float64."""
         return self.to(np.float64)
 
     def half(self) -> Tensor:
+        """Convert to float16."""
         return self.to(np.float16)
 
     def long(self) -> Tensor:
+        """Convert to int64."""
         return self.to(np.int64)
 
     def int(self) -> Tensor:
+        """Convert to int32."""
         return self.to(np.int32)
 
     def short(self) -> Tensor:
+        """Convert to int16."""
         return self.to(np.int16)
 
     def char(self) -> Tensor:
+        """Convert to int8."""
         return self.to(np.int8)
 
     def byte(self) -> Tensor:
+        """Convert to uint8."""
         return self.to(np.uint8)
 
     def bool(self) -> Tensor:
+        """Convert to bool."""
         return self.to(np.bool_)
 
     def is_floating_point(self) -> bool:
+        """True when the dtype is a floating-point type."""
         return self._data.dtype.kind == "f"
 
     def is_complex(self) -> bool:
+        """True when the dtype is complex (never, here)."""
         return self._data.dtype.kind == "c"
 
     @property
     def device(self):
+        """Where the tensor lives: always the CPU."""
         return devices.CPU
 
     @property
     def is_cuda(self) -> bool:
+        """False: tensors live on the CPU (likewise is_mps, is_sparse, is_quantized, is_meta)."""
         return False
 
     is_mps = is_cuda
@@ -364,27 +401,35 @@ class Tensor:
     is_meta = is_cuda
 
     def cpu(self) -> Tensor:
+        """This tensor itself (it is already on the CPU)."""
         return self
 
     def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
+        """Raises: this project runs on the CPU only."""
         raise devices.no_accelerator("cuda")
 
     def get_device(self) -> int:
+        """-1, PyTorch's answer for a CPU tensor."""
         return -1
 
     def pin_memory(self) -> Tensor:
+        """This tensor itself: pinned memory only matters for GPU transfers."""
         return self
 
     def share_memory_(self) -> Tensor:
+        """This tensor itself: no move to shared memory is needed on the CPU here."""
         return self
 
     def is_shared(self) -> bool:
+        """False: the storage is not in shared memory."""
         return False
 
     def clone(self, memory_format=None) -> Tensor:
+        """A copy with its own storage that stays in the graph (gradients flow back)."""
         return E.clone(self)
 
     def __deepcopy__(self, memo) -> Tensor:
+        """`copy.deepcopy` of a leaf: new storage, with `.grad` and `requires_grad` copied."""
         if self.grad_fn is not None:
             raise RuntimeError(
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol"
@@ -403,224 +448,294 @@ class Tensor:
         return new
 
     def __setitem__(self, key, value) -> None:
+        """Write values into the selected elements in place (`t[idx] = v`)."""
         I.setitem_(self, key, value)
 
     # -- arithmetic ----------------------------------------------------------------------
     def __add__(self, other):
+        """Elementwise `self + other`, broadcasting."""
         return E.Add.apply(self, other)
 
     def __radd__(self, other):
+        """Elementwise `other + self`, for a number or array on the left."""
         return E.Add.apply(other, self)
 
     def __sub__(self, other):
+        """Elementwise `self - other`, broadcasting."""
         return E.sub(self, other)
 
     def __rsub__(self, other):
+        """Elementwise `other - self`, for a number or array on the left."""
         return E.sub(other, self)
 
     def __mul__(self, other):
+        """Elementwise `self * other`, broadcasting."""
         return E.Mul.apply(self, other)
 
     def __rmul__(self, other):
+        """Elementwise `other * self`, for a number or array on the left."""
         return E.Mul.apply(other, self)
 
     def __truediv__(self, other):
+        """Elementwise true division `self / other`, broadcasting."""
         return E.Div.apply(self, other)
 
     def __rtruediv__(self, other):
+        """Elementwise `other / self`, for a number or array on the left."""
         return E.Div.apply(other, self)
 
     def __pow__(self, other):
+        """Elementwise power `self ** other`, broadcasting."""
         return E.Pow.apply(self, other)
 
     def __rpow__(self, other):
+        """Elementwise `other ** self`, for a number or array on the left."""
         return E.Pow.apply(other, self)
 
     def __matmul__(self, other):
+        """Matrix product `self @ other` (1-D, 2-D and batched, like `matmul`)."""
         return L.MatMul.apply(self, other)
 
     def __rmatmul__(self, other):
+        """Matrix product `other @ self`, for an array on the left."""
         return L.MatMul.apply(other, self)
 
     def __neg__(self):
+        """Elementwise negation `-self`."""
         return E.Neg.apply(self)
 
     def __abs__(self):
+        """Elementwise absolute value, `abs(self)`."""
         return E.Abs.apply(self)
 
     # Comparisons give bool tensors outside the graph.
     def __eq__(self, other):
+        """Elementwise `==`: a bool tensor, outside the graph."""
         return Tensor._make(np.asarray(self._data == _raw(other)), None)
 
     def __ne__(self, other):
+        """Elementwise `!=`: a bool tensor, outside the graph."""
         return Tensor._make(np.asarray(self._data != _raw(other)), None)
 
     def __lt__(self, other):
+        """Elementwise `<`: a bool tensor, outside the graph."""
         return Tensor._make(np.asarray(self._data < _raw(other)), None)
 
     def __le__(self, other):
+        """Elementwise `<=`: a bool tensor, outside the graph."""
         return Tensor._make(np.asarray(self._data <= _raw(other)), None)
 
     def __gt__(self, other):
+        """Elementwise `>`: a bool tensor, outside the graph."""
         return Tensor._make(np.asarray(self._data > _raw(other)), None)
 
     def __ge__(self, other):
+        """Elementwise `>=`: a bool tensor, outside the graph."""
         return Tensor._make(np.asarray(self._data >= _raw(other)), None)
 
     def eq(self, other):
+        """Elementwise equality with a tensor or number, as a bool tensor."""
         return self == other
 
     def ne(self, other):
+        """Elementwise inequality with a tensor or number, as a bool tensor."""
         return self != other
 
     def lt(self, other):
+        """Elementwise `self < other`, as a bool tensor."""
         return self < other
 
     def le(self, other):
+        """Elementwise `self <= other`, as a bool tensor."""
         return self <= other
 
     def gt(self, other):
+        """Elementwise `self > other`, as a bool tensor."""
         return self > other
 
     def ge(self, other):
+        """Elementwise `self >= other`, as a bool tensor."""
         return self >= other
 
     def __getitem__(self, key):
+        """Index with ints, slices, None, Ellipsis, bool masks or integer tensors (`t[idx]`)."""
         return I.getitem(self, key)
 
     def __iter__(self):
+        """Iterate over the first dimension, yielding one sub-tensor per index."""
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (I.GetItem.apply(self, i) for i in range(len(self._data)))
 
     # -- math -----------------------------------------------------------------------------
     def abs(self):
+        """Elementwise absolute value."""
         return E.Abs.apply(self)
 
     def exp(self):
+        """Elementwise e to the power of each element."""
         return E.Exp.apply(self)
 
     def log(self):
+        """Elementwise natural logarithm."""
         return E.Log.apply(self)
 
     def log1p(self):
+        """Elementwise log(1 + x), accurate for small x."""
         return E.Log1p.apply(self)
 
     def sqrt(self):
+        """Elementwise square root."""
         return E.Sqrt.apply(self)
 
     def sin(self):
+        """Elementwise sine (radians)."""
         return E.Sin.apply(self)
 
     def cos(self):
+        """Elementwise cosine (radians)."""
         return E.Cos.apply(self)
 
     def tanh(self):
+        """Elementwise hyperbolic tangent."""
         return A.Tanh.apply(self)
 
     def sigmoid(self):
+        """Elementwise logistic sigmoid 1 / (1 + exp(-x))."""
         return A.Sigmoid.apply(self)
 
     def relu(self):
+        """Elementwise max(x, 0)."""
         return A.Relu.apply(self)
 
     def leaky_relu(self, negative_slope: float = 0.01):
+        """Elementwise x for x >= 0, else negative_slope * x."""
         return A.leaky_relu(self, negative_slope)
 
     def gelu(self):
+        """Elementwise Gaussian error linear unit, x * Phi(x)."""
         return A.Gelu.apply(self)
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0):
+        """Elementwise log(1 + exp(beta * x)) / beta, linear above `threshold`."""
         return A.softplus(self, beta, threshold)
 
     def clamp(self, min=None, max=None):  # noqa: A002
+        """Limit each element to [min, max] (either bound may be None); `clip` is an alias."""
         return E.clamp(self, min, max)
 
     clip = clamp
 
     def maximum(self, other):
+        """Elementwise larger of this tensor and `other`."""
         return E.Maximum.apply(self, other)
 
     def minimum(self, other):
+        """Elementwise smaller of this tensor and `other`."""
         return E.Minimum.apply(self, other)
 
     def pow(self, other):
+        """Elementwise power `self ** exponent`."""
         return E.Pow.apply(self, other)
 
     def add(self, other, alpha=1):
+        """Elementwise `self + alpha * other`."""
         return E.add(self, other, alpha)
 
     def sub(self, other, alpha=1):
+        """Elementwise `self - alpha * other`."""
         return E.sub(self, other, alpha)
 
     def mul(self, other):
+        """Elementwise product with a tensor or number."""
         return E.Mul.apply(self, other)
 
     def div(self, other):
+        """Elementwise true division by a tensor or number."""
         return E.Div.apply(self, other)
 
     def neg(self):
+        """Elementwise negation."""
         return E.Neg.apply(self)
 
     def matmul(self, other):
+        """Matrix product with 1-D, 2-D and batched broadcasting rules (`@`)."""
         return L.MatMul.apply(self, other)
 
     # -- reductions: bound from ops/reduce.py (TENSOR_METHODS) -----------------------------
     def softmax(self, dim: int):
+        """exp(x) / sum(exp(x)) along `dim`, computed stably."""
         return SM.softmax(self, dim)
 
     def log_softmax(self, dim: int):
+        """log(softmax(x)) along `dim`, computed stably."""
         return SM.log_softmax(self, dim)
 
     # -- shape ----------------------------------------------------------------------------
     def reshape(self, *shape):
+        """The same elements in a new shape (a view when possible; `view` is an alias)."""
         return S.reshape(self, *shape)
 
     view = reshape
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        """Merge dims `start_dim`..`end_dim` into one."""
         return S.flatten(self, start_dim, end_dim)
 
     def squeeze(self, dim=None):
+        """Remove dimensions of size 1 (all, or those in `dim`)."""
         return S.squeeze(self, dim)
 
     def unsqueeze(self, dim: int):
+        """Insert a dimension of size 1 at position `dim`."""
         return S.unsqueeze(self, dim)
 
     def transpose(self, dim0: int, dim1: int):
+        """Swap dimensions `dim0` and `dim1`."""
         return S.transpose(self, dim0, dim1)
 
     def permute(self, *dims):
+        """Reorder the dimensions as given."""
         return S.permute(self, *dims)
 
     def expand(self, *shape):
+        """Broadcast size-1 dimensions to a larger shape without copying (-1 keeps a size)."""
         return S.expand(self, *shape)
 
     def broadcast_to(self, shape):
+        """Broadcast to `shape`, like `expand`."""
         return S.broadcast_to(self, shape)
 
     def expand_as(self, other):
+        """Broadcast to the shape of `other`."""
         return S.expand(self, other.shape)
 
     def repeat(self, *sizes):
+        """Tile the tensor `sizes[i]` times along each dimension."""
         return S.repeat(self, *sizes)
 
     def flip(self, dims):
+        """Reverse the order of elements along the given dims."""
         return S.flip(self, dims)
 
     def split(self, split_size_or_sections, dim: int = 0):
+        """Split into pieces of a given size, or of the listed sizes, along `dim`."""
         return S.split(self, split_size_or_sections, dim)
 
     def chunk(self, chunks: int, dim: int = 0):
+        """Split into `chunks` nearly equal pieces along `dim` (the last may be smaller)."""
         return S.chunk(self, chunks, dim)
 
     def index_select(self, dim: int, index):
+        """The entries at the positions `index` along `dim`."""
         return I.index_select(self, dim, index)
 
     def gather(self, dim: int, index):
+        """Pick values along `dim` at the positions given by `index` (same number of dims)."""
         return I.gather(self, dim, index)
 
     def narrow(self, dim: int, start: int, length: int):
+        """The slice of `length` elements along `dim` starting at `start` (a view)."""
         return I.narrow(self, dim, start, length)
 
 

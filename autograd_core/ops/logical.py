@@ -130,6 +130,31 @@ def equal(input, other) -> bool:
     return bool(np.shape(a) == np.shape(b) and np.array_equal(a, b))
 
 
+def _rand(self, other):
+    """`other & self` with a Python int or bool on the left."""
+    return bitwise_and(other, self)
+
+
+def _ror(self, other):
+    """`other | self` with a Python int or bool on the left."""
+    return bitwise_or(other, self)
+
+
+def _rxor(self, other):
+    """`other ^ self` with a Python int or bool on the left."""
+    return bitwise_xor(other, self)
+
+
+def _rlshift(self, other):
+    """`other << self` with a Python int on the left."""
+    return bitwise_left_shift(other, self)
+
+
+def _rrshift(self, other):
+    """`other >> self` with a Python int on the left."""
+    return bitwise_right_shift(other, self)
+
+
 TENSOR_METHODS = {
     "logical_and": logical_and,
     "logical_or": logical_or,
@@ -152,14 +177,14 @@ TENSOR_METHODS = {
     "equal": equal,
     # `&`, `|`, `^`, `~`: bitwise on integers, logical on bools (the same thing there), as PyTorch
     "__and__": bitwise_and,
-    "__rand__": lambda self, other: bitwise_and(other, self),
+    "__rand__": _rand,
     "__or__": bitwise_or,
-    "__ror__": lambda self, other: bitwise_or(other, self),
+    "__ror__": _ror,
     "__xor__": bitwise_xor,
-    "__rxor__": lambda self, other: bitwise_xor(other, self),
+    "__rxor__": _rxor,
     "__invert__": bitwise_not,
     "__lshift__": bitwise_left_shift,
-    "__rlshift__": lambda self, other: bitwise_left_shift(other, self),
+    "__rlshift__": _rlshift,
     "__rshift__": bitwise_right_shift,
-    "__rrshift__": lambda self, other: bitwise_right_shift(other, self),
+    "__rrshift__": _rrshift,
 }

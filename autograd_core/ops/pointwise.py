@@ -539,6 +539,21 @@ def signbit(input):
     return _T()._make(np.signbit(input._data), None)
 
 
+def _polygamma_method(self, n):
+    """The n-th derivative of the digamma function, elementwise (`x.polygamma(n)`)."""
+    return polygamma(n, self)
+
+
+def _rmod(self, other):
+    """`other % self` (Python's sign rule) with a number on the left."""
+    return remainder(other, self)
+
+
+def _rfloordiv(self, other):
+    """`other // self` (rounding toward minus infinity) with a number on the left."""
+    return floor_divide(other, self)
+
+
 TENSOR_METHODS = {
     "floor": floor,
     "ceil": ceil,
@@ -576,7 +591,7 @@ TENSOR_METHODS = {
     "erfinv": erfinv,
     "lgamma": lgamma,
     "digamma": digamma,
-    "polygamma": lambda self, n: polygamma(n, self),
+    "polygamma": _polygamma_method,
     "sinc": sinc,
     "remainder": remainder,
     "fmod": fmod,
@@ -603,7 +618,7 @@ TENSOR_METHODS = {
     "rad2deg": rad2deg,
     "float_power": float_power,
     "__mod__": remainder,
-    "__rmod__": lambda self, other: remainder(other, self),
+    "__rmod__": _rmod,
     "__floordiv__": floor_divide,
-    "__rfloordiv__": lambda self, other: floor_divide(other, self),
+    "__rfloordiv__": _rfloordiv,
 }

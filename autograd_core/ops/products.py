@@ -459,6 +459,7 @@ def t(input):
 
 
 def _mT(input):
+    """The last two dimensions swapped (a batch of transposed matrices); `mH` is the same on real tensors."""
     from .shape import transpose
 
     if input.ndim < 2:

@@ -354,6 +354,7 @@ def _cast_for(a, dtype):
 
 
 def _sum_method(a, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, out=None):
+    """Sum of the elements, over all dims or those in `dim` (integers and bools sum as int64)."""
     dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
     if dtype is None and a.dtype.kind in "bui":  # torch sums integers and bools as int64
         dtype = np.int64
@@ -361,6 +362,7 @@ def _sum_method(a, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=N
 
 
 def _mean_method(a, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, out=None):
+    """Mean of the elements, over all dims or those in `dim` (floating-point tensors only)."""
     dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
     if dtype is None and a.dtype.kind not in "fc":
         raise RuntimeError(
@@ -372,6 +374,7 @@ def _mean_method(a, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=
 
 def _var_method(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
                 keepdims=None, ddof=None):
+    """Variance over all dims or those in `dim`, with Bessel's correction unless told otherwise."""
     if isinstance(unbiased, (tuple, list)) or (isinstance(unbiased, int) and not isinstance(unbiased, bool)):
         dim, unbiased = unbiased, True  # var(dim) positionally, as torch.var(x, 1)
     dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
@@ -382,6 +385,7 @@ def _var_method(a, dim=None, unbiased=True, keepdim=False, *, correction=None, a
 
 def _std_method(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
                 keepdims=None, ddof=None):
+    """Standard deviation over all dims or those in `dim`, with Bessel's correction by default."""
     if isinstance(unbiased, (tuple, list)) or (isinstance(unbiased, int) and not isinstance(unbiased, bool)):
         dim, unbiased = unbiased, True
     dim, keepdim = _dim_args(dim, keepdim, axis, keepdims)
@@ -419,6 +423,7 @@ def any(a, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):  # noq
 
 
 def _norm_method(a, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector p-norm (or the Frobenius norm) over all dims or those in `dim`."""
     return norm(_cast_for(a, dtype), p, dim, keepdim)
 
 
