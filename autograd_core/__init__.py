@@ -352,8 +352,23 @@ __version__ = "0.1.0"
 # Submodules loaded on first use, so `import autograd_core` stays quick.
 _LAZY = {
     "functional", "viz", "data", "kernels", "nn", "optim", "utils", "autograd", "func", "linalg",
-    "distributed", "distributions", "testing", "backends", "special", "fft",
+    "distributed", "distributions", "testing", "backends", "accelerator",
 }
+
+# PyTorch's constants and type names.
+inf, nan, pi, e = 1e309, 1e309 - 1e309, 3.141592653589793, 2.718281828459045  # float is ag.float here
+newaxis = None
+dtype = type(float32)  # the type of ag.float32 etc. (NumPy's dtype)
+
+
+class Size(tuple):
+    """PyTorch's torch.Size: a tuple of dims (a tensor's `.shape` is a plain tuple here)."""
+
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= d
+        return n
 
 
 def is_tensor(obj) -> bool:

@@ -391,6 +391,34 @@ class Tensor:
         return devices.CPU
 
     @property
+    def is_cpu(self) -> bool:
+        """Always True: this build computes on the CPU."""
+        return True
+
+    def stride(self, dim: int | None = None):
+        """Steps (in elements) between neighbours along each dim, as PyTorch's strides."""
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[dim]
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes taken by the elements."""
+        return self._data.nbytes
+
+    def __pos__(self) -> Tensor:
+        """+t: the tensor itself (PyTorch returns it unchanged)."""
+        return self
+
+    def __contains__(self, value) -> bool:
+        """`value in t`: some element equals value."""
+        return bool(np.any(self._data == (value._data if isinstance(value, Tensor) else value)))
+
+    @property
     def is_cuda(self) -> bool:
         """False: tensors live on the CPU (likewise is_mps, is_sparse, is_quantized, is_meta)."""
         return False

@@ -171,3 +171,25 @@ def test_generators_make_draws_reproducible(lib):
     assert set(lib.bernoulli(lib.full((100,), 0.5)).unique().tolist()) <= {0.0, 1.0}
     assert lib.normal(2.0, 1.0, size=(3,)).shape == (3,)
     assert lib.poisson(lib.full((4,), 3.0)).shape == (4,)
+
+
+def test_testing_assert_close(lib):
+    lib.testing.assert_close(lib.tensor([1.0, 2.0]), lib.tensor([1.0, 2.0 + 1e-7]))
+    lib.testing.assert_close({"a": lib.tensor([1.0])}, {"a": lib.tensor([1.0])})
+    with pytest.raises(AssertionError, match="not close"):
+        lib.testing.assert_close(lib.tensor([1.0, 2.0]), lib.tensor([1.0, 2.1]))
+    with pytest.raises(AssertionError, match="dtype"):
+        lib.testing.assert_close(lib.tensor([1.0]), lib.tensor([1.0], dtype=lib.float64))
+    lib.testing.assert_close(lib.tensor([float("nan")]), lib.tensor([float("nan")]), equal_nan=True)
+
+
+def test_constants_queries_and_tensor_facts(lib):
+    import math
+
+    assert lib.inf == math.inf and math.isnan(lib.nan) and lib.pi == math.pi and lib.e == math.e
+    assert lib.accelerator.is_available() is False
+    x = lib.ones(2, 3)
+    assert tuple(x.stride()) == (3, 1) and x.stride(0) == 3 and x.is_cpu
+    assert x.itemsize == 4 and x.nbytes == 24 and (+x) is x and 1.0 in x
+    assert lib.Size([2, 3]) == (2, 3) and lib.Size([2, 3]).numel() == 6
+    assert callable(lib.compile(abs))
