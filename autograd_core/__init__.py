@@ -358,6 +358,7 @@ _LAZY = {
 # PyTorch's constants and type names.
 inf, nan, pi, e = 1e309, 1e309 - 1e309, 3.141592653589793, 2.718281828459045  # float is ag.float here
 newaxis = None
+preserve_format, contiguous_format, channels_last = "preserve_format", "contiguous_format", "channels_last"
 dtype = type(float32)  # the type of ag.float32 etc. (NumPy's dtype)
 
 
@@ -437,6 +438,16 @@ def get_num_threads() -> int:
 
 def is_nonzero(input: Tensor):  # noqa: A002
     return input.__bool__()
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Accepted: float32 matmuls always run at full float32 precision here."""
+    if precision not in ("highest", "high", "medium"):
+        raise ValueError(f"set_float32_matmul_precision: unknown precision {precision!r}")
+
+
+def get_float32_matmul_precision() -> str:
+    return "highest"
 
 
 def use_deterministic_algorithms(*enabled, warn_only: bool = False) -> None:

@@ -151,6 +151,18 @@ class _Unavailable:
     def empty_cache(self) -> None:
         """No accelerator memory to release."""
 
+    def memory_allocated(self, device=None) -> int:
+        """No accelerator memory is ever allocated: 0."""
+        return 0
+
+    max_memory_allocated = memory_reserved = max_memory_reserved = memory_allocated
+
+    def reset_peak_memory_stats(self, device=None) -> None:
+        """Nothing to reset without an accelerator."""
+
+    def is_bf16_supported(self, including_emulation: bool = True) -> bool:
+        return False
+
     def current_device(self) -> int:
         raise no_accelerator(self._name)
 
