@@ -1,4 +1,4 @@
-"""The coverage report's logic (benchmarks/coverage.py) on small fake namespaces: no torch needed."""
+"""The coverage report's logic (benchmarks/api_coverage.py) on small fake namespaces: no torch needed."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.fixture(scope="module")
 def cov():
     spec = importlib.util.spec_from_file_location(
-        "coverage_script", os.path.join(ROOT, "benchmarks", "coverage.py")
+        "coverage_script", os.path.join(ROOT, "benchmarks", "api_coverage.py")
     )
     mod = importlib.util.module_from_spec(spec)
     sys.modules["coverage_script"] = mod  # dataclasses look their module up by name
