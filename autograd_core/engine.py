@@ -368,15 +368,15 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
             grads = node.backward(node, grad)
         else:
             grads = node.run_backward(grad)
-        if not retain_graph:
-            node.release()
+        if not retain_graph:  # Function.release, inlined: this runs for every node
+            node.saved = _FREED
+            node.args = ()
         if type(grads) is not tuple:
             grads = (grads,)
         if watch is not None:
             watch(node, grad, grads)
-        post = node.__dict__.get("post_hooks")
-        if post is not None:
-            _run_node_post_hooks(post, grads, grad, Tensor)
+        if node.post_hooks is not None:
+            _run_node_post_hooks(node.post_hooks, grads, grad, Tensor)
         for nxt, g in zip(node.next, grads):
             if nxt is None:
                 continue
@@ -468,7 +468,9 @@ def register_node_post_hook(node, fn):
     """PyTorch's Node.register_hook: fn(grad_inputs, grad_outputs) after the node ran."""
     from .tensor import RemovableHandle
 
-    hooks = node.__dict__.setdefault("post_hooks", [])
+    if node.post_hooks is None:
+        node.post_hooks = []
+    hooks = node.post_hooks
     hooks.append(fn)
     return RemovableHandle(hooks, fn)
 

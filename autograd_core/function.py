@@ -36,6 +36,8 @@ import numpy as np
 
 from . import version
 from .dtypes import promote_operands
+
+_clock = version.clock  # the in-place clock (version.py), read once per recorded node
 from .grad_mode import enable_grad, no_grad, state
 
 _FREED = "freed"  # marks a node whose saved arrays were released by backward()
@@ -74,6 +76,7 @@ class Function:
     out_id = 0                # id() of the output array, to recognise it among `saved`
     stamp = 0                 # the version clock when the node was recorded (see version.py)
     pre_hooks = None          # hooks on the gradient of this node's output
+    post_hooks = None         # hooks run after this node's backward (Node.register_hook)
     shape: tuple = ()         # shape of the output, used to un-broadcast gradients
     raw = False               # True for Ops working on raw ndarrays
     is_view = False           # True for Ops whose output may share memory with input 0
@@ -244,21 +247,40 @@ class Op(Function):
         if cls.promote is not None:  # the common cases answer here; the rest in dtypes.py
             i, j = cls.promote
             a, b = args[i], args[j]
-            if isinstance(a, Tensor):
-                da = a._data.dtype
-                if isinstance(b, Tensor):
-                    same = da == b._data.dtype and (da.kind == "f" or not cls.to_float)
-                else:
-                    same = da.kind == "f" and (type(b) is float or type(b) is int)
+            tb = type(b)
+            if tb is float or tb is int:
+                same = isinstance(a, Tensor) and a._data.dtype.kind == "f"
             elif isinstance(b, Tensor):
-                same = b._data.dtype.kind == "f" and (type(a) is float or type(a) is int)
+                db = b._data.dtype
+                if isinstance(a, Tensor):
+                    same = a._data.dtype == db and (db.kind == "f" or not cls.to_float)
+                else:
+                    ta = type(a)
+                    same = (ta is float or ta is int) and db.kind == "f"
             else:
-                same = True
+                same = not isinstance(a, Tensor)
             if not same:
                 args = promote_operands(args, cls.promote, cls.to_float)
         ctx = cls()
         requires = False
-        if state.grad_enabled:
+        if not state.grad_enabled:
+            raws = [a._data if isinstance(a, Tensor) else a for a in args]
+        elif 0 < len(args) <= 2:  # unrolled for the one- and two-operand ops that dominate
+            a = args[0]
+            if isinstance(a, Tensor):
+                ra, ea = a._data, ((a.grad_fn or a) if a.requires_grad else None)
+            else:
+                ra, ea = a, None
+            if len(args) == 1:
+                raws, edges, requires = (ra,), (ea,), ea is not None
+            else:
+                b = args[1]
+                if isinstance(b, Tensor):
+                    rb, eb = b._data, ((b.grad_fn or b) if b.requires_grad else None)
+                else:
+                    rb, eb = b, None
+                raws, edges, requires = (ra, rb), (ea, eb), ea is not None or eb is not None
+        else:
             edges = []
             raws = []
             for a in args:
@@ -271,8 +293,7 @@ class Op(Function):
                 else:
                     raws.append(a)
                 edges.append(None)
-        else:
-            raws = [a._data if isinstance(a, Tensor) else a for a in args]
+            edges = tuple(edges)
         try:
             data = cls.forward(ctx, *raws, **kwargs)
         except ValueError as exc:
@@ -285,12 +306,15 @@ class Op(Function):
         if state.anomaly:
             _check_finite(ctx.name, "forward", data)
         if requires:
-            ctx.next = tuple(edges)
+            ctx.next = edges
             ctx.args = args
             if kwargs:
                 ctx.kwargs = kwargs
-            ctx.out_id = id(data)
-            ctx.stamp = version.clock[0]
+            if ctx.saved is not None:  # the output may be among them (saved_as_tensor)
+                ctx.out_id = id(data)
+            stamp = _clock[0]
+            if stamp:  # 0 (nothing was ever changed in place) is the class default
+                ctx.stamp = stamp
             ctx.shape = data.shape
             out = Tensor._make(data, ctx)
         else:

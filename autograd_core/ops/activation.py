@@ -18,19 +18,24 @@ from ..function import Op
 from ..kernels import activations as K
 
 
+# Below this many elements a kernel's checks and launch cost more than the arithmetic: small
+# float32/float64 arrays take the kernel's NumPy formula directly.
+SMALL = 2048
+
+
 class Tanh(Op):
     @staticmethod
     def forward(ctx, a):
-        out = K.tanh_forward(a)
+        out = np.tanh(a) if a.dtype.char in "fd" else K.tanh_forward(a)  # the kernel is np.tanh too
         ctx.saved = (out,)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        if type(g) is not np.ndarray:  # recorded backward: the kernel's formula, differentiable
-            y = ctx.saved[0]
-            return g * (1 - y * y)
-        return K.tanh_backward(ctx.saved[0], g)
+        y = ctx.saved[0]
+        if type(g) is not np.ndarray or (g.size < SMALL and g.dtype == y.dtype and y.dtype.char in "fd"):
+            return g * (1 - y * y)  # the kernel's formula (differentiable when recorded)
+        return K.tanh_backward(y, g)
 
 
 class Sigmoid(Op):
