@@ -307,11 +307,15 @@ class Op(Function):
             _check_finite(ctx.name, "forward", data)
         if requires:
             ctx.next = edges
-            ctx.args = args
+            # The arguments are kept only where backward may need them as Tensors: to check
+            # and re-wrap what the op saved (version.py, saved_as_tensor), or for `composite`.
+            if ctx.saved is not None:
+                ctx.args = args
+                ctx.out_id = id(data)  # the output may be among the saved values
+            elif cls.composite is not None:
+                ctx.args = args
             if kwargs:
                 ctx.kwargs = kwargs
-            if ctx.saved is not None:  # the output may be among them (saved_as_tensor)
-                ctx.out_id = id(data)
             stamp = _clock[0]
             if stamp:  # 0 (nothing was ever changed in place) is the class default
                 ctx.stamp = stamp

@@ -44,7 +44,6 @@ instead of doubling the threads).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
@@ -183,18 +182,25 @@ def configure_blas() -> None:
     _set_blas(1)
 
 
-@contextlib.contextmanager
-def gemm_threads(m: int, k: int, n: int):
-    """Every core for BLAS while a GEMM of m*k*n multiply-adds at least `GEMM_PARALLEL_MIN` runs."""
-    low = _state["blas_low"]
-    if low is None or m * k * n < GEMM_PARALLEL_MIN or machine_busy():
-        yield
-        return
-    _set_blas(_state["blas_high"])
-    try:
-        yield
-    finally:
-        _set_blas(low)
+class gemm_threads:  # noqa: N801 - used as a context manager, like a function
+    """Every core for BLAS while a GEMM of m*k*n multiply-adds at least `GEMM_PARALLEL_MIN` runs.
+    A small class rather than a generator: it wraps every matmul, so its cost matters."""
+
+    __slots__ = ("raised",)
+
+    def __init__(self, m: int, k: int, n: int):
+        low = _state["blas_low"]
+        self.raised = not (low is None or m * k * n < GEMM_PARALLEL_MIN or machine_busy())
+
+    def __enter__(self):
+        if self.raised:
+            _set_blas(_state["blas_high"])
+        return self
+
+    def __exit__(self, *exc):
+        if self.raised:
+            _set_blas(_state["blas_low"])
+        return False
 
 
 def _pool():

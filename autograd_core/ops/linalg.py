@@ -28,7 +28,7 @@ def _swap(x):
 
 def _rows(x):
     """x (..., k) as a 2-D (rows, k) matrix (a copy only if x's batch is not contiguous)."""
-    return x.reshape(int(np.prod(x.shape[:-1])), x.shape[-1])  # -1 is ambiguous for size 0
+    return x.reshape(_rows_of(x.shape), x.shape[-1])  # -1 is ambiguous for size 0
 
 
 def _flat_matmul(x, w):
