@@ -75,9 +75,9 @@ class Div(Op):
 
 
 class Pow(Op):
-    promote = (0, 1)
-
     """a ** b for tensors or scalars; d/da = b·a^(b-1), d/db = a^b·log a."""
+
+    promote = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -225,9 +225,9 @@ class Clamp(Op):
 
 
 class Maximum(Op):
-    promote = (0, 1)
-
     """Elementwise max; where a == b the gradient is split evenly, as PyTorch."""
+
+    promote = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -242,9 +242,9 @@ class Maximum(Op):
 
 
 class Minimum(Op):
-    promote = (0, 1)
-
     """Elementwise min; where a == b the gradient is split evenly, as PyTorch."""
+
+    promote = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):

@@ -60,9 +60,9 @@ class Permute(Op):
 
 
 class Expand(Op):
-    is_view = True  # shares memory with its input (version.mark_view)
-
     """Broadcast to a larger shape (a view); the engine sums the gradient back down."""
+
+    is_view = True  # shares memory with its input (version.mark_view)
 
     @staticmethod
     def forward(ctx, a, shape):
