@@ -36,10 +36,9 @@ import numpy as np
 
 from . import version
 from .dtypes import promote_operands
-
-_clock = version.clock  # the in-place clock (version.py), read once per recorded node
 from .grad_mode import enable_grad, no_grad, state
 
+_clock = version.clock  # the in-place clock (version.py), read once per recorded node
 _FREED = "freed"  # marks a node whose saved arrays were released by backward()
 
 # The Tensor class, bound by tensor.py when it is defined (tensor.py imports the ops,

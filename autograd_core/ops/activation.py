@@ -17,7 +17,6 @@ import numpy as np
 from ..function import Op
 from ..kernels import activations as K
 
-
 # Below this many elements a kernel's checks and launch cost more than the arithmetic: small
 # float32/float64 arrays take the kernel's NumPy formula directly.
 SMALL = 2048
