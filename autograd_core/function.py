@@ -36,7 +36,7 @@ import numpy as np
 
 from . import version
 from .dtypes import promote_operands
-from .grad_mode import enable_grad, no_grad, state
+from .grad_mode import anomaly_used, enable_grad, no_grad, state
 
 _clock = version.clock  # the in-place clock (version.py), read once per recorded node
 _FREED = "freed"  # marks a node whose saved arrays were released by backward()
@@ -302,7 +302,7 @@ class Op(Function):
             raise ShapeError(f"{cls.__name__.lower()}: {exc} (input shapes {shapes})") from None
         if type(data) is not np.ndarray:
             data = _scalar_output(ctx, data)  # NumPy returns scalars for 0-d results
-        if state.anomaly:
+        if anomaly_used[0] and state.anomaly:
             _check_finite(ctx.name, "forward", data)
         if requires:
             ctx.next = edges

@@ -22,6 +22,10 @@ class _State(threading.local):
 
 state = _State()
 
+# True once any thread has turned anomaly detection on: until then the per-op check reads
+# this plain flag instead of the (slower) thread-local state.
+anomaly_used = [False]
+
 
 def is_grad_enabled() -> bool:
     """True when operations currently record the graph."""
@@ -103,6 +107,7 @@ class detect_anomaly:
     def __enter__(self):
         self._prev = state.anomaly
         state.anomaly = True
+        anomaly_used[0] = True
         return self
 
     def __exit__(self, *exc):
@@ -116,6 +121,7 @@ class set_detect_anomaly:  # noqa: N801 - PyTorch's name
     def __init__(self, mode: bool, check_nan: bool = True):
         self._prev = state.anomaly
         state.anomaly = bool(mode)
+        anomaly_used[0] = anomaly_used[0] or state.anomaly
 
     def __enter__(self):
         return self

@@ -48,7 +48,12 @@ class Tensor:
 
     # _vc: the storage's version counter (version.py), None until first needed;
     # _view: (base, chain of view ops) when this tensor is a view of another's storage.
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_hooks", "_vc", "_view", "__weakref__")
+    # _vc, _view and _hooks are rarely set: they live in the (lazily created) instance dict,
+    # with None as the class-level default, so creating a tensor does not pay for them.
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "__dict__", "__weakref__")
+    _vc = None
+    _view = None
+    _hooks = None
     # NumPy functions called on Tensors run the matching differentiable op (numpy_interop).
     __array_priority__ = 1000
 
@@ -74,9 +79,6 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
-        self._hooks = None
-        self._vc = None
-        self._view = None
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn) -> Tensor:
@@ -86,9 +88,6 @@ class Tensor:
         t.grad = None
         t.requires_grad = grad_fn is not None
         t.grad_fn = grad_fn
-        t._hooks = None
-        t._vc = None
-        t._view = None
         return t
 
     # -- attributes --------------------------------------------------------------------
@@ -467,11 +466,9 @@ class Tensor:
         new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
         new.requires_grad = self.requires_grad
         new.grad_fn = None
-        new._hooks = None
-        new._vc = None
-        new._view = None
-        for k, v in getattr(self, "__dict__", {}).items():
-            new.__dict__[k] = v
+        for k, v in self.__dict__.items():  # attributes a subclass or user set; not storage links
+            if k not in ("_vc", "_view", "_hooks"):
+                new.__dict__[k] = v
         memo[id(self)] = new
         return new
 
@@ -482,11 +479,11 @@ class Tensor:
     # -- arithmetic ----------------------------------------------------------------------
     def __add__(self, other):
         """Elementwise `self + other`, broadcasting."""
-        return E.Add.apply(self, other)
+        return _add(self, other)
 
     def __radd__(self, other):
         """Elementwise `other + self`, for a number or array on the left."""
-        return E.Add.apply(other, self)
+        return _add(other, self)
 
     def __sub__(self, other):
         """Elementwise `self - other`, broadcasting."""
@@ -498,19 +495,19 @@ class Tensor:
 
     def __mul__(self, other):
         """Elementwise `self * other`, broadcasting."""
-        return E.Mul.apply(self, other)
+        return _mul(self, other)
 
     def __rmul__(self, other):
         """Elementwise `other * self`, for a number or array on the left."""
-        return E.Mul.apply(other, self)
+        return _mul(other, self)
 
     def __truediv__(self, other):
         """Elementwise true division `self / other`, broadcasting."""
-        return E.Div.apply(self, other)
+        return _div(self, other)
 
     def __rtruediv__(self, other):
         """Elementwise `other / self`, for a number or array on the left."""
-        return E.Div.apply(other, self)
+        return _div(other, self)
 
     def __pow__(self, other):
         """Elementwise power `self ** other`, broadcasting."""
@@ -626,7 +623,7 @@ class Tensor:
 
     def tanh(self):
         """Elementwise hyperbolic tangent."""
-        return A.Tanh.apply(self)
+        return _tanh(self)
 
     def sigmoid(self):
         """Elementwise logistic sigmoid 1 / (1 + exp(-x))."""
@@ -676,11 +673,11 @@ class Tensor:
 
     def mul(self, other):
         """Elementwise product with a tensor or number."""
-        return E.Mul.apply(self, other)
+        return _mul(self, other)
 
     def div(self, other):
         """Elementwise true division by a tensor or number."""
-        return E.Div.apply(self, other)
+        return _div(self, other)
 
     def neg(self):
         """Elementwise negation."""
@@ -786,6 +783,9 @@ def _bind_method_tables() -> None:
     for name, fn in tensor_methods().items():  # add_, mul_, __iadd__, zero_, ...
         setattr(Tensor, name, fn)
 
+
+# The hottest operators call their op's bound apply directly (one lookup less per call).
+_add, _mul, _div, _tanh = E.Add.apply, E.Mul.apply, E.Div.apply, A.Tanh.apply
 
 function.Tensor = Tensor  # see function.py: the ops wrap their results in this class
 _bind_method_tables()

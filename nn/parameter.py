@@ -41,9 +41,8 @@ class Parameter(Tensor):
         self.grad = None
         self.requires_grad = False
         self.grad_fn = None
-        self._hooks = None
-        self._vc = data._vc if isinstance(data, Tensor) and dtype is None else None
-        self._view = None
+        if isinstance(data, Tensor) and dtype is None and data._vc is not None:
+            self._vc = data._vc  # shares the storage, so its version counter too
         self.requires_grad_(requires_grad)  # validates: only floating dtypes take gradients
 
     def __repr__(self) -> str:
