@@ -214,7 +214,9 @@ def _shape_inplace(name: str, fn):
             snapshot.requires_grad = True
             result = fn(snapshot, *args, **kwargs)
             if self.grad_fn is None:
-                raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation.")
+                raise RuntimeError(
+                    f"{name}: a leaf Variable that requires grad is being used in an in-place operation."
+                )
             self.grad_fn = result.grad_fn
         else:
             with no_grad():

@@ -67,7 +67,8 @@ def _build_tables() -> None:
         np.mean: lambda a, axis=None, dtype=None, out=None, keepdims=False, **kw: R.mean(a, axis, keepdims),
         np.broadcast_to: lambda a, shape, subok=False: S.broadcast_to(a, shape),
         np.expand_dims: _expand_dims,
-        np.transpose: lambda a, axes=None: S.permute(a, tuple(reversed(range(a.ndim))) if axes is None else tuple(axes)),
+        np.transpose: lambda a, axes=None: S.permute(
+            a, tuple(reversed(range(a.ndim))) if axes is None else tuple(axes)),
         np.swapaxes: lambda a, axis1, axis2: S.transpose(a, axis1, axis2),
         np.moveaxis: _moveaxis,
         np.reshape: lambda a, shape=None, order="C", **kw: S.reshape(a, shape if shape is not None else kw["newshape"]),

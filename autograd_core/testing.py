@@ -74,7 +74,8 @@ def assert_close(actual, expected, *, allow_subclasses: bool = True, rtol=None, 
         where = np.unravel_index(int(np.nanargmax(np.where(ok, -np.inf, diff))), a.shape) if a.ndim else ()
         raise AssertionError(
             msg or f"Tensor-likes are not close!\n\nMismatched elements: {bad} / {np.size(ok)}\n"
-                   f"Greatest absolute difference: {np.nanmax(np.where(ok, 0, diff))} at index {tuple(int(i) for i in where)} "
+                   f"Greatest absolute difference: {np.nanmax(np.where(ok, 0, diff))} at index "
+                   f"{tuple(int(i) for i in where)} "
                    f"(up to {atol} allowed)\nrtol={rtol}, atol={atol}"
         )
 

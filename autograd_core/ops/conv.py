@@ -101,7 +101,8 @@ def _check(name, x, w, b, ndim, stride, padding, dilation, groups):
     _sizes(name, "padding", padding, ndim, 0)
     _sizes(name, "dilation", dilation, ndim, 1)
     if min(w.shape[2:], default=1) < 1 or w.shape[0] < 1:
-        raise ShapeError(f"{name}: weight of shape {w.shape} has an empty kernel or no output channels (kernel size should be greater than zero)")
+        raise ShapeError(f"{name}: weight of shape {w.shape} has an empty kernel or no output channels "
+                         "(kernel size should be greater than zero)")
     if w.shape[0] % groups:
         raise ShapeError(f"{name}: given groups={groups}, weight of shape {w.shape} should have an output "
                          f"channel count divisible by {groups}")
