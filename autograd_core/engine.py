@@ -505,10 +505,16 @@ def vjp_through(node, grad) -> tuple:
     written with differentiable ops) at the node's inputs, with `create_graph=True`."""
     from .tensor import Tensor
 
-    args = node.args
-    with set_grad_enabled(True):
-        out = type(node).composite(node, *args, **(node.kwargs or {}))
+    from .ops.elementwise import clone
+
     wanted = [i for i, edge in enumerate(node.next) if edge is not None]
+    args, seen = list(node.args), set()
+    with set_grad_enabled(True):
+        for i in wanted:  # a tensor passed twice (conv2d(x, x)) needs a gradient per position
+            if _node_of(args[i]) in seen:
+                args[i] = clone(args[i])
+            seen.add(_node_of(args[i]))
+        out = type(node).composite(node, *args, **(node.kwargs or {}))
     targets = {_node_of(args[i]): args[i] for i in wanted}
     captured: dict = {}
     start = out.grad_fn if out.grad_fn is not None else out

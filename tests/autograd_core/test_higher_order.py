@@ -216,3 +216,19 @@ def test_concurrent_backward_into_shared_parameters_loses_nothing():
         th.join()
     np.testing.assert_array_equal(w.grad.numpy(), np.full(4, 2 * n))
     assert gc.isenabled() == was_enabled  # the collector is left as it was
+
+
+def test_fused_op_with_one_tensor_in_two_places_matches_torch():
+    """A composite's VJP treats each argument position on its own: conv2d(x, x)."""
+    torch = pytest.importorskip("torch")
+    import autograd_core
+
+    results = []
+    for lib in (autograd_core, torch):
+        x = lib.tensor(np.linspace(-1, 1, 18).reshape(2, 1, 3, 3), requires_grad=True)
+        y = lib.nn.functional.conv2d(x, x, padding=1)
+        (g,) = lib.autograd.grad((y * y).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad((g * g).sum(), x)
+        results.append((g.detach().numpy(), h.detach().numpy()))
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
