@@ -17,11 +17,10 @@ from .conv import Conv1d, Conv2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .linear import MLP, Flatten, Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import L1Loss, MSELoss
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
-from .pooling import AvgPool2d, MaxPool1d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .transformer import (
     Transformer,
@@ -107,9 +106,7 @@ from .padding import (  # noqa: E402
     ZeroPad2d,
     ZeroPad3d,
 )
-
-# The pools below take every PyTorch option; they replace those of .pooling (same names).
-from .pooling_ext import (  # noqa: E402,F811
+from .pooling_ext import (  # noqa: E402
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     AdaptiveMaxPool1d,
@@ -143,8 +140,7 @@ __all__ += [
     "AvgPool1d", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d", "Fold", "PixelShuffle",
     "PixelUnshuffle", "Unfold", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]
-# The classic losses below gain PyTorch's full signatures (weight=, legacy flags); same names.
-from .loss_ext import (  # noqa: E402,F811
+from .loss_ext import (  # noqa: E402
     BCELoss,
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,

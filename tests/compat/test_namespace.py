@@ -53,6 +53,15 @@ def test_torch_style_modules_are_the_same_objects():
     assert toptim.SGD is optim.SGD and toptim.lr_scheduler.StepLR is optim.lr_scheduler.StepLR
     assert autograd_core.nn is tnn and autograd_core.optim is toptim
     assert autograd_core.utils.data.DataLoader is autograd_core.data.DataLoader
+    import autograd_core.nn.modules.activation as act
+    import autograd_core.nn.modules.conv as conv
+    import autograd_core.nn.modules.loss as loss
+
+    for module in (act, conv, loss):  # PyTorch's module paths hold the very classes of nn
+        for name, obj in vars(module).items():
+            if isinstance(obj, type) and issubclass(obj, nn.Module) and hasattr(nn, name):
+                assert obj is getattr(nn, name), f"{module.__name__}.{name} is not nn.{name}"
+    assert loss.CrossEntropyLoss is nn.CrossEntropyLoss and act.MultiheadAttention is nn.MultiheadAttention
 
 
 @pytest.mark.parametrize("package", ["nn", "optim", "autograd_core.data", "autograd_core.functional"])

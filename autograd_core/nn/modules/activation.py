@@ -1,3 +1,6 @@
-"""`autograd_core.nn.modules.activation`: the classes of `nn.activation`."""
+"""`autograd_core.nn.modules.activation`: the activation classes of `nn` and MultiheadAttention
+(where PyTorch keeps it)."""
 
 from nn.activation import *  # noqa: F403
+from nn.activation_ext import *  # noqa: F403
+from nn.attention import MultiheadAttention  # noqa: F401

@@ -1,3 +1,4 @@
-"""`autograd_core.nn.modules.loss`: the classes of `nn.loss`."""
+"""`autograd_core.nn.modules.loss`: the loss classes of `nn` (PyTorch's torch.nn.modules.loss)."""
 
 from nn.loss import *  # noqa: F403
+from nn.loss_ext import *  # noqa: F403
