@@ -329,13 +329,16 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
     else:
         deps = _count_consumers(start, targets if stop else None)
     useful = None if targets is None or stop else _leading_to(start, targets)
-    pending = {start: grad}
-    ready = [start]
+    # `ready` holds (node, summed gradient) pairs whose consumers have all answered;
+    # `pending` only the partial sums of nodes still waiting for some consumer. A chain
+    # (one consumer per node, the common case) never touches `pending`.
+    pending = {}
+    ready = [(start, grad)]
     anomaly = state.anomaly
     clock = version.clock
+    freed = _FREED
     while ready:
-        node = ready.pop()
-        grad = pending.pop(node, None)
+        node, grad = ready.pop()
         if targets is not None and node in targets:
             if grad is not None:
                 if captured is not None:  # a node's own VJP (stop) runs no user hooks
@@ -348,7 +351,11 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
             # Every consumer answered None (no gradient flows here): nothing to run, but
             # this node's inputs must still hear from it, or they would wait forever.
             if isinstance(node, Function):
-                _release_inputs(node, deps, ready, retain_graph)
+                if not retain_graph:
+                    node.release()
+                for nxt in node.next:
+                    if nxt is not None:
+                        _answer(nxt, None, deps, pending, ready)
             continue
         if isinstance(node, Tensor):
             if watch is not None:
@@ -358,7 +365,7 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
             continue
         if node.pre_hooks is not None and watch is None:
             grad = _run_hooks(node.pre_hooks, grad, node.shape, node.name, Tensor)
-        if node.saved is _FREED:
+        if node.saved is freed:
             raise freed_error(node.name)
         if node.stamp != clock[0]:
             version.check_saved(node)
@@ -369,7 +376,7 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
         else:
             grads = node.run_backward(grad)
         if not retain_graph:  # Function.release, inlined: this runs for every node
-            node.saved = _FREED
+            node.saved = freed
             node.args = ()
         if type(grads) is not tuple:
             grads = (grads,)
@@ -380,36 +387,41 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
         for nxt, g in zip(node.next, grads):
             if nxt is None:
                 continue
-            if g is None or (useful is not None and nxt not in useful):
-                # no gradient for this input, but it still counts as answered
-                left = deps[nxt] - 1
+            if g is not None:
+                if useful is not None and nxt not in useful:
+                    g = None  # no gradient needed there, but it still counts as answered
+                else:
+                    if g.shape != nxt.shape:
+                        g = unbroadcast(g, nxt.shape, node.name)
+                    if anomaly:
+                        _check_finite(node.name, "backward", g._data if isinstance(g, Tensor) else g)
+            # _answer, inlined for the hot path
+            left = deps[nxt] - 1
+            if left:
                 deps[nxt] = left
-                if left == 0:
-                    ready.append(nxt)
-                continue
-            if g.shape != nxt.shape:
-                g = unbroadcast(g, nxt.shape, node.name)
-            if anomaly:
-                _check_finite(node.name, "backward", g._data if isinstance(g, Tensor) else g)
-            if nxt in pending:
-                pending[nxt] = pending[nxt] + g
+                if g is not None:
+                    partial = pending.get(nxt)
+                    pending[nxt] = g if partial is None else partial + g
             else:
-                pending[nxt] = g
-            left = deps[nxt] - 1
-            deps[nxt] = left
-            if left == 0:
-                ready.append(nxt)
+                if nxt in pending:
+                    partial = pending.pop(nxt)
+                    g = partial if g is None else partial + g
+                ready.append((nxt, g))
 
 
-def _release_inputs(node, deps, ready, retain_graph) -> None:
-    if not retain_graph:
-        node.release()
-    for nxt in node.next:
-        if nxt is not None:
-            left = deps[nxt] - 1
-            deps[nxt] = left
-            if left == 0:
-                ready.append(nxt)
+def _answer(nxt, g, deps, pending, ready) -> None:
+    """One consumer of `nxt` has reported gradient `g` (None: no gradient from it)."""
+    left = deps[nxt] - 1
+    if left:
+        deps[nxt] = left
+        if g is not None:
+            partial = pending.get(nxt)
+            pending[nxt] = g if partial is None else partial + g
+    else:
+        if nxt in pending:
+            partial = pending.pop(nxt)
+            g = partial if g is None else partial + g
+        ready.append((nxt, g))
 
 
 # Accumulation into .grad is a read-modify-write: threads that back-propagate into the

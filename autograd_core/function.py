@@ -39,6 +39,7 @@ from .dtypes import promote_operands
 from .grad_mode import anomaly_used, enable_grad, no_grad, state
 
 _clock = version.clock  # the in-place clock (version.py), read once per recorded node
+_new = object.__new__
 _FREED = "freed"  # marks a node whose saved arrays were released by backward()
 
 # The Tensor class, bound by tensor.py when it is defined (tensor.py imports the ops,
@@ -243,8 +244,9 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if cls.promote is not None:  # the common cases answer here; the rest in dtypes.py
-            i, j = cls.promote
+        promote = cls.promote
+        if promote is not None:  # the common cases answer here; the rest in dtypes.py
+            i, j = promote
             a, b = args[i], args[j]
             tb = type(b)
             if tb is float or tb is int:
@@ -259,18 +261,19 @@ class Op(Function):
             else:
                 same = not isinstance(a, Tensor)
             if not same:
-                args = promote_operands(args, cls.promote, cls.to_float)
-        ctx = cls()
+                args = promote_operands(args, promote, cls.to_float)
+        ctx = _new(cls)  # Ops define no __init__: skip type.__call__
         requires = False
+        n = len(args)
         if not state.grad_enabled:
             raws = [a._data if isinstance(a, Tensor) else a for a in args]
-        elif 0 < len(args) <= 2:  # unrolled for the one- and two-operand ops that dominate
+        elif 0 < n <= 2:  # unrolled for the one- and two-operand ops that dominate
             a = args[0]
             if isinstance(a, Tensor):
                 ra, ea = a._data, ((a.grad_fn or a) if a.requires_grad else None)
             else:
                 ra, ea = a, None
-            if len(args) == 1:
+            if n == 1:
                 raws, edges, requires = (ra,), (ea,), ea is not None
             else:
                 b = args[1]
@@ -319,9 +322,18 @@ class Op(Function):
             if stamp:  # 0 (nothing was ever changed in place) is the class default
                 ctx.stamp = stamp
             ctx.shape = data.shape
-            out = Tensor._make(data, ctx)
+            # Tensor._make, inlined: one frame less on every recorded op.
+            out = _new(Tensor)
+            out._data = data
+            out.grad = None
+            out.requires_grad = True
+            out.grad_fn = ctx
         else:
-            out = Tensor._make(data, None)
+            out = _new(Tensor)
+            out._data = data
+            out.grad = None
+            out.requires_grad = False
+            out.grad_fn = None
         if cls.is_view:
             version.mark_view(out, args, cls, kwargs)
         return out
