@@ -11,7 +11,7 @@ kinds of message from its peers:
   collective we are waiting in. Ranks that do not answer are the ones named in its error.
 
 A rank killed outright (SIGKILL, out of memory) or crashing is seen by the MPI launcher first:
-MPICH's `mpiexec` kills every other rank at once (SIGKILL) and prints only the PID that died.
+MPICH's `mpiexec` kills every other rank at once (SIGKILL) and prints only a process id.
 So each rank also has a watcher process (sentinel.py) that outlives it and then writes which
 rank died first and which collective each rank was in; `wait_all` tells it that collective.
 
@@ -117,7 +117,9 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     `backend` is 'mpi' ('gloo', PyTorch's CPU backend, is served by MPI too). Rank and world
     size come from MPI; `rank=`/`world_size=` and the RANK/WORLD_SIZE environment
     variables are accepted when they agree with it (and are set for the program when absent).
-    `timeout` (a timedelta or seconds, default 5 minutes) bounds every collective.
+    `timeout` (a timedelta or seconds, default 5 minutes) bounds every collective. With more
+    than one rank, each rank also starts a small watcher process that names the rank that died
+    first if the launcher has to end the job because a rank was killed or crashed.
 
         >>> dist.init_process_group("mpi")                     # doctest: +SKIP
         >>> dist.get_rank(), dist.get_world_size()             # doctest: +SKIP
@@ -165,7 +167,7 @@ def _start_sentinel(group: _Group, peers: dict[int, int]) -> None:
 
     try:
         group.sentinel = Sentinel.start(group.rank, group.size, peers)
-    except OSError as exc:  # training works without it; only a killed rank's message is lost
+    except (OSError, ValueError) as exc:  # training works without it; only a killed rank's message is lost
         warnings.warn(f"init_process_group: could not start the watcher that explains a killed rank ({exc})",
                       RuntimeWarning, stacklevel=3)
         return

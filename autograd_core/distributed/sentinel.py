@@ -2,14 +2,15 @@
 
 When a rank is killed (SIGKILL, the out-of-memory killer) or crashes, MPICH's `mpiexec` at once
 kills every other rank with SIGKILL too (measured: within a few milliseconds, no catchable
-signal first), so no rank can say anything: the launcher only prints the PID of the process
-that died. So `init_process_group` starts, for each rank, this small stdlib-only script as a
-separate process in its own session (the launcher kills each rank's process group, not this
-one). It sleeps until its rank ends (a pidfd, or the parent pid changing where there is no
-pidfd) while also watching the other ranks on the same machine, and when its rank ended
-without having finished or reported a Python error, it writes one line naming the rank that
-died first, the collective each was in, and exits. It holds the rank's stderr open, so the
-launcher forwards that line before it prints its own verdict and ends the job.
+signal first), so no rank can say anything, and the launcher's notice gives only a process id
+(in our runs often a survivor's). So `init_process_group` starts, for each rank, this small
+stdlib-only script as a separate process in its own session (the launcher kills each rank's
+process group, not this one). It sleeps until its rank ends (a pidfd, or the parent pid
+changing where there is no pidfd) while also watching the other ranks on the same machine,
+and when its rank ended without having finished or reported a Python error, it writes one
+line naming the rank that died first and the collective its own rank was waiting in, and
+exits. It holds the rank's stderr open, so the launcher forwards that line before it prints
+its own verdict and ends the job.
 
 The rank tells it what it is doing through a small shared file (`Sentinel.note`): the first
 byte is the rank's state, the rest the collective it is waiting in (written only when a
@@ -46,10 +47,14 @@ class Sentinel:
     @classmethod
     def start(cls, rank: int, size: int, peers: dict[int, int]) -> Sentinel:
         """Start the watcher of this rank; `peers` maps the other local ranks to their pids."""
-        state_file = tempfile.TemporaryFile()  # already unlinked: nothing to clean up
+        # Already unlinked, so nothing to clean up; in memory (/dev/shm) where there is one.
+        shm = "/dev/shm" if os.access("/dev/shm", os.W_OK | os.X_OK) else None
+        state_file = tempfile.TemporaryFile(dir=shm)
         state_file.write(RUNNING + bytes(_SIZE - 1))
         state_file.flush()
         shared = mmap.mmap(state_file.fileno(), _SIZE)
+        if not sys.executable:
+            raise OSError("no Python executable to run it with (sys.executable is empty)")
         peer_list = ",".join(f"{r}:{p}" for r, p in sorted(peers.items()))
         # -I -S: the watcher needs only the standard library, and starts in milliseconds.
         command = [sys.executable, "-I", "-S", os.path.abspath(__file__), str(rank), str(size),
