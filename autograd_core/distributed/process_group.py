@@ -163,7 +163,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
 
 
 def _start_sentinel(group: _Group, peers: dict[int, int]) -> None:
-    from .sentinel import FINISHED, Sentinel
+    from .sentinel import Sentinel
 
     try:
         group.sentinel = Sentinel.start(group.rank, group.size, peers)
@@ -171,7 +171,7 @@ def _start_sentinel(group: _Group, peers: dict[int, int]) -> None:
         warnings.warn(f"init_process_group: could not start the watcher that explains a killed rank ({exc})",
                       RuntimeWarning, stacklevel=3)
         return
-    atexit.register(group.sentinel.set_state, FINISHED)  # a normal end of the program is no failure
+    atexit.register(group.sentinel.stop)  # a normal end of the program is no failure
 
 
 def destroy_process_group(group=None) -> None:
@@ -183,9 +183,7 @@ def destroy_process_group(group=None) -> None:
         sys.excepthook = state.previous_excepthook
     _group = None
     if state.sentinel is not None:
-        from .sentinel import FINISHED
-
-        state.sentinel.set_state(FINISHED)
+        state.sentinel.stop()
     if state.progress is not None:
         state.progress.stop()
     state.comm.Free()

@@ -79,6 +79,13 @@ class Sentinel:
         if os.getpid() == self._pid:
             self._shared[0:1] = state
 
+    def stop(self) -> None:
+        """The rank is done with the group: end the watcher (destroy_process_group, exit)."""
+        self.set_state(FINISHED)
+        if os.getpid() == self._pid and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
 
 def _pidfd(pid: int) -> int | None:
     try:

@@ -17,12 +17,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 RANK = textwrap.dedent("""
     import sys, time
-    from autograd_core.distributed.sentinel import FINISHED, Sentinel
+    from autograd_core.distributed.sentinel import Sentinel
     peer, how = int(sys.argv[1]), sys.argv[2]
     sentinel = Sentinel.start(rank=0, size=2, peers={1: peer})
     sentinel.note("all_reduce")
-    if how == "finish":
-        sentinel.set_state(FINISHED)
+    if how == "finish":  # what destroy_process_group and the end of the program do
+        sentinel.stop()
+        print("watcher ended:", sentinel.process.poll() is not None, flush=True)
         sys.exit(0)
     print("watching", flush=True)
     time.sleep(60)
@@ -70,8 +71,9 @@ def test_a_rank_killed_first_is_named_as_the_one_that_died():
     assert "killed by a signal" in err
 
 
-def test_a_rank_that_finished_leaves_the_watcher_silent():
+def test_a_rank_that_finished_ends_its_watcher_silently():
     rank, peer = start("finish")
+    assert rank.stdout.readline() == "watcher ended: True\n"
     err = finish(rank, peer)
     assert rank.returncode == 0
     assert "autograd_core.distributed" not in err, err
