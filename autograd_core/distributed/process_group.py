@@ -10,8 +10,10 @@ kinds of message from its peers:
 - PING: a peer's collective timed out and it asks who is still alive; answer PONG with the
   collective we are waiting in. Ranks that do not answer are the ones named in its error.
 
-A rank killed outright (SIGKILL, out of memory) is seen by the MPI launcher first: `mpiexec`
-ends the whole job and prints which process died.
+A rank killed outright (SIGKILL, out of memory) or crashing is seen by the MPI launcher first:
+MPICH's `mpiexec` kills every other rank at once (SIGKILL) and prints only a process id.
+So each rank also has a watcher process (sentinel.py) that outlives it and then writes which
+rank died first and which collective each rank was in; `wait_all` tells it that collective.
 
     >>> import autograd_core.distributed as dist          # doctest: +SKIP
     >>> dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=60))
@@ -19,11 +21,15 @@ ends the whole job and prints which process died.
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import importlib.util
 import os
 import sys
 import time
+import warnings
+
+import numpy as np
 
 DEFAULT_TIMEOUT = datetime.timedelta(minutes=5)
 _TAG_FAILED, _TAG_PING, _TAG_PONG = 1, 2, 3
@@ -64,6 +70,7 @@ class _Group:
         self.progress = None  # progress.BackgroundProgress, started by the first user (DDP)
         self.outbox: list = []  # control sends in flight: their buffers must outlive them
         self.previous_excepthook = None
+        self.sentinel = None  # sentinel.Sentinel: explains a rank's death by a signal or crash
 
 
 _group: _Group | None = None
@@ -110,7 +117,9 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     `backend` is 'mpi' ('gloo', PyTorch's CPU backend, is served by MPI too). Rank and world
     size come from MPI; `rank=`/`world_size=` and the RANK/WORLD_SIZE environment
     variables are accepted when they agree with it (and are set for the program when absent).
-    `timeout` (a timedelta or seconds, default 5 minutes) bounds every collective.
+    `timeout` (a timedelta or seconds, default 5 minutes) bounds every collective. With more
+    than one rank, each rank also starts a small watcher process that names the rank that died
+    first if the launcher has to end the job because a rank was killed or crashed.
 
         >>> dist.init_process_group("mpi")                     # doctest: +SKIP
         >>> dist.get_rank(), dist.get_world_size()             # doctest: +SKIP
@@ -138,11 +147,31 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     for name, value in (("RANK", group.rank), ("WORLD_SIZE", group.size),
                         ("LOCAL_RANK", local.Get_rank()), ("LOCAL_WORLD_SIZE", local.Get_size())):
         os.environ.setdefault(name, str(value))
-    local.Free()
     _group = group
     group.previous_excepthook = sys.excepthook
     sys.excepthook = _excepthook
+    try:
+        # Every rank on this machine learns the others' pids (this is also the start-up barrier).
+        mine = np.array([group.rank, os.getpid()], dtype=np.int64)
+        everyone = np.empty((local.Get_size(), 2), dtype=np.int64)
+        wait_all([local.Iallgather(mine, everyone)], "init_process_group (waiting for every rank to start)")
+    finally:
+        local.Free()
+    if group.size > 1:
+        _start_sentinel(group, {int(r): int(p) for r, p in everyone if r != group.rank})
     wait_all([group.comm.Ibarrier()], "init_process_group (waiting for every rank to start)")
+
+
+def _start_sentinel(group: _Group, peers: dict[int, int]) -> None:
+    from .sentinel import Sentinel
+
+    try:
+        group.sentinel = Sentinel.start(group.rank, group.size, peers)
+    except (OSError, ValueError) as exc:  # training works without it; only a killed rank's message is lost
+        warnings.warn(f"init_process_group: could not start the watcher that explains a killed rank ({exc})",
+                      RuntimeWarning, stacklevel=3)
+        return
+    atexit.register(group.sentinel.stop)  # a normal end of the program is no failure
 
 
 def destroy_process_group(group=None) -> None:
@@ -153,6 +182,8 @@ def destroy_process_group(group=None) -> None:
     if sys.excepthook is _excepthook:
         sys.excepthook = state.previous_excepthook
     _group = None
+    if state.sentinel is not None:
+        state.sentinel.stop()
     if state.progress is not None:
         state.progress.stop()
     state.comm.Free()
@@ -209,20 +240,27 @@ def wait_all(requests: list, what: str, timeout_s: float | None = None) -> None:
         return
     now = time.monotonic()
     deadline = now + (state.timeout_s if timeout_s is None else timeout_s)
+    sentinel = state.sentinel
+    if sentinel is not None:  # if the launcher kills us while we wait, the watcher says where
+        sentinel.note(what)
     # Spin (yielding) first: a collective whose peers are already there completes in
     # microseconds, and a sleep costs at least ~60 µs of wake-up latency (much more on a busy
     # machine). Then poll ever more slowly, so that a long wait leaves the core to the others.
     spin_until, pause = now + _SPIN_S, 2e-5
-    while not Testall(requests):
-        now = time.monotonic()
-        if now < spin_until:
-            os.sched_yield()  # a peer waiting for a core (more processes than cores) gets it
-            continue
-        _read_control(state, what)
-        if now > deadline:
-            _timed_out(state, what, timeout_s or state.timeout_s)
-        time.sleep(pause)
-        pause = min(pause * 2, _MAX_PAUSE_S)
+    try:
+        while not Testall(requests):
+            now = time.monotonic()
+            if now < spin_until:
+                os.sched_yield()  # a peer waiting for a core (more processes than cores) gets it
+                continue
+            _read_control(state, what)
+            if now > deadline:
+                _timed_out(state, what, timeout_s or state.timeout_s)
+            time.sleep(pause)
+            pause = min(pause * 2, _MAX_PAUSE_S)
+    finally:
+        if sentinel is not None:
+            sentinel.note("")
 
 
 def _read_control(state: _Group, what: str) -> None:
@@ -274,6 +312,10 @@ def _timed_out(state: _Group, what: str, seconds: float) -> None:
 def _excepthook(exc_type, exc, tb) -> None:
     """Uncaught exception on this rank: print it, tell the peers, then end the job."""
     state = _group
+    if state is not None and state.sentinel is not None:
+        from .sentinel import RAISED
+
+        state.sentinel.set_state(RAISED)  # the error below says it all; the watcher stays silent
     (state.previous_excepthook if state else sys.__excepthook__)(exc_type, exc, tb)
     if state is None or state.size == 1:
         return
