@@ -200,3 +200,26 @@ def test_first_order_backward_after_a_recorded_one_through_the_same_graph():
     loss.backward()
     for n, p in lstm.named_parameters():
         np.testing.assert_allclose(p.grad._data, first[n], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["RNN", "GRU"])
+def test_computed_weights_get_second_order_gradients_like_torch(name):
+    # Weights that are outputs of other ops (weight norm, hypernetworks, MAML's inner step)
+    # enter the time loop as graph nodes, not leaves.
+    torch = pytest.importorskip("torch", reason="the parity test compares with PyTorch")
+    torch.manual_seed(0)
+    theirs = getattr(torch.nn, name)(N_IN, N_HID).double()
+    ours = getattr(nn, name)(N_IN, N_HID).double()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    grads = []
+    for lib, module, tensor, call in ((torch, theirs, torch.tensor, torch.func.functional_call),
+                                      (ag, ours, ag.tensor, ag.func.functional_call)):
+        base = {k: tensor(v.detach().numpy() if lib is torch else v._data.copy(), requires_grad=True)
+                for k, v in module.named_parameters()}
+        scaled = {k: v * 1.5 for k, v in base.items()}
+        x = tensor(rand(T, B, N_IN), requires_grad=True)
+        (g,) = lib.autograd.grad((call(module, scaled, (x,))[0] ** 2).sum(), x, create_graph=True)
+        (g ** 2).sum().backward()
+        grads.append({k: (v.grad.numpy() if lib is torch else v.grad._data) for k, v in base.items()})
+    for k, ref in grads[0].items():
+        np.testing.assert_allclose(grads[1][k], ref, atol=1e-10, rtol=1e-8, err_msg=k)
