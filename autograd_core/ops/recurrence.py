@@ -22,6 +22,13 @@ after all steps'. It returns d gi (the buffer), d W_hh = Σ_t d gh_tᵀ h_{t-1} 
 over all steps, and d b_hh. Back-propagation through time is still the engine's iterative
 walk over T unrolled step nodes (5,000 steps are fine), with the arithmetic of a fused kernel.
 
+Higher-order gradients (`create_graph=True`) take the same route with Tensors: each step's
+`graph_backward` computes d z_t and d h_{t-1} = d gh_t · W_hh with recorded ops and leaves
+d gi_t, d gh_t and h_{t-1} (as Tensors) in the state; `Recurrence.graph_backward` stacks them
+and returns d gi, d W_hh and d b_hh as recorded ops too, so they can be differentiated again.
+Nothing extra is kept in forward for this: h_{t-1} is the array already kept for d W_hh,
+re-attached to the graph through the step's edge to it.
+
 For the Elman RNN the step also applies tanh/relu (one node per step); for LSTM and GRU
 it returns the pre-activations and the gates are ordinary Tensor ops. GRU needs its n-gate
 pieces apart (n = tanh(gi_n + r ⊙ gh_n)), so with `gru=True` the step returns
@@ -40,12 +47,14 @@ import numpy as np
 
 from autograd_core import Tensor
 from autograd_core.function import Op
+from autograd_core.ops.shape import cat, stack
 
 
 class RecurrenceState:
     """What the steps of one layer and direction share: inputs, saved h_{t-1}, gradient buffers."""
 
-    __slots__ = ("gi", "w_hh", "b_hh", "gru", "activation", "keep_h", "h_prev", "d_gi", "d_gh")
+    __slots__ = ("gi", "w_hh", "b_hh", "gru", "activation", "keep_h", "h_prev", "d_gi", "d_gh",
+                 "recorded")
 
     def __init__(self, gru: bool = False, activation: str | None = None, keep_h: bool = True):
         self.gru = gru
@@ -53,6 +62,8 @@ class RecurrenceState:
         self.keep_h = keep_h  # store h_{t-1} for d W_hh (not needed without gradients)
         self.gi = self.w_hh = self.b_hh = None
         self.h_prev = self.d_gi = self.d_gh = None
+        # Under create_graph: step t -> (d gi_t, d gh_t, h_{t-1} or None), all Tensors.
+        self.recorded = None
 
     def buffers(self, dtype) -> None:
         if self.d_gi is None:
@@ -61,20 +72,7 @@ class RecurrenceState:
             self.d_gh = np.zeros(self.gi.shape, dtype=dtype) if self.gru else self.d_gi
 
 
-class _FusedLoop(Op):
-    """The nodes of the fused time loop: their backward shares buffers across steps, so it
-    cannot be recorded. Say so, and how to get higher-order gradients anyway."""
-
-    def graph_backward(self, grad):
-        raise RuntimeError(
-            f"{self.name}: the fused time loop of nn.RNN/LSTM/GRU has no recorded backward, so "
-            "create_graph=True cannot go through it. For higher-order gradients of a recurrent "
-            "net, run the same weights step by step with nn.RNNCell/LSTMCell/GRUCell, whose "
-            "operations are all twice differentiable."
-        )
-
-
-class Recurrence(_FusedLoop):
+class Recurrence(Op):
     """Gathers the gradients of all steps into gi, W_hh and b_hh (see the module docstring)."""
 
     @staticmethod
@@ -102,8 +100,34 @@ class Recurrence(_FusedLoop):
             d_b = d_gh.sum(axis=(0, 1))
         return d_gi, d_w, d_b, None
 
+    def graph_backward(self, grad) -> tuple:
+        """The same gradients as `backward`, as recorded ops on the Tensors the steps left
+        in the state (see RecurrentStep.graph_backward), so they can be differentiated again."""
+        state = self.state
+        recorded, state.recorded = state.recorded, None
+        if not recorded:
+            return None, None, None, None
+        need_gi, need_w, need_b, _ = self.next
+        steps = sorted(recorded)
+        d_gi = d_w = d_b = None
+        if need_gi is not None:
+            shape = state.gi.shape
+            zero = Tensor._make(np.zeros(shape[1:], dtype=state.gi.dtype), None)
+            # A step the backward did not reach contributes nothing.
+            d_gi = stack([recorded[t][0] if t in recorded else zero for t in range(shape[0])])
+        if need_w is not None or need_b is not None:
+            d_gh = stack([recorded[t][1] for t in steps])  # (steps, B, G)
+            if need_b is not None:
+                d_b = d_gh.sum(axis=(0, 1))
+            if need_w is not None and recorded[steps[0]][2] is not None:
+                h = stack([recorded[t][2] for t in steps])
+                d_w = d_gh.reshape(-1, d_gh.shape[-1]).T @ h.reshape(-1, h.shape[-1])
+            elif need_w is not None:  # no step had an h_{t-1}
+                d_w = Tensor._make(np.zeros(state.w_hh.shape, dtype=state.w_hh.dtype), None)
+        return d_gi, d_w, d_b, None
 
-class RecurrentStep(_FusedLoop):
+
+class RecurrentStep(Op):
     """z_t from gi_t and h_{t-1} (None: a zero initial state) for step `t`; with
     `state.activation` ('tanh' or 'relu', the Elman RNN) the step returns h_t = act(z_t)."""
 
@@ -158,6 +182,45 @@ class RecurrentStep(_FusedLoop):
             d_gh = g
         d_h = d_gh @ state.w_hh if ctx.next[3] is not None else None
         return np.zeros((), dtype=g.dtype), None, None, d_h
+
+    def graph_backward(self, grad) -> tuple:
+        """`backward` with recorded ops: d z_t from the output Tensor (Elman), d h_{t-1} =
+        d gh_t · W_hh with W_hh as the graph's Tensor; d gi_t, d gh_t and h_{t-1} go to the
+        state for `Recurrence.graph_backward`."""
+        state, t = self.info
+        if state.activation is not None:
+            y = self.saved[0]
+            if state.activation == "tanh":
+                grad = grad * (1 - _on_graph(y, self) ** 2)  # d tanh = 1 - y², y on the graph
+            else:
+                grad = np.where(y > 0, grad, 0)  # the mask is a constant
+        if state.gru:
+            two = grad.shape[-1] // 2
+            width = 3 * two // 2
+            d_gi, d_gh = grad[:, :width], cat([grad[:, :two], grad[:, width:]], 1)
+        else:
+            d_gi = d_gh = grad
+        loop, _, _, h_edge = self.next
+        d_h = None
+        if h_edge is not None:
+            w_edge = loop.next[1] if loop is not None else None
+            d_h = d_gh @ _on_graph(state.w_hh, w_edge)
+        if loop is None:  # nothing before this step needs d gi, d W_hh or d b_hh
+            return None, None, None, d_h
+        if state.recorded is None:
+            state.recorded = {}
+        # h_{t-1} was kept (a zero row for a step that had none) when W_hh needs a gradient.
+        h = None if state.h_prev is None else _on_graph(state.h_prev[t], h_edge)
+        state.recorded[t] = (d_gi, d_gh, h)
+        return Tensor._make(np.zeros((), dtype=grad.dtype), None), None, None, d_h
+
+
+def _on_graph(value: np.ndarray, edge) -> Tensor:
+    """The Tensor behind a graph edge, with `value` (its forward value) as data: a leaf is
+    itself, a node's output is re-wrapped on that node, no edge gives a constant."""
+    if isinstance(edge, Tensor):
+        return edge
+    return Tensor._make(value, edge)
 
 
 def _hidden_projection(state: RecurrenceState, t: int, h, shape: tuple) -> np.ndarray:
