@@ -241,6 +241,10 @@ class Op(Function):
     # whether integer results become floating (true division).
     promote: tuple | None = None
     to_float = False
+    # Binary ops (promote == (0, 1)) whose Python-number operand may be passed to NumPy as
+    # a cached 0-d array of the tensor's dtype: the same result, without NumPy's slower
+    # handling of Python scalars on every call (see _scalar_array).
+    scalar_operand = False
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -251,6 +255,10 @@ class Op(Function):
             tb = type(b)
             if tb is float or tb is int:
                 same = isinstance(a, Tensor) and a._data.dtype.kind == "f"
+                if same and cls.scalar_operand:
+                    s = _scalars.get((b, a._data.dtype))
+                    if s is not None or (s := _scalar_array(b, a._data.dtype)) is not None:
+                        args = (a, s)
             elif isinstance(b, Tensor):
                 db = b._data.dtype
                 if isinstance(a, Tensor):
@@ -258,6 +266,10 @@ class Op(Function):
                 else:
                     ta = type(a)
                     same = (ta is float or ta is int) and db.kind == "f"
+                    if same and cls.scalar_operand:
+                        s = _scalars.get((a, db))
+                        if s is not None or (s := _scalar_array(a, db)) is not None:
+                            args = (s, b)
             else:
                 same = not isinstance(a, Tensor)
             if not same:
@@ -398,6 +410,25 @@ class OnceDifferentiableError(Op):
         raise RuntimeError(
             "trying to differentiate twice a function that was marked with @once_differentiable"
         )
+
+
+_scalars: dict = {}  # (Python number, dtype) -> read-only 0-d array; see Op.scalar_operand
+
+
+def _scalar_array(value, dtype):
+    """`value` as a read-only 0-d array of float `dtype`, cached; None where that could
+    differ from NumPy's own handling of the Python number (zero, whose sign a cache keyed
+    by value would lose; float16; non-native byte order; huge integers)."""
+    if not value or dtype.char not in "fd" or not dtype.isnative:
+        return None
+    if type(value) is int and not -(2**53) < value < 2**53:
+        return None
+    if len(_scalars) >= 1024:  # bounded: programs with ever-new constants do not grow it
+        _scalars.clear()
+    arr = np.array(value, dtype=dtype)
+    arr.flags.writeable = False
+    _scalars[(value, dtype)] = arr
+    return arr
 
 
 def _scalar_output(ctx, data) -> np.ndarray:

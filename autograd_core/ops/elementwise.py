@@ -19,6 +19,7 @@ from ..function import Op
 # -- arithmetic -----------------------------------------------------------------------
 class Add(Op):
     promote = (0, 1)
+    scalar_operand = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -31,6 +32,7 @@ class Add(Op):
 
 class Sub(Op):
     promote = (0, 1)
+    scalar_operand = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -43,6 +45,7 @@ class Sub(Op):
 
 class Mul(Op):
     promote = (0, 1)
+    scalar_operand = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -58,6 +61,7 @@ class Mul(Op):
 
 class Div(Op):
     promote = (0, 1)
+    scalar_operand = True
     to_float = True
 
     @staticmethod
