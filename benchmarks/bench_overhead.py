@@ -98,13 +98,19 @@ def chain_numpy(n: int, x0: np.ndarray, w0: np.ndarray) -> float:
     return time.perf_counter() - t0
 
 
-def median_us_per_op(fn, n: int, repeats: int) -> float:
+def interleaved_us_per_op(fns: dict, n: int, repeats: int) -> dict:
+    """Median µs/op of each engine, the engines taking turns in every repeat so that a
+    change in the machine's load falls on all of them alike."""
     rng = np.random.default_rng(0)
     x0 = rng.standard_normal(SHAPE).astype(np.float32)
     w0 = rng.standard_normal(SHAPE).astype(np.float32)
-    fn(n, x0, w0)  # warm-up
-    times = [fn(n, x0, w0) for _ in range(repeats)]
-    return statistics.median(times) / n * 1e6
+    for fn in fns.values():
+        fn(n, x0, w0)  # warm-up
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            times[name].append(fn(n, x0, w0))
+    return {name: statistics.median(t) / n * 1e6 for name, t in times.items()}
 
 
 def main(argv=None) -> dict:
@@ -115,19 +121,20 @@ def main(argv=None) -> dict:
     parser.add_argument("--no-torch", action="store_true")
     args = parser.parse_args(argv)
 
-    rows = {"autograd_core": median_us_per_op(chain_autograd, args.ops, args.repeats),
-            "numpy by hand": median_us_per_op(chain_numpy, args.ops, args.repeats)}
+    fns = {"autograd_core": chain_autograd, "numpy by hand": chain_numpy}
     if not args.no_torch:
         try:
             import torch
 
             torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
-            rows["torch " + torch.__version__] = median_us_per_op(chain_torch, args.ops, args.repeats)
+            fns["torch " + torch.__version__] = chain_torch
         except ImportError:
             pass
+    rows = interleaved_us_per_op(fns, args.ops, args.repeats)
     base = rows["autograd_core"]
     torch_key = next((k for k in rows if k.startswith("torch")), None)
-    print(f"chain of {args.ops} elementwise ops on {SHAPE}, forward + backward, median of {args.repeats}")
+    print(f"chain of {args.ops} elementwise ops on {SHAPE}, forward + backward, median of {args.repeats} "
+          "(the engines take turns)")
     print(f"{'engine':<22}{'µs/op':>10}{'vs torch':>10}")
     for name, us in rows.items():
         ratio = f"{us / rows[torch_key]:.2f}x" if torch_key else "-"
