@@ -285,10 +285,18 @@ def add(a, b, alpha=1):
     return Add.apply(a, b if alpha == 1 else Mul.apply(b, alpha))
 
 
+_BOOL = np.dtype(np.bool_)
+
+
+def _is_bool(x) -> bool:
+    """A bool tensor, array or Python bool (subtraction refuses them, as PyTorch's)."""
+    data = getattr(x, "_data", x)  # a Tensor's array, or x itself
+    return type(data) is bool or getattr(data, "dtype", None) is _BOOL
+
+
 def sub(a, b, alpha=1):
     """a - alpha * b with broadcasting and PyTorch's type promotion."""
-    if getattr(a, "dtype", None) == np.bool_ or getattr(b, "dtype", None) == np.bool_ or (
-            isinstance(a, bool) or isinstance(b, bool)):
+    if _is_bool(a) or _is_bool(b):
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
             "to invert a mask, use the `~` or `logical_not()` operator instead."
