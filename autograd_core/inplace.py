@@ -56,6 +56,9 @@ def apply_inplace(t, name: str, compute, *args, **kwargs):
                 "operation. Wrap the update in `with ag.no_grad():` or work on a clone."
             )
     if not recording:
+        ufunc = _UFUNCS.get(name)
+        if ufunc is not None and not kwargs and _ufunc_into(t, ufunc, args, Tensor):
+            return t
         with no_grad():
             result = compute(t, *args, **kwargs)
         _write(t, result._data, name)
@@ -71,6 +74,43 @@ def apply_inplace(t, name: str, compute, *args, **kwargs):
     else:
         _rebase_view(t, result)
     return t
+
+
+# The updates hand-written training loops make under no_grad (`w -= lr * w.grad`): with the
+# same float dtype on both sides (or a Python number), NumPy writes the result straight into
+# the storage instead of computing a temporary and copying it (same values, one array less).
+_UFUNCS = {"add_": np.add, "__iadd__": np.add, "sub_": np.subtract, "__isub__": np.subtract,
+           "mul_": np.multiply, "__imul__": np.multiply, "div_": np.true_divide,
+           "__itruediv__": np.true_divide}
+
+
+def _ufunc_into(t, ufunc, args: tuple, Tensor) -> bool:
+    """Apply `ufunc(t, other)` into `t`'s storage when the types and shapes make that the
+    same as the general path; False (nothing written) otherwise."""
+    if len(args) != 1:
+        return False
+    dst = t._data
+    other = args[0]
+    if dst.dtype.kind != "f":
+        return False
+    if isinstance(other, Tensor):
+        src = other._data
+        if src.dtype != dst.dtype:
+            return False
+        if src.shape != dst.shape:
+            try:
+                if np.broadcast_shapes(src.shape, dst.shape) != dst.shape:
+                    return False
+            except ValueError:  # the general path raises PyTorch's error
+                return False
+    elif type(other) is float or (type(other) is int and -(2**53) < other < 2**53):
+        src = other
+    else:
+        return False
+    version.note_inplace(t)
+    ufunc(dst, src, out=dst)
+    version.bump(t)
+    return True
 
 
 def _write(t, values: np.ndarray, name: str) -> None:

@@ -261,3 +261,32 @@ def test_relu_inplace_functional_and_module():
         assert out is y
         y.sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), [0.0, 1.0])
+
+
+@pytest.mark.parametrize("update", ["w -= 0.1 * g", "w += g", "w *= g", "w /= 2", "w.sub_(g)", "w.add_(g[0])",
+                                    "w.mul_(0.5)", "w.div_(g)", "w.sub_(g, alpha=2)", "w += g.double()"])
+def test_no_grad_updates_write_the_storage_and_count_a_version(lib, update):
+    """The no-grad update a hand-written loop makes (written straight into the storage where
+    the dtypes allow): values, the same storage for every view, and a saved input refusing."""
+    w = lib.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
+    g = lib.tensor([[0.5, 0.25], [2.0, -1.0]])
+    view = w.detach()[0]
+    y = (w * w).sum()  # saves w
+    before = w.detach().clone()
+    with lib.no_grad():
+        exec(update, {"w": w, "g": g})
+    ref = before.clone()
+    exec(update, {"w": ref, "g": g})
+    assert w.is_leaf and w.requires_grad
+    np.testing.assert_allclose(w.detach().numpy(), ref.numpy())
+    np.testing.assert_allclose(view.numpy(), ref.numpy()[0])
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_no_grad_update_with_a_shape_that_does_not_fit_raises(lib):
+    w = lib.zeros(2, 3)
+    with lib.no_grad(), pytest.raises(RuntimeError):
+        w += lib.ones(4, 3)
+    with lib.no_grad(), pytest.raises(RuntimeError):
+        w.add_(lib.ones(2, 2, 3))
