@@ -12,8 +12,8 @@ may be Tensors or nested tuples, lists and dicts of them.
 
 Everything runs in reverse mode on the engine's recorded backward (`create_graph`):
 `jvp` and `jacfwd` give forward-mode results through the double-vjp trick, and `vmap`
-maps over the batch dim example by example (its results are PyTorch's; it does not
-vectorise the work).
+runs the function once on batched values where every op it uses has a batching rule
+(`_vmap/`), and example by example otherwise (the results are the same).
 """
 
 from __future__ import annotations
@@ -22,8 +22,19 @@ import contextlib
 
 import numpy as np
 
-from .engine import grad as _grad
+from . import _vmap
 from .grad_mode import enable_grad
+
+
+def _grad(outputs, inputs, grad_outputs=None, **kwargs):
+    """engine.grad, or its batched form when vmap's batched run gives batched values."""
+    if _vmap.ACTIVE[0]:
+        from ._vmap.batched import engine_grad
+
+        return engine_grad(outputs, inputs, grad_outputs, **kwargs)
+    from .engine import grad
+
+    return grad(outputs, inputs, grad_outputs, **kwargs)
 
 
 def _tensor():
@@ -75,6 +86,12 @@ def _differentiable_copy(x, nested: bool):
     """A stand-in for input x to differentiate against: connected to an enclosing
     transform's graph when there is one, a fresh leaf otherwise."""
     Tensor = _tensor()
+    if _vmap.ACTIVE[0]:  # inside vmap's batched run: one gradient per example
+        from ._vmap.batched import stand_in
+
+        s = stand_in(x, nested)
+        if s is not None:
+            return s
     if not isinstance(x, Tensor):
         raise TypeError(f"func transforms differentiate Tensors, got {type(x).__name__}")
     if nested and x.requires_grad:
@@ -382,6 +399,18 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
         if len(sizes) > 1:
             raise ValueError(f"vmap: mapped inputs have different batch sizes {sorted(sizes)}")
         (n,) = sizes
+        if chunk_size is None or chunk_size >= n:
+            # One run on batched values; a step without a batching rule (or an error, which
+            # the loop then reports as it would) sends the whole call to the loop below.
+            from ._vmap import batched
+
+            try:
+                out = batched.run(func, flat_args, flat_dims, specs, n, out_dims, kwargs)
+                batched.stats["batched"] += 1
+                return out
+            except (Exception, batched.NoBatchRule) as exc:
+                batched.stats["fallback"] += 1
+                batched.stats["last_reason"] = f"{type(exc).__name__}: {exc}"
         results = []
         for i in range(n):
             call_args = []
