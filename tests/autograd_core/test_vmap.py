@@ -99,13 +99,14 @@ def _loss_cases(lib):
     f = F(lib)
     out = []
     for reduction in ("mean", "sum", "none"):
-        out.append(lib.func.vmap(lambda x, t: f.cross_entropy(x, t, reduction=reduction))(logits, target))
-        out.append(lib.func.vmap(lambda x, t: f.cross_entropy(x, t, weight=w, reduction=reduction))(logits, target))
-        out.append(lib.func.vmap(lambda x, t: f.cross_entropy(x, t, reduction=reduction))(logits, probs))
-        out.append(lib.func.vmap(lambda x, t: f.nll_loss(lib.log_softmax(x, 1), t, weight=w,
-                                                         reduction=reduction))(logits, target))
-        out.append(lib.func.vmap(lambda x, t: f.cross_entropy(x, t, reduction=reduction))(images, pix))
-        out.append(lib.func.vmap(lambda x, t: f.cross_entropy(x, t, reduction=reduction, label_smoothing=0.2),
+        out.append(lib.func.vmap(lambda x, t, r=reduction: f.cross_entropy(x, t, reduction=r))(logits, target))
+        out.append(lib.func.vmap(lambda x, t, r=reduction: f.cross_entropy(x, t, weight=w, reduction=r))(
+            logits, target))
+        out.append(lib.func.vmap(lambda x, t, r=reduction: f.cross_entropy(x, t, reduction=r))(logits, probs))
+        out.append(lib.func.vmap(lambda x, t, r=reduction: f.nll_loss(lib.log_softmax(x, 1), t, weight=w,
+                                                                        reduction=r))(logits, target))
+        out.append(lib.func.vmap(lambda x, t, r=reduction: f.cross_entropy(x, t, reduction=r))(images, pix))
+        out.append(lib.func.vmap(lambda x, t, r=reduction: f.cross_entropy(x, t, reduction=r, label_smoothing=0.2),
                                  in_dims=(1, 0))(logits, target.T.contiguous()))
     # Per-example gradients of a mean with ignored targets: nan values, zero gradients.
     out.append(lib.func.vmap(lib.func.grad(lambda x, t: f.cross_entropy(x, t)))(logits, target))
@@ -238,8 +239,8 @@ def test_weighted_smoothed_cross_entropy_matches_the_per_example_loop():
     target[0, 2] = -100
     w = ag.tensor(rng.uniform(0.5, 2.0, 3))
     for reduction in ("mean", "sum", "none"):
-        def f(x, t):
-            return ag.nn.functional.cross_entropy(x, t, weight=w, label_smoothing=0.3, reduction=reduction)
+        def f(x, t, r=reduction):
+            return ag.nn.functional.cross_entropy(x, t, weight=w, label_smoothing=0.3, reduction=r)
 
         before = batched.stats["fallback"]
         out = ag.func.vmap(f)(logits, target)
