@@ -58,6 +58,9 @@ class BatchedData:
     dtype = property(lambda self: self.bt.dtype)
     size = property(lambda self: int(np.prod(self.bt.shape, dtype=np.int64)))
     itemsize = property(lambda self: self.bt.dtype.itemsize)
+    # Never contiguous or writeable: `contiguous()` then copies (a batched clone) and
+    # nothing writes into the values in place.
+    flags = property(lambda self: _NO_FLAGS)
 
     def __len__(self):
         return self.bt.shape[0]
@@ -76,6 +79,13 @@ class BatchedData:
 
 def _refuse(*args, **kwargs):
     raise NoBatchRule("an in-place change or value read of a batched tensor")
+
+
+class _Flags:
+    c_contiguous = f_contiguous = contiguous = writeable = owndata = False
+
+
+_NO_FLAGS = _Flags()
 
 
 class BatchedTensor(Tensor):
@@ -139,6 +149,49 @@ class BatchedTensor(Tensor):
 
     def __repr__(self):
         return f"BatchedTensor(levels={self.levels}, core={self.core!r})"
+
+    # Conversions and argmax-style reductions read values outside the graph; they work on
+    # the core directly (tensor.py's versions would read `_data`).
+    def to(self, *args, **kwargs):
+        return BatchedTensor.make(self.core.to(*args, **kwargs), self.levels)
+
+    def astype(self, dtype, copy: bool = True):
+        return BatchedTensor.make(self.core.astype(dtype, copy), self.levels)
+
+    def _index_of_extreme(self, dim, keepdim, use_min):
+        from ..ops.reduce import normalize_axes
+
+        core = self.core
+        k = len(self.levels)
+        f = np.argmin if use_min else np.argmax
+        if dim is None:
+            raw = f(core._data.reshape(core.shape[:k] + (-1,)), axis=-1)
+        else:
+            (axis,) = normalize_axes(dim, self.ndim, "argmin" if use_min else "argmax") or (0,)
+            raw = f(core._data, axis=axis + k, keepdims=keepdim)
+        return BatchedTensor.make(Tensor._make(np.asarray(raw, dtype=np.int64), None), self.levels)
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        return self._index_of_extreme(dim, keepdim, False)
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        return self._index_of_extreme(dim, keepdim, True)
+
+    def _extreme(self, dim, keepdim, use_min):
+        from ..ops import reduce as R
+        from ..tensor import _ValuesIndices
+
+        if dim is None or isinstance(dim, Tensor) or self.ndim == 0:
+            return (R.min if use_min else R.max)(self, dim, keepdim)
+        (axis,) = R.normalize_axes(dim, self.ndim, "min" if use_min else "max")
+        values = R.MaxDim.apply(self, axis, keepdim, use_min)
+        return _ValuesIndices(values, self._index_of_extreme(axis, keepdim, use_min))
+
+    def max(self, dim=None, keepdim: bool = False):  # noqa: A003
+        return self._extreme(dim, keepdim, False)
+
+    def min(self, dim=None, keepdim: bool = False):  # noqa: A003
+        return self._extreme(dim, keepdim, True)
 
     # tensor.py binds these operators to their op's apply once, at import; here the op is
     # looked up at call time so that the batching dispatch sees it.

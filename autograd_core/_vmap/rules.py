@@ -18,12 +18,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import activation as A
+from ..ops import activation_ext as AE
+from ..ops import axis_index as AX
 from ..ops import elementwise as E
 from ..ops import index as I
 from ..ops import linalg as L
+from ..ops import loss as LS
+from ..ops import masking as MK
+from ..ops import norm as N
 from ..ops import pointwise as PW
+from ..ops import products as P
 from ..ops import reduce as R
+from ..ops import scan as SC
 from ..ops import shape as S
+from ..ops import shape_more as SMR
 from ..ops import softmax as SM
 from ..tensor import Tensor
 from .batched import BatchedTensor, NoBatchRule, batched_of, full_core, padded_core, union
@@ -214,6 +222,28 @@ def matmul(cls, args, kwargs):
     return BatchedTensor.make(out, levels)
 
 
+def einsum(cls, args, kwargs):
+    """One letter per level in front of each batched operand's subscripts and the output's."""
+    subs, out = kwargs["subs"], kwargs["out"]
+    if any("." in sub for sub in subs) or "." in out:
+        raise NoBatchRule("einsum with '...'")
+    levels, sizes = union(args)
+    used = set("".join(subs) + out)
+    spare = [c for c in P._LETTERS if c not in used][:len(levels)]
+    if len(spare) < len(levels):
+        raise NoBatchRule("einsum: no letters left for the batch dims")
+    lead = "".join(spare)
+    new_subs, ops = [], []
+    for sub, a in zip(subs, args):
+        if batched_of(a) is None:
+            new_subs.append(sub)
+            ops.append(a)
+        else:
+            new_subs.append(lead + sub)
+            ops.append(full_core(a, levels, sizes))
+    return BatchedTensor.make(cls.apply(*ops, subs=tuple(new_subs), out=lead + out), levels)
+
+
 def linear(cls, args, kwargs):
     """x Wᵀ + b: one fused GEMM when only x is batched; per-example weights (the stand-ins
     of func.grad inside vmap) go through the matmul rule."""
@@ -231,19 +261,23 @@ _ELEMENTWISE = [
     E.Add, E.Sub, E.Mul, E.Div, E.Pow, E.Neg, E.Abs, E.Exp, E.Log, E.Log1p, E.Sqrt, E.Sin, E.Cos,
     E.Clamp, E.Maximum, E.Minimum, E.Where, E.Cast, E.Clone,
     A.Tanh, A.Sigmoid, A.Relu, A.LeakyRelu, A.Gelu, A.GeluTanh, A.Softplus,
-    R.StdFromVar,
+    R.StdFromVar, MK.MaskedFill, LS.BCEWithLogits,
     PW.Remainder, PW.Fmod, PW.Atan2, PW.Hypot, PW.LogAddExp, PW.CopySign, PW.XLogY,
 ]
-# The pointwise family's one-input ops, made by its _unary factory.
-_ELEMENTWISE += [c for c in vars(PW).values()
-                 if isinstance(c, type) and "_unary" in getattr(c.forward, "__qualname__", "")]
+# The pointwise family's one-input ops (made by its _unary factory), and the activations
+# written as y = f(x, *constants).
+_ELEMENTWISE += [cls for cls, _ in PW._OPS.values()]
+_ELEMENTWISE += [c for c in vars(AE).values()
+                 if isinstance(c, type) and issubclass(c, AE._Pointwise) and c is not AE._Pointwise]
 for _cls in _ELEMENTWISE:
     RULES[_cls] = elementwise
-for _cls in (R.Sum, R.Amax, R.LogSumExp, R.Prod, R.Norm2):
+for _cls in (R.Sum, R.Amax, R.LogSumExp, R.Prod, R.Norm2, N.Standardize):
     RULES[_cls] = reduction
 RULES.update({
-    SM.Softmax: along_axis, SM.LogSoftmax: along_axis,
-    S.Reshape: reshape, S.Permute: permute, S.Expand: expand, S.Repeat: repeat, S.Flip: along_axes,
+    SM.Softmax: along_axis, SM.LogSoftmax: along_axis, R.MaxDim: along_axis,
+    SC.Cumsum: along_axis, SC.Cumprod: along_axis, AX.AxisTake: index_select,
+    S.Reshape: reshape, SMR.ViewReshape: reshape, S.Permute: permute, SMR.MovePermute: permute,
+    P.Einsum: einsum, S.Expand: expand, S.Repeat: repeat, S.Flip: along_axes,
     S.Pad: pad, S.Cat: joined, S.Stack: joined,
     I.GetItem: getitem, I.IndexSelect: index_select, I.Gather: gather,
     L.MatMul: matmul, L.Linear: linear,

@@ -50,6 +50,14 @@ CASES = {
                                         lib.softmax(a, 1), lib.log_softmax(a, dim=-1), F(lib).softplus(a),
                                         F(lib).leaky_relu(a, 0.2), a.clamp(-0.5, 0.5), lib.where(a > 0, a, 2 * a)),
                         arr(5, 3, 4)),
+    "more_ops": case(lambda lib, a, m: (lib.einsum("ij,jk->ki", a, m), lib.outer(a[0], a[1]), a.cumsum(1),
+                                        a.max(1).values, a.max(1).indices, a.min(0, keepdim=True)[0], a.argmax(-1),
+                                        a.argmin(), (a > 0).long(), a.T.contiguous(), a.square(), F(lib).silu(a),
+                                        F(lib).layer_norm(a, (4,)), a.masked_fill(a > 0.5, -1.0),
+                                        F(lib).binary_cross_entropy_with_logits(a, (m[:3] > 0).double()),
+                                        F(lib).embedding(lib.tensor([2, 0, 2]), a), a.reshape(-1).view_as(a),
+                                        lib.movedim(a, 0, 1)),
+                     arr(5, 3, 4), arr(4, 4), in_dims=(0, None)),
     "out_dims": case(lambda lib, a: (a.sum(0), a * 2), arr(5, 3, 4), out_dims=(0, 2)),
     "out_dims_negative": case(lambda lib, a: a.T, arr(3, 5, 4), in_dims=1, out_dims=-1),
     "pytree_inputs": case(lambda lib, d: d["a"] * d["b"].sum(), arr(5, 3), arr(5, 2),
@@ -196,9 +204,9 @@ def _without_rules(lib):
     a = lib.tensor(np.random.default_rng(1).standard_normal((5, 4)))
     fn = lib.func
     return [o.detach().numpy() for o in (
-        fn.vmap(lambda r: lib.cumsum(r, 0) * r)(a),
-        fn.vmap(lambda r: r.max(0)[0] + r.sort()[0])(a),
-        fn.vmap(fn.grad(lambda r: (lib.cumsum(r, 0) ** 2).sum()))(a),
+        fn.vmap(lambda r: r.sort()[0] * r)(a),
+        fn.vmap(lambda r: F(lib).smooth_l1_loss(r, r.flip(0)))(a),
+        fn.vmap(fn.grad(lambda r: (r.sort()[0] * r.exp()).sum()))(a),
         fn.vmap(lambda r: r + r.sum())(a),  # batched again after a fallback
     )]
 
