@@ -372,6 +372,12 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
     """Map func over a batch dim of its inputs (`in_dims`: one int or None per argument,
     or nested like the argument) and stack the results along `out_dims`.
 
+    func runs once, on values that carry the whole batch (`_vmap/`: batching rules for the
+    common ops, and `grad`/`vjp`/`jacrev` inside give one gradient per example); where some
+    step has no rule, the call runs example by example instead, with the same results.
+    `chunk_size` runs that many examples at a time. Random draws run example by example,
+    each example drawing its own numbers (PyTorch's randomness="different").
+
         >>> import autograd_core as ag
         >>> vmap(lambda row: row.sum())(ag.ones(3, 2))
         tensor([2., 2., 2.])
@@ -399,18 +405,20 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
         if len(sizes) > 1:
             raise ValueError(f"vmap: mapped inputs have different batch sizes {sorted(sizes)}")
         (n,) = sizes
-        if chunk_size is None or chunk_size >= n:
-            # One run on batched values; a step without a batching rule (or an error, which
-            # the loop then reports as it would) sends the whole call to the loop below.
-            from ._vmap import batched
+        # One run on batched values (or one per chunk); a step without a batching rule (or an
+        # error, which the loop then reports as it would) sends the whole call to the loop below.
+        from ._vmap import batched
 
-            try:
+        try:
+            if chunk_size is None or chunk_size >= n:
                 out = batched.run(func, flat_args, flat_dims, specs, n, out_dims, kwargs)
-                batched.stats["batched"] += 1
-                return out
-            except (Exception, batched.NoBatchRule) as exc:
-                batched.stats["fallback"] += 1
-                batched.stats["last_reason"] = f"{type(exc).__name__}: {exc}"
+            else:
+                out = batched.run_chunked(func, flat_args, flat_dims, specs, n, out_dims, kwargs, chunk_size)
+            batched.stats["batched"] += 1
+            return out
+        except (Exception, batched.NoBatchRule) as exc:
+            batched.stats["fallback"] += 1
+            batched.stats["last_reason"] = f"{type(exc).__name__}: {exc}"
         results = []
         for i in range(n):
             call_args = []

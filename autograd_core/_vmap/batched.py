@@ -435,6 +435,27 @@ def run(func, flat_args: list, flat_dims: list, specs: list, n: int, out_dims, k
         levels.pop()
 
 
+def run_chunked(func, flat_args: list, flat_dims: list, specs: list, n: int, out_dims, kwargs: dict,
+                chunk_size: int):
+    """`run` on chunks of `chunk_size` examples, the results joined along out_dims."""
+    from ..func import tree_flatten, tree_unflatten
+    from ..ops.index import narrow
+    from ..ops.shape import cat
+
+    if chunk_size < 1:
+        raise ValueError(f"vmap: chunk_size should be a positive integer, got {chunk_size}")
+    pieces = []
+    for start in range(0, n, chunk_size):
+        size = min(chunk_size, n - start)
+        chunk = [[x if d is None else narrow(x, d, start, size) for x, d in zip(leaves, ds)]
+                 for leaves, ds in zip(flat_args, flat_dims)]
+        pieces.append(tree_flatten(run(func, chunk, flat_dims, specs, size, out_dims, kwargs)))
+    flat0, spec = pieces[0]
+    odims = list(out_dims) if isinstance(out_dims, (tuple, list)) else [out_dims] * len(flat0)
+    joined = [cat([flat[j] for flat, _ in pieces], odims[j]) for j in range(len(flat0))]
+    return tree_unflatten(joined, spec)
+
+
 # -- gradients of batched values ----------------------------------------------------------
 def stand_in(x, nested: bool):
     """For func.grad/vjp inside a batched run: a differentiable stand-in for input x with

@@ -255,3 +255,24 @@ def test_weighted_smoothed_cross_entropy_matches_the_per_example_loop():
         assert batched.stats["fallback"] == before
         loop = np.stack([f(logits[i], target[i]).numpy() for i in range(5)])
         np.testing.assert_allclose(out.numpy(), loop, rtol=1e-12, atol=1e-12)
+
+
+def _chunked_and_differentiated(lib):
+    rng = np.random.default_rng(6)
+    x = lib.tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    m = lib.tensor(rng.standard_normal((3, 3)))
+    f = lambda r: (lib.tanh(r @ m).sum() * r, r.sum())  # noqa: E731
+    chunked = lib.func.vmap(f, chunk_size=2, out_dims=(1, 0))(x)
+    y = lib.func.vmap(f)(x)[0]
+    (g,) = lib.autograd.grad((y ** 2).sum(), x, create_graph=True)  # through the batched run
+    (h,) = lib.autograd.grad(g.sum(), x)
+    return [o.detach().numpy() for o in (*chunked, g, h)]
+
+
+def test_chunks_and_gradients_through_vmap_match_torch():
+    before = batched.stats["fallback"]
+    mine, theirs = _chunked_and_differentiated(ag), _chunked_and_differentiated(torch)
+    assert batched.stats["fallback"] == before, batched.stats["last_reason"]
+    for i, (m, t) in enumerate(zip(mine, theirs)):
+        assert m.shape == t.shape, f"result {i}"
+        np.testing.assert_allclose(m, t, rtol=1e-10, atol=1e-12, err_msg=f"result {i}")
