@@ -227,7 +227,8 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
         flat_out, out_spec = tree_flatten(out)
         flat_in = [x for xs in stand_ins for x in xs]
         flat_tan = [t for tan in tangents for t in tree_flatten(tan)[0]]
-        us = [Tensor._make(np.zeros(o.shape, dtype=o.dtype), None).requires_grad_(True) for o in flat_out]
+        # The cotangents to differentiate against (per example inside a batched vmap).
+        us = [_differentiable_copy(Tensor._make(np.zeros(o.shape, dtype=o.dtype), None), False) for o in flat_out]
         live = [(o, u) for o, u in zip(flat_out, us) if o.requires_grad]
         if live:
             gs = _grad([o for o, _ in live], flat_in, [u for _, u in live], create_graph=True,

@@ -276,3 +276,21 @@ def test_chunks_and_gradients_through_vmap_match_torch():
     for i, (m, t) in enumerate(zip(mine, theirs)):
         assert m.shape == t.shape, f"result {i}"
         np.testing.assert_allclose(m, t, rtol=1e-10, atol=1e-12, err_msg=f"result {i}")
+
+
+def _forward_mode(lib):
+    rng = np.random.default_rng(8)
+    xs, vs = lib.tensor(rng.standard_normal((4, 3))), lib.tensor(rng.standard_normal((4, 3)))
+    m = lib.tensor(rng.standard_normal((3, 3)))
+    f = lambda x: lib.sin(x) * (x @ m)  # noqa: E731
+    out = lib.func.vmap(lambda x, v: lib.func.jvp(f, (x,), (v,)))(xs, vs)
+    out += (lib.func.vmap(lib.func.jacfwd(f))(xs),)
+    return [o.detach().numpy() for o in out]
+
+
+def test_jvp_and_jacfwd_under_vmap_match_torch():
+    before = batched.stats["fallback"]
+    mine, theirs = _forward_mode(ag), _forward_mode(torch)
+    assert batched.stats["fallback"] == before, batched.stats["last_reason"]
+    for i, (m, t) in enumerate(zip(mine, theirs)):
+        np.testing.assert_allclose(m, t, rtol=1e-10, atol=1e-12, err_msg=f"result {i}")
