@@ -20,6 +20,7 @@ import numpy as np
 from ..ops import activation as A
 from ..ops import activation_ext as AE
 from ..ops import axis_index as AX
+from ..ops import conv as CV
 from ..ops import elementwise as E
 from ..ops import index as I
 from ..ops import linalg as L
@@ -27,6 +28,7 @@ from ..ops import loss as LS
 from ..ops import masking as MK
 from ..ops import norm as N
 from ..ops import pointwise as PW
+from ..ops import pool as PL
 from ..ops import products as P
 from ..ops import reduce as R
 from ..ops import scan as SC
@@ -34,7 +36,7 @@ from ..ops import shape as S
 from ..ops import shape_more as SMR
 from ..ops import softmax as SM
 from ..tensor import Tensor
-from .batched import BatchedTensor, NoBatchRule, batched_of, full_core, padded_core, union
+from .batched import BatchedTensor, NoBatchRule, batched_of, full_core, move_dim, padded_core, union
 
 
 def _only(args, positions) -> None:
@@ -244,6 +246,39 @@ def einsum(cls, args, kwargs):
     return BatchedTensor.make(cls.apply(*ops, subs=tuple(new_subs), out=lead + out), levels)
 
 
+def fold_leading(cls, args, kwargs):
+    """Ops whose first argument's leading dim holds independent samples (pooling, and a
+    convolution with an unbatched kernel): the examples join that dim."""
+    core, levels, k = _single(cls, args)
+    if core.ndim == k:
+        raise NoBatchRule(f"{cls.__name__} of a 0-d value")
+    batch, rest = tuple(core.shape[:k]), tuple(core.shape[k:])
+    rows = int(np.prod(batch, dtype=np.int64)) * rest[0]
+    out = cls.apply(core.reshape((rows,) + rest[1:]), *args[1:], **kwargs)
+    return BatchedTensor.make(out.reshape(batch + rest[:1] + tuple(out.shape[1:])), levels)
+
+
+def conv(cls, args, kwargs):
+    """conv(x, w, b, stride, padding, dilation, groups). Per-example kernels (the stand-ins
+    of func.grad inside vmap) become one grouped convolution: the examples' channels side by
+    side, groups times the number of examples."""
+    x, w, b, stride, padding, dilation, groups = args
+    if batched_of(w) is None and batched_of(b) is None:
+        return fold_leading(cls, args, kwargs)
+    levels, sizes = union((x, w, b))
+    batch = tuple(sizes[lv] for lv in levels)
+    p = int(np.prod(batch, dtype=np.int64))
+    n, c, space = x.shape[0], x.shape[1], tuple(x.shape[2:])
+    o = w.shape[0]
+    xc = full_core(x, levels, sizes).reshape((p, n, c) + space)
+    xc = move_dim(xc, 0, 1).reshape((n, p * c) + space)
+    wc = full_core(w, levels, sizes).reshape((p * o,) + tuple(w.shape[1:]))
+    bc = None if b is None else full_core(b, levels, sizes).reshape(p * o)
+    out = cls.apply(xc, wc, bc, stride, padding, dilation, groups * p)
+    out = out.reshape((n, p, o) + tuple(out.shape[2:]))
+    return BatchedTensor.make(move_dim(out, 1, 0).reshape(batch + (n, o) + tuple(out.shape[3:])), levels)
+
+
 def linear(cls, args, kwargs):
     """x Wᵀ + b: one fused GEMM when only x is batched; per-example weights (the stand-ins
     of func.grad inside vmap) go through the matmul rule."""
@@ -275,10 +310,11 @@ for _cls in (R.Sum, R.Amax, R.LogSumExp, R.Prod, R.Norm2, N.Standardize):
     RULES[_cls] = reduction
 RULES.update({
     SM.Softmax: along_axis, SM.LogSoftmax: along_axis, R.MaxDim: along_axis,
-    SC.Cumsum: along_axis, SC.Cumprod: along_axis, AX.AxisTake: index_select,
+    SC.Cumsum: along_axis, SC.Cumprod: along_axis,
     S.Reshape: reshape, SMR.ViewReshape: reshape, S.Permute: permute, SMR.MovePermute: permute,
-    P.Einsum: einsum, S.Expand: expand, S.Repeat: repeat, S.Flip: along_axes,
-    S.Pad: pad, S.Cat: joined, S.Stack: joined,
-    I.GetItem: getitem, I.IndexSelect: index_select, I.Gather: gather,
-    L.MatMul: matmul, L.Linear: linear,
+    S.Expand: expand, S.Repeat: repeat, S.Flip: along_axes, S.Pad: pad, S.Cat: joined, S.Stack: joined,
+    I.GetItem: getitem, I.IndexSelect: index_select, AX.AxisTake: index_select, I.Gather: gather,
+    L.MatMul: matmul, L.Linear: linear, P.Einsum: einsum,
+    CV.Conv1d: conv, CV.Conv2d: conv,
+    PL.MaxPool1d: fold_leading, PL.MaxPool2d: fold_leading, PL.AvgPool2d: fold_leading,
 })

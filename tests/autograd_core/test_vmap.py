@@ -294,3 +294,34 @@ def test_jvp_and_jacfwd_under_vmap_match_torch():
     assert batched.stats["fallback"] == before, batched.stats["last_reason"]
     for i, (m, t) in enumerate(zip(mine, theirs)):
         np.testing.assert_allclose(m, t, rtol=1e-10, atol=1e-12, err_msg=f"result {i}")
+
+
+def _cnn_per_example(lib):
+    rng = np.random.default_rng(9)
+    nn = lib.nn
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 4, 3, groups=2),
+                          nn.AvgPool2d(1), nn.Flatten(), nn.Linear(4 * 2 * 2, 5)).double()
+    conv1 = nn.Conv1d(2, 3, 3, padding=1).double()
+    with lib.no_grad():
+        for p in list(model.parameters()) + list(conv1.parameters()):
+            p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)) * 0.5))
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    x, y = lib.tensor(rng.standard_normal((5, 1, 8, 8))), lib.tensor(rng.integers(0, 5, 5))
+
+    def loss(p, xi, yi):
+        out = lib.func.functional_call(model, p, (xi.unsqueeze(0),))
+        return F(lib).cross_entropy(out, yi.unsqueeze(0))
+
+    grads = lib.func.vmap(lib.func.grad(loss), in_dims=(None, 0, 0))(params, x, y)
+    seqs = lib.tensor(rng.standard_normal((5, 4, 2, 6)))  # 5 examples of a (4, 2, 6) batch
+    outs = [lib.func.vmap(model)(x.unsqueeze(1)), lib.func.vmap(conv1)(seqs)]
+    return [grads[k].numpy() for k in sorted(grads)] + [o.detach().numpy() for o in outs]
+
+
+def test_per_example_gradients_of_a_cnn_match_torch():
+    before = batched.stats["fallback"]
+    mine, theirs = _cnn_per_example(ag), _cnn_per_example(torch)
+    assert batched.stats["fallback"] == before, batched.stats["last_reason"]
+    for i, (m, t) in enumerate(zip(mine, theirs)):
+        assert m.shape == t.shape, f"result {i}"
+        np.testing.assert_allclose(m, t, rtol=1e-9, atol=1e-12, err_msg=f"result {i}")
