@@ -29,7 +29,7 @@ from .grad_mode import enable_grad
 def _grad(outputs, inputs, grad_outputs=None, **kwargs):
     """engine.grad, or its batched form when vmap's batched run gives batched values."""
     if _vmap.ACTIVE[0]:
-        from ._vmap.batched import engine_grad
+        from ._vmap.grads import engine_grad
 
         return engine_grad(outputs, inputs, grad_outputs, **kwargs)
     from .engine import grad
@@ -87,7 +87,7 @@ def _differentiable_copy(x, nested: bool):
     transform's graph when there is one, a fresh leaf otherwise."""
     Tensor = _tensor()
     if _vmap.ACTIVE[0]:  # inside vmap's batched run: one gradient per example
-        from ._vmap.batched import stand_in
+        from ._vmap.grads import stand_in
 
         s = stand_in(x, nested)
         if s is not None:
@@ -408,13 +408,13 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
         (n,) = sizes
         # One run on batched values (or one per chunk); a step without a batching rule (or an
         # error, which the loop then reports as it would) sends the whole call to the loop below.
-        from ._vmap import batched
+        from ._vmap import batched, execute
 
         try:
             if chunk_size is None or chunk_size >= n:
-                out = batched.run(func, flat_args, flat_dims, specs, n, out_dims, kwargs)
+                out = execute.run(func, flat_args, flat_dims, specs, n, out_dims, kwargs)
             else:
-                out = batched.run_chunked(func, flat_args, flat_dims, specs, n, out_dims, kwargs, chunk_size)
+                out = execute.run_chunked(func, flat_args, flat_dims, specs, n, out_dims, kwargs, chunk_size)
             batched.stats["batched"] += 1
             return out
         except (Exception, batched.NoBatchRule) as exc:

@@ -1,12 +1,14 @@
 """Batched execution for `func.vmap`: run a function once on tensors that carry the batch.
 
-Inside a batched run, each mapped input becomes a `BatchedTensor` (batched.py): a Tensor
-whose values live in a plain "core" Tensor with one leading dim per active vmap level and
-whose `shape`, `ndim` and `dtype` are those of one example. Library ops reach their
-batching rule (rules.py) through `Op.apply`, which the run swaps for a dispatching version
-while it lasts (nothing changes outside a batched run). A step without a rule raises
-`NoBatchRule`, and vmap reruns the whole call example by example, so results are always
-those of the per-example loop.
+* batched.py: `BatchedTensor`, a Tensor whose values live in a plain "core" Tensor with one
+  leading dim per active vmap level, and whose `shape`, `ndim` and `dtype` are one example's.
+* execute.py: the batched run. While it lasts `Op.apply` is swapped for a dispatching version
+  that sends ops on batched values to their batching rule; nothing changes outside a run.
+* rules.py: the batching rules of the ops; losses.py: those of cross_entropy and nll_loss.
+* grads.py: `func.grad`/`vjp`/`jvp`/`jacrev` inside a run, one gradient per example.
+
+A step without a rule raises `NoBatchRule`, and vmap reruns the whole call example by
+example, so the results are always those of the per-example loop.
 
 This module stays import-light: the loss functions check `ACTIVE` before anything else.
 """
