@@ -376,8 +376,9 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
     func runs once, on values that carry the whole batch (`_vmap/`: batching rules for the
     common ops, and `grad`/`vjp`/`jacrev` inside give one gradient per example); where some
     step has no rule, the call runs example by example instead, with the same results.
-    `chunk_size` runs that many examples at a time. Random draws run example by example,
-    each example drawing its own numbers (PyTorch's randomness="different").
+    `chunk_size` runs that many examples at a time. Random draws give each example its own
+    numbers (randomness="error" or "different"; PyTorch raises for "error") or, with
+    randomness="same", the same numbers for every example.
 
         >>> import autograd_core as ag
         >>> vmap(lambda row: row.sum())(ag.ones(3, 2))
@@ -385,7 +386,12 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
     """
     from .ops.shape import stack
 
+    same = randomness == "same"
+
     def wrapper(*args, **kwargs):
+        if randomness not in ("error", "different", "same"):
+            raise RuntimeError(f"vmap: only allowed values for randomness are 'error', 'different', or "
+                               f"'same', got {randomness!r}")
         dims = in_dims if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
         if len(dims) != len(args):
             raise ValueError(f"vmap: in_dims has {len(dims)} entries for {len(args)} arguments")
@@ -412,16 +418,21 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
 
         try:
             if chunk_size is None or chunk_size >= n:
-                out = execute.run(func, flat_args, flat_dims, specs, n, out_dims, kwargs)
+                out = execute.run(func, flat_args, flat_dims, specs, n, out_dims, kwargs, same)
             else:
-                out = execute.run_chunked(func, flat_args, flat_dims, specs, n, out_dims, kwargs, chunk_size)
+                out = execute.run_chunked(func, flat_args, flat_dims, specs, n, out_dims, kwargs, chunk_size, same)
             batched.stats["batched"] += 1
             return out
         except (Exception, batched.NoBatchRule) as exc:
             batched.stats["fallback"] += 1
             batched.stats["last_reason"] = f"{type(exc).__name__}: {exc}"
+        from . import random as _random
+
+        state = _random.get_rng_state() if same else None
         results = []
         for i in range(n):
+            if same:  # every example draws the same numbers
+                _random.set_rng_state(state)
             call_args = []
             for leaves, ds, spec in zip(flat_args, flat_dims, specs):
                 picked = [x if d is None else _select(x, d, i) for x, d in zip(leaves, ds)]

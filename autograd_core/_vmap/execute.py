@@ -117,8 +117,11 @@ class _RefusingRng:
         return getattr(self._real, name)
 
 
-def run(func, flat_args: list, flat_dims: list, specs: list, n: int, out_dims, kwargs: dict):
-    """func(*args) once on batched inputs; raises NoBatchRule when a step has no rule."""
+def run(func, flat_args: list, flat_dims: list, specs: list, n: int, out_dims, kwargs: dict,
+        same_randomness: bool = False):
+    """func(*args) once on batched inputs; raises NoBatchRule when a step has no rule.
+    Random draws send the run to the loop, unless every example is to see the same numbers
+    (randomness="same"): then one draw serves the whole batch."""
     from ..func import tree_flatten, tree_unflatten
 
     levels = active_levels()
@@ -128,8 +131,9 @@ def run(func, flat_args: list, flat_dims: list, specs: list, n: int, out_dims, k
     _install()
     gen = _random.default_generator
     real_rng = gen._rng
-    guard = _RefusingRng(real_rng, threading.get_ident())
-    gen._rng = guard
+    guard = None if same_randomness else _RefusingRng(real_rng, threading.get_ident())
+    if guard is not None:
+        gen._rng = guard
     try:
         call_args = []
         for leaves, ds, spec in zip(flat_args, flat_dims, specs):
@@ -145,7 +149,7 @@ def run(func, flat_args: list, flat_dims: list, specs: list, n: int, out_dims, k
             raise NoBatchRule("a result still batched at the level being closed")
         return tree_unflatten(result, out_spec)
     finally:
-        if gen._rng is guard:  # a manual_seed inside the run keeps its new generator
+        if guard is not None and gen._rng is guard:  # a manual_seed inside keeps its generator
             gen._rng = real_rng
         _uninstall()
         ACTIVE[0] -= 1
@@ -153,7 +157,7 @@ def run(func, flat_args: list, flat_dims: list, specs: list, n: int, out_dims, k
 
 
 def run_chunked(func, flat_args: list, flat_dims: list, specs: list, n: int, out_dims, kwargs: dict,
-                chunk_size: int):
+                chunk_size: int, same_randomness: bool = False):
     """`run` on chunks of `chunk_size` examples, the results joined along out_dims."""
     from ..func import tree_flatten, tree_unflatten
     from ..ops.index import narrow
@@ -166,7 +170,7 @@ def run_chunked(func, flat_args: list, flat_dims: list, specs: list, n: int, out
         size = min(chunk_size, n - start)
         chunk = [[x if d is None else narrow(x, d, start, size) for x, d in zip(leaves, ds)]
                  for leaves, ds in zip(flat_args, flat_dims)]
-        pieces.append(tree_flatten(run(func, chunk, flat_dims, specs, size, out_dims, kwargs)))
+        pieces.append(tree_flatten(run(func, chunk, flat_dims, specs, size, out_dims, kwargs, same_randomness)))
     flat0, spec = pieces[0]
     odims = list(out_dims) if isinstance(out_dims, (tuple, list)) else [out_dims] * len(flat0)
     joined = [cat([flat[j] for flat, _ in pieces], odims[j]) for j in range(len(flat0))]

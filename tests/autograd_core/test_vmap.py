@@ -325,3 +325,15 @@ def test_per_example_gradients_of_a_cnn_match_torch():
     for i, (m, t) in enumerate(zip(mine, theirs)):
         assert m.shape == t.shape, f"result {i}"
         np.testing.assert_allclose(m, t, rtol=1e-9, atol=1e-12, err_msg=f"result {i}")
+
+
+@pytest.mark.parametrize("lib_name", ["autograd_core", "torch"])
+def test_randomness_same_gives_every_example_the_same_draw(lib_name):
+    lib = ag if lib_name == "autograd_core" else torch
+    x = lib.zeros(4, 3)
+    batched_run = lib.func.vmap(lambda r: r + lib.randn(3), randomness="same")(x)
+    looped = lib.func.vmap(lambda r: r.sort()[0] + lib.randn(3), randomness="same")(x)  # sort: the loop
+    for out in (batched_run, looped):
+        assert (out == out[0]).all() and not (out == 0).all()
+    with pytest.raises(RuntimeError, match="randomness"):
+        lib.func.vmap(lambda r: r, randomness="sometimes")(x)
