@@ -55,6 +55,11 @@ def _single(cls, args):
     return b.core, b.levels, len(b.levels)
 
 
+def _shift(axis: int, nd: int, k: int) -> int:
+    """One example's dim `axis` (of nd dims; negative counts from the end) in the core."""
+    return (axis % nd if nd else 0) + k
+
+
 def elementwise(cls, args, kwargs):
     """Ops that broadcast their tensor operands elementwise (non-tensors pass through)."""
     values = list(args) + list(kwargs.values())
@@ -84,20 +89,21 @@ def reduction(cls, args, kwargs):
     core, levels, k = _single(cls, args)
     axes = args[1]
     nd = core.ndim - k
-    axes = tuple(range(k, k + nd)) if axes is None else tuple(ax + k for ax in axes)
+    axes = tuple(range(k, k + nd)) if axes is None else tuple(_shift(ax, nd, k) for ax in axes)
     return BatchedTensor.make(cls.apply(core, axes, *args[2:], **kwargs), levels)
 
 
 def along_axis(cls, args, kwargs):
     """Ops (a, axis, ...) working along one dim."""
     core, levels, k = _single(cls, args)
-    return BatchedTensor.make(cls.apply(core, args[1] + k, *args[2:], **kwargs), levels)
+    return BatchedTensor.make(cls.apply(core, _shift(args[1], core.ndim - k, k), *args[2:], **kwargs), levels)
 
 
 def along_axes(cls, args, kwargs):
     """Ops (a, axes, ...) with a tuple of dims (flip)."""
     core, levels, k = _single(cls, args)
-    return BatchedTensor.make(cls.apply(core, tuple(ax + k for ax in args[1]), *args[2:]), levels)
+    nd = core.ndim - k
+    return BatchedTensor.make(cls.apply(core, tuple(_shift(ax, nd, k) for ax in args[1]), *args[2:]), levels)
 
 
 def reshape(cls, args, kwargs):
@@ -107,7 +113,8 @@ def reshape(cls, args, kwargs):
 
 def permute(cls, args, kwargs):
     core, levels, k = _single(cls, args)
-    return BatchedTensor.make(cls.apply(core, tuple(range(k)) + tuple(d + k for d in args[1])), levels)
+    nd = core.ndim - k
+    return BatchedTensor.make(cls.apply(core, tuple(range(k)) + tuple(_shift(d, nd, k) for d in args[1])), levels)
 
 
 def _lead_ones(core, k, nd):
@@ -139,7 +146,9 @@ def joined(cls, args, kwargs):
     """cat/stack (*tensors, axis): every operand at the full batch, axis shifted."""
     levels, sizes = union(args)
     cores = [full_core(a, levels, sizes) for a in args]
-    return BatchedTensor.make(cls.apply(*cores, axis=kwargs["axis"] + len(levels)), levels)
+    k = len(levels)
+    nd = cores[0].ndim - k + (cls is S.Stack)  # stack's axis counts the new dim
+    return BatchedTensor.make(cls.apply(*cores, axis=_shift(kwargs["axis"], nd, k)), levels)
 
 
 def getitem(cls, args, kwargs):
@@ -159,7 +168,7 @@ def getitem(cls, args, kwargs):
 
 def index_select(cls, args, kwargs):
     core, levels, k = _single(cls, args)
-    return BatchedTensor.make(cls.apply(core, args[1] + k, args[2]), levels)
+    return BatchedTensor.make(cls.apply(core, _shift(args[1], core.ndim - k, k), args[2]), levels)
 
 
 def gather(cls, args, kwargs):
@@ -174,7 +183,7 @@ def gather(cls, args, kwargs):
     else:
         idx = np.asarray(index).reshape((1,) * k + np.shape(index))
     idx = np.broadcast_to(idx, tuple(sizes[lv] for lv in levels) + idx.shape[k:])
-    return BatchedTensor.make(cls.apply(core, axis + k, idx), levels)
+    return BatchedTensor.make(cls.apply(core, _shift(axis, core.ndim - k, k), idx), levels)
 
 
 def _full_plain(x, levels, sizes):
