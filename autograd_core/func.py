@@ -12,8 +12,8 @@ may be Tensors or nested tuples, lists and dicts of them.
 
 Everything runs in reverse mode on the engine's recorded backward (`create_graph`):
 `jvp` and `jacfwd` give forward-mode results through the double-vjp trick, and `vmap`
-maps over the batch dim example by example (its results are PyTorch's; it does not
-vectorise the work).
+runs the function once on batched values where every op it uses has a batching rule
+(`_vmap/`), and example by example otherwise (the results are the same).
 """
 
 from __future__ import annotations
@@ -22,8 +22,19 @@ import contextlib
 
 import numpy as np
 
-from .engine import grad as _grad
+from . import _vmap
 from .grad_mode import enable_grad
+
+
+def _grad(outputs, inputs, grad_outputs=None, **kwargs):
+    """engine.grad, or its batched form when vmap's batched run gives batched values."""
+    if _vmap.ACTIVE[0]:
+        from ._vmap.grads import engine_grad
+
+        return engine_grad(outputs, inputs, grad_outputs, **kwargs)
+    from .engine import grad
+
+    return grad(outputs, inputs, grad_outputs, **kwargs)
 
 
 def _tensor():
@@ -75,6 +86,12 @@ def _differentiable_copy(x, nested: bool):
     """A stand-in for input x to differentiate against: connected to an enclosing
     transform's graph when there is one, a fresh leaf otherwise."""
     Tensor = _tensor()
+    if _vmap.ACTIVE[0]:  # inside vmap's batched run: one gradient per example
+        from ._vmap.grads import stand_in
+
+        s = stand_in(x, nested)
+        if s is not None:
+            return s
     if not isinstance(x, Tensor):
         raise TypeError(f"func transforms differentiate Tensors, got {type(x).__name__}")
     if nested and x.requires_grad:
@@ -210,7 +227,8 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
         flat_out, out_spec = tree_flatten(out)
         flat_in = [x for xs in stand_ins for x in xs]
         flat_tan = [t for tan in tangents for t in tree_flatten(tan)[0]]
-        us = [Tensor._make(np.zeros(o.shape, dtype=o.dtype), None).requires_grad_(True) for o in flat_out]
+        # The cotangents to differentiate against (per example inside a batched vmap).
+        us = [_differentiable_copy(Tensor._make(np.zeros(o.shape, dtype=o.dtype), None), False) for o in flat_out]
         live = [(o, u) for o, u in zip(flat_out, us) if o.requires_grad]
         if live:
             gs = _grad([o for o, _ in live], flat_in, [u for _, u in live], create_graph=True,
@@ -355,13 +373,25 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
     """Map func over a batch dim of its inputs (`in_dims`: one int or None per argument,
     or nested like the argument) and stack the results along `out_dims`.
 
+    func runs once, on values that carry the whole batch (`_vmap/`: batching rules for the
+    common ops, and `grad`/`vjp`/`jacrev` inside give one gradient per example); where some
+    step has no rule, the call runs example by example instead, with the same results.
+    `chunk_size` runs that many examples at a time. Random draws give each example its own
+    numbers (randomness="error" or "different"; PyTorch raises for "error") or, with
+    randomness="same", the same numbers for every example.
+
         >>> import autograd_core as ag
         >>> vmap(lambda row: row.sum())(ag.ones(3, 2))
         tensor([2., 2., 2.])
     """
     from .ops.shape import stack
 
+    same = randomness == "same"
+
     def wrapper(*args, **kwargs):
+        if randomness not in ("error", "different", "same"):
+            raise RuntimeError(f"vmap: only allowed values for randomness are 'error', 'different', or "
+                               f"'same', got {randomness!r}")
         dims = in_dims if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
         if len(dims) != len(args):
             raise ValueError(f"vmap: in_dims has {len(dims)} entries for {len(args)} arguments")
@@ -382,8 +412,27 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
         if len(sizes) > 1:
             raise ValueError(f"vmap: mapped inputs have different batch sizes {sorted(sizes)}")
         (n,) = sizes
+        # One run on batched values (or one per chunk); a step without a batching rule (or an
+        # error, which the loop then reports as it would) sends the whole call to the loop below.
+        from ._vmap import batched, execute
+
+        try:
+            if chunk_size is None or chunk_size >= n:
+                out = execute.run(func, flat_args, flat_dims, specs, n, out_dims, kwargs, same)
+            else:
+                out = execute.run_chunked(func, flat_args, flat_dims, specs, n, out_dims, kwargs, chunk_size, same)
+            batched.stats["batched"] += 1
+            return out
+        except (Exception, batched.NoBatchRule) as exc:
+            batched.stats["fallback"] += 1
+            batched.stats["last_reason"] = f"{type(exc).__name__}: {exc}"
+        from . import random as _random
+
+        state = _random.get_rng_state() if same else None
         results = []
         for i in range(n):
+            if same:  # every example draws the same numbers
+                _random.set_rng_state(state)
             call_args = []
             for leaves, ds, spec in zip(flat_args, flat_dims, specs):
                 picked = [x if d is None else _select(x, d, i) for x, d in zip(leaves, ds)]

@@ -40,6 +40,11 @@ def _flat_matmul(x, w):
 def _stack_matmul(x, y):
     """x @ y; two array stacks with the same batch dims are split over the cores."""
     if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
+        if x.shape[-1] == 1:
+            # One outer product per matrix (the weight gradient of per-example products, as
+            # under func.vmap): a broadcast multiply is the same numbers, ~3x faster than
+            # NumPy's matmul, which runs each (k, 1) @ (1, n) as its own tiny product.
+            return x * y
         return batched_matmul(x, y)
     return x @ y  # Tensors, when a backward is itself differentiated
 

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from .. import _vmap
 from ..function import ShapeError
 from . import loss as fused
 from .activation import relu, softplus
@@ -406,6 +407,8 @@ def nll_loss(
     """-input[n, target[n], ...] from log-probabilities (N, C, d1, ...) or (C,), weighted by
     weight[target]; the mean divides by the total weight of the targets not ignored."""
     reduction = _reduction("nll_loss", size_average, reduce, reduction)
+    if _vmap.ACTIVE[0] and _vmap.is_batched(input, target):  # per-example losses (func.vmap)
+        return _vmap.batched_loss("nll_loss", input, target, weight, ignore_index, reduction)
     if input.ndim == 1:  # unbatched (C,) with a 0-d target
         out = nll_loss(
             input.reshape(1, -1),
@@ -444,6 +447,9 @@ def cross_entropy(
     """Cross-entropy of logits (N, C, d1, ...) or (C,) against class indices or class
     probabilities, with class weights and label smoothing (PyTorch's formulas)."""
     reduction = _reduction("cross_entropy", size_average, reduce, reduction)
+    if _vmap.ACTIVE[0] and _vmap.is_batched(input, target):  # per-example losses (func.vmap)
+        return _vmap.batched_loss("cross_entropy", input, target, weight, ignore_index, reduction,
+                                  label_smoothing)
     if weight is None:
         return fused.cross_entropy(
             input, target, reduction=reduction, label_smoothing=label_smoothing, ignore_index=ignore_index

@@ -75,3 +75,19 @@ def test_batched_matmul_matches_torch():
     ((ta @ tb) ** 2).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("sa, sb", [((6, 1, 4), (6, 4, 3)), ((2, 6, 1, 4), (6, 4, 3))])
+def test_stacks_of_row_vectors_get_outer_product_weight_gradients(sa, sb):
+    # dB = Aᵀ G is one (k, 1) @ (1, n) outer product per matrix (per-example gradients).
+    rng = np.random.default_rng(2)
+    a0, b0 = rng.standard_normal(sa), rng.standard_normal(sb)
+    a, b = ag.tensor(a0, requires_grad=True), ag.tensor(b0, requires_grad=True)
+    out = a @ b
+    g0 = rng.standard_normal(out.shape)
+    out.backward(ag.tensor(g0))
+    want_b = np.swapaxes(a0, -1, -2) @ g0
+    want_b = want_b.reshape((-1,) + sb).sum(0) if len(sa) > len(sb) else want_b
+    np.testing.assert_allclose(b.grad.numpy(), want_b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), g0 @ np.swapaxes(b0, -1, -2), rtol=1e-12, atol=1e-12)
+    assert ag.autograd.gradcheck(lambda x, y: x @ y, (a, b))
