@@ -169,10 +169,19 @@ _F_INF, _F_ZERO = _F(np.inf), _F(0.0)
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
 def exp32(v):
     """e**v for a float32 v in float32 arithmetic (<= 1 ulp of float32, subnormals included)."""
-    x = np.float32(v)
+    return exp32x(np.float32(v), _F_ZERO)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
+def exp32x(hi, lo):
+    """e**(hi + lo) in float32 arithmetic, for a float32 `hi` and a small correction `lo`, |lo| <<
+    ulp(hi) (say the rounding error of the float32 `hi`, from `two_diff32`): lo joins the reduced
+    argument, so that e**(x - m) keeps float32 accuracy although x - m was rounded. Limits and NaN
+    follow `hi` alone."""
+    x = np.float32(hi)
     c = min(max(x, _F_MIN), _F_MAX)
     n = np.floor(c * _F_LOG2E + _F_HALF)
-    r = (c - n * _F_LN2_HI) - n * _F_LN2_LO
+    r = ((c - n * _F_LN2_HI) - n * _F_LN2_LO) + np.float32(lo)
     p = _F_C7
     p = p * r + _F_C6
     p = p * r + _F_C5
@@ -186,6 +195,16 @@ def exp32(v):
     y = _F_INF if x > _F_MAX else y
     y = _F_ZERO if x < _F_MIN else y
     return x if x != x else y
+
+
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
+def two_diff32(a, b):
+    """(d, e) with d = fl(a - b) and e the rounding error, a - b = d + e exactly (Knuth's TwoSum:
+    six float32 operations, no branch, valid whatever the magnitudes)."""
+    d = a - b
+    bb = a - d  # the part of b that made it into d
+    e = (a - (d + bb)) - (b - bb)
+    return d, e
 
 
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")

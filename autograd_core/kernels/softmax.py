@@ -31,8 +31,15 @@ from ._jit import (
     same_shape,
     sized,
 )
+from ._vmath import bits_to_float32 as _bits_to_float32
 from ._vmath import exp as _vexp
+from ._vmath import exp32 as _exp32
+from ._vmath import exp32x as _exp32x
 from ._vmath import log as _vlog
+from ._vmath import two_diff32 as _two_diff32
+
+# Rows of float32 exps cost ~0.3 ns an element serially; see `_jit` for the launch cost.
+PARALLEL_MIN_ROWS = PARALLEL_MIN_CHEAP
 
 # ---- one row at a time ---------------------------------------------------------------------------
 
@@ -47,10 +54,24 @@ def _row_max(x):
     return m
 
 
+@njit(cache=True)
+def _row_max32(x):
+    """max of a float32 row, vectorised where `_row_max` is not: as integers, the bits of a float32
+    with the sign bit set are ordered backwards, and flipping the other 31 bits of those makes
+    integer order float order (-0.0 < 0.0, inf and a positive NaN on top), and LLVM vectorises an
+    integer max. A NaN in the row makes every output NaN however it sorts (exp(NaN - m) is NaN)."""
+    bits = x.view(np.int32)
+    m = np.int32(-2147483648)
+    for j in range(bits.size):
+        i = bits[j]
+        m = max(m, i ^ ((i >> 31) & 0x7FFFFFFF))
+    return _bits_to_float32(m ^ ((m >> 31) & 0x7FFFFFFF))
+
+
 @njit(cache=True, fastmath=FASTMATH)
 def _row_sum(v):
     """sum(v) in float64; reassoc lets LLVM split it over SIMD lanes."""
-    s = 0.0
+    s = np.float64(0.0)  # not 0.0: in Python (NUMBA_DISABLE_JIT) 0.0 + float32 stays float32
     for j in range(v.size):
         s += v[j]
     return s
@@ -77,6 +98,33 @@ def _log_softmax_row(x, out):
 
 
 @njit(cache=True, error_model="numpy", fastmath=CONTRACT)
+def _exp_shifted32(x, m, out):
+    """out = e**(x - m) for a float32 row, in float32 arithmetic (16 SIMD lanes): x - m is rounded
+    to float32 but its rounding error goes into exp's reduced argument, so each value keeps
+    <= 1 ulp."""
+    for j in range(x.size):
+        d, e = _two_diff32(x[j], m)
+        out[j] = _exp32x(d, e)
+
+
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
+def _softmax_row32(x, out):
+    _exp_shifted32(x, _row_max32(x), out)
+    inv = 1.0 / _row_sum(out)
+    for j in range(x.size):
+        out[j] = out[j] * inv  # float32 * float64, rounded once
+
+
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
+def _log_softmax_row32(x, out):
+    m = _row_max32(x)
+    _exp_shifted32(x, m, out)
+    shift = np.float64(m) + _vlog(_row_sum(out))
+    for j in range(x.size):
+        out[j] = np.float64(x[j]) - shift  # one rounding to float32
+
+
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def _softmax_grad_row(y, g, out):
     for j in range(y.size):
         out[j] = g[j] * y[j]
@@ -92,10 +140,16 @@ def _log_softmax_grad_row(lp, g, out):
         out[j] = g[j] - _vexp(lp[j]) * s
 
 
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
+def _log_softmax_grad_row32(lp, g, out):
+    s = _row_sum(g)
+    for j in range(lp.size):
+        out[j] = np.float64(g[j]) - np.float64(_exp32(lp[j])) * s
+
+
 @njit(cache=True)
-def _ce_index_row(x, t, smoothing, ignore_index, lp):
-    """log_softmax of row x into lp; returns the row's loss (0 for an ignored row)."""
-    _log_softmax_row(x, lp)
+def _ce_index_loss_row(lp, t, smoothing, ignore_index):
+    """The loss of one row from its log-probabilities lp (0 for an ignored row)."""
     if t == ignore_index:
         return 0.0
     loss = -(1.0 - smoothing) * lp[t]
@@ -105,8 +159,7 @@ def _ce_index_row(x, t, smoothing, ignore_index, lp):
 
 
 @njit(cache=True)
-def _ce_prob_row(x, p, smoothing, lp):
-    _log_softmax_row(x, lp)
+def _ce_prob_loss_row(lp, p, smoothing):
     uniform = smoothing / lp.size
     loss = 0.0
     for j in range(lp.size):
@@ -123,6 +176,19 @@ def _ce_index_grad_row(lp, t, smoothing, ignore_index, grad, out):
     uniform = smoothing / lp.size
     for j in range(lp.size):
         out[j] = grad * (_vexp(lp[j]) - uniform)  # sum(q) = 1 for a smoothed one-hot q
+    out[t] -= grad * (1.0 - smoothing)
+
+
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
+def _ce_index_grad_row32(lp, t, smoothing, ignore_index, grad, out):
+    """`_ce_index_grad_row` for float32 rows: exp in float32 arithmetic."""
+    if t == ignore_index:
+        for j in range(lp.size):
+            out[j] = 0.0
+        return
+    uniform = smoothing / lp.size
+    for j in range(lp.size):
+        out[j] = grad * (np.float64(_exp32(lp[j])) - uniform)
     out[t] -= grad * (1.0 - smoothing)
 
 
@@ -162,15 +228,33 @@ def _log_softmax_grad(lp, g, out):
 
 
 @njit(cache=True, parallel=True)
-def _ce_index(x, target, smoothing, ignore_index, lp, loss):
+def _log_softmax32(x, out):
     for r in prange(x.shape[0]):
-        loss[r] = _ce_index_row(x[r], target[r], smoothing, ignore_index, lp[r])
+        _log_softmax_row32(x[r], out[r])
 
 
 @njit(cache=True, parallel=True)
-def _ce_prob(x, p, smoothing, lp, loss):
+def _softmax32(x, out):
     for r in prange(x.shape[0]):
-        loss[r] = _ce_prob_row(x[r], p[r], smoothing, lp[r])
+        _softmax_row32(x[r], out[r])
+
+
+@njit(cache=True, parallel=True)
+def _log_softmax_grad32(lp, g, out):
+    for r in prange(lp.shape[0]):
+        _log_softmax_grad_row32(lp[r], g[r], out[r])
+
+
+@njit(cache=True, parallel=True)
+def _ce_index_loss(lp, target, smoothing, ignore_index, loss):
+    for r in prange(lp.shape[0]):
+        loss[r] = _ce_index_loss_row(lp[r], target[r], smoothing, ignore_index)
+
+
+@njit(cache=True, parallel=True)
+def _ce_prob_loss(lp, p, smoothing, loss):
+    for r in prange(lp.shape[0]):
+        loss[r] = _ce_prob_loss_row(lp[r], p[r], smoothing)
 
 
 @njit(cache=True, parallel=True)
@@ -180,12 +264,23 @@ def _ce_index_grad(lp, target, smoothing, ignore_index, grad, out):
 
 
 @njit(cache=True, parallel=True)
+def _ce_index_grad32(lp, target, smoothing, ignore_index, grad, out):
+    for r in prange(lp.shape[0]):
+        _ce_index_grad_row32(lp[r], target[r], smoothing, ignore_index, grad[r], out[r])
+
+
+@njit(cache=True, parallel=True)
 def _ce_prob_grad(lp, p, smoothing, grad, out):
     for r in prange(lp.shape[0]):
         _ce_prob_grad_row(lp[r], p[r], smoothing, grad[r], out[r])
 
 
 # ---- the public kernels --------------------------------------------------------------------------
+
+
+def _log_softmax_rows(x):
+    loop = _log_softmax32 if x.dtype == np.float32 else _log_softmax
+    return _rows("log_softmax_forward", loop, PARALLEL_MIN_ROWS, (x,))
 
 
 def _rows(kernel, loop, threshold, arrays):
@@ -202,7 +297,7 @@ def _rows(kernel, loop, threshold, arrays):
 def softmax_forward(x: np.ndarray) -> np.ndarray:
     """y = exp(x - m) / sum exp(x - m) along the last axis.  `softmax_forward([0., 0.])` -> `[0.5, 0.5]`"""
     x = float_array(x, "softmax_forward")
-    return _rows("softmax_forward", _softmax, PARALLEL_MIN_CHEAP, (x,))
+    return _rows("softmax_forward", _softmax32 if x.dtype == np.float32 else _softmax, PARALLEL_MIN_ROWS, (x,))
 
 
 @half_in_float32
@@ -225,7 +320,7 @@ def log_softmax_forward(x: np.ndarray) -> np.ndarray:
     array([-0.69314718, -0.69314718])
     """
     x = float_array(x, "log_softmax_forward")
-    return _rows("log_softmax_forward", _log_softmax, PARALLEL_MIN_CHEAP, (x,))
+    return _log_softmax_rows(x)
 
 
 @half_in_float32
@@ -237,7 +332,8 @@ def log_softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """
     y = float_array(y, "log_softmax_backward", "y")
     g = same_shape(g, y, "log_softmax_backward", "g", "y")
-    return _rows("log_softmax_backward", _log_softmax_grad, PARALLEL_MIN_CHEAP, (y, g))
+    loop = _log_softmax_grad32 if y.dtype == np.float32 else _log_softmax_grad
+    return _rows("log_softmax_backward", loop, PARALLEL_MIN_ROWS, (y, g))
 
 
 def _check_target(kernel, target, n, c, ignore_index, dtype):
@@ -285,13 +381,15 @@ def cross_entropy_forward(
     n, c = logits.shape
     target = _check_target(kernel, target, n, c, ignore_index, logits.dtype)
     smoothing = _check_smoothing(kernel, label_smoothing)
-    log_probs = np.empty_like(logits)
+    log_probs = _log_softmax_rows(logits) if n > 0 else np.empty_like(logits)
     loss = np.empty(n, dtype=logits.dtype)
-    if target.ndim == 1:
-        loop = sized(_ce_index, logits.size, PARALLEL_MIN_CHEAP)
-        loop(logits, target, smoothing, int(ignore_index), log_probs, loss)
+    if n == 0:
+        pass
+    elif target.ndim == 1:
+        work = logits.size if smoothing > 0 else n  # without smoothing: one element per row
+        sized(_ce_index_loss, work, PARALLEL_MIN_CHEAP)(log_probs, target, smoothing, int(ignore_index), loss)
     else:
-        sized(_ce_prob, logits.size, PARALLEL_MIN_CHEAP)(logits, target, smoothing, log_probs, loss)
+        sized(_ce_prob_loss, logits.size, PARALLEL_MIN_CHEAP)(log_probs, target, smoothing, loss)
     return loss, log_probs
 
 
@@ -325,7 +423,8 @@ def cross_entropy_backward(
     out = np.empty_like(log_probs)
     loop_size = log_probs.size
     if target.ndim == 1:
-        loop = sized(_ce_index_grad, loop_size, PARALLEL_MIN_CHEAP)
+        loop = _ce_index_grad32 if log_probs.dtype == np.float32 else _ce_index_grad
+        loop = sized(loop, loop_size, PARALLEL_MIN_ROWS)
         loop(log_probs, target, smoothing, int(ignore_index), grad_rows, out)
     else:
         sized(_ce_prob_grad, loop_size, PARALLEL_MIN_CHEAP)(log_probs, target, smoothing, grad_rows, out)
