@@ -34,10 +34,12 @@ from ._jit import (
     same_shape,
     sized,
 )
-from ._vmath import erfc32 as _erfc32
 from ._vmath import exp as _vexp
 from ._vmath import exp32 as _exp32
 from ._vmath import log1p as _vlog1p
+from ._vmath32 import exp_mixed as _exp_mixed
+from ._vmath32 import log1p_mixed as _log1p_mixed
+from ._vmath32 import normal_tail as _normal_tail
 
 _SQRT1_2 = 0.7071067811865476  # 1/sqrt(2)
 _INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2 pi)
@@ -126,29 +128,32 @@ def _gelu_grad(x, g, out):
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
-def _gelu_vec(x, out):
-    """float32 data: the vectorised erfc, computed in float64."""
+def _gelu32(x, out):
+    """float32 data: x Phi(x), Phi from `_vmath32.normal_tail` (Phi(x) = 1 - Phi(-x) for x > 0)."""
     for i in prange(x.size):
         v = np.float64(x[i])
-        out[i] = 0.5 * v * _erfc32(-v * _SQRT1_2)
+        q, e = _normal_tail(v)
+        out[i] = v * (q if v < 0 else 1.0 - q)
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
-def _gelu_vec_grad(x, g, out):
+def _gelu32_grad(x, g, out):
     for i in prange(x.size):
         v = np.float64(x[i])
-        cdf = 0.5 * _erfc32(-v * _SQRT1_2)
-        pdf = _vexp(-0.5 * v * v) * _INV_SQRT_2PI
-        out[i] = g[i] * (cdf + v * pdf)
+        q, e = _normal_tail(v)
+        cdf = q if v < 0 else 1.0 - q
+        out[i] = g[i] * (cdf + v * e * _INV_SQRT_2PI)
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
 def _gelu_tanh(x, out):
-    """x/2 (1 + tanh u) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): no cancellation."""
+    """x/2 (1 + tanh u) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): no cancellation. The
+    exponent is exact in float64 and `exp_mixed` takes it as is."""
     for i in prange(x.size):
         v = np.float64(x[i])
         u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
-        out[i] = v / (1.0 + _vexp(-2.0 * u))
+        a = _exp_mixed(-2.0 * abs(u))
+        out[i] = v * (1.0 if u >= 0 else a) / (1.0 + a)
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
@@ -156,6 +161,27 @@ def _gelu_tanh_grad(x, g, out):
     """d/dx = s + x s (1 - s) 2u', with s = sigmoid(2u) and s (1 - s) = a / (1 + a)^2, a = e^-|2u|."""
     for i in prange(x.size):
         v = np.float64(x[i])
+        u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
+        a = _exp_mixed(-2.0 * abs(u))
+        inv = 1.0 / (1.0 + a)
+        s = inv if u >= 0 else a * inv
+        du = 2.0 * _TANH_K0 * (1.0 + 3.0 * _TANH_K1 * v * v)
+        out[i] = g[i] * (s + v * a * inv * inv * du)
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _gelu_tanh64(x, out):
+    """`_gelu_tanh` for float64 data, with `_vmath`'s float64 exp."""
+    for i in prange(x.size):
+        v = x[i]
+        u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
+        out[i] = v / (1.0 + _vexp(-2.0 * u))
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _gelu_tanh64_grad(x, g, out):
+    for i in prange(x.size):
+        v = x[i]
         u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
         a = _vexp(-2.0 * abs(u))
         inv = 1.0 / (1.0 + a)
@@ -181,6 +207,38 @@ def _silu_grad(x, g, out):
         s = inv if v >= 0 else a * inv
         rest = a * inv if v >= 0 else inv
         out[i] = g[i] * (s * (1.0 + v * rest))
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _silu32_grad(x, g, out):
+    """`_silu_grad` for float32 data, with `exp_mixed`: 1 + x (1 - s) cancels near x = -1.28, and
+    e^-|x| rounded to float32 would leave ~100 ulp there."""
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        a = _exp_mixed(-abs(v))
+        inv = 1.0 / (1.0 + a)
+        s = inv if v >= 0 else a * inv
+        rest = a * inv if v >= 0 else inv
+        out[i] = g[i] * (s * (1.0 + v * rest))
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _softplus32(x, out, beta, threshold):
+    """`_softplus` for float32 data, with `_vmath32`'s exp and log1p."""
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        z = beta * v
+        stable = (max(z, 0.0) + _log1p_mixed(_exp_mixed(-abs(z)))) / beta
+        out[i] = v if z > threshold else stable
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _softplus32_grad(x, g, out, beta, threshold):
+    for i in prange(x.size):
+        z = beta * np.float64(x[i])
+        a = _exp_mixed(-abs(z))
+        s = (1.0 if z >= 0 else a) / (1.0 + a)
+        out[i] = g[i] if z > threshold else g[i] * s
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
@@ -318,12 +376,13 @@ def gelu_forward(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     array([0.        , 0.84134475])
     """
     _check_approximate("gelu_forward", approximate)
-    if approximate == "tanh":
-        return _forward("gelu_forward", _gelu_tanh, PARALLEL_MIN_VECTOR, x)
     x = float_array(x, "gelu_forward")
+    if approximate == "tanh":
+        loop = _gelu_tanh if x.dtype == np.float32 else _gelu_tanh64
+        return _forward("gelu_forward", loop, PARALLEL_MIN_VECTOR, x)
     if x.dtype == np.float64:
         return _forward("gelu_forward", _gelu, PARALLEL_MIN_MATH, x)
-    return _forward("gelu_forward", _gelu_vec, PARALLEL_MIN_VECTOR, x)
+    return _forward("gelu_forward", _gelu32, PARALLEL_MIN_VECTOR, x)
 
 
 @half_in_float32
@@ -335,12 +394,13 @@ def gelu_backward(x: np.ndarray, g: np.ndarray, approximate: str = "none") -> np
     array([0.5])
     """
     _check_approximate("gelu_backward", approximate)
-    if approximate == "tanh":
-        return _backward("gelu_backward", _gelu_tanh_grad, PARALLEL_MIN_VECTOR, x, g, "x")
     x = float_array(x, "gelu_backward")
+    if approximate == "tanh":
+        loop = _gelu_tanh_grad if x.dtype == np.float32 else _gelu_tanh64_grad
+        return _backward("gelu_backward", loop, PARALLEL_MIN_VECTOR, x, g, "x")
     if x.dtype == np.float64:
         return _backward("gelu_backward", _gelu_grad, PARALLEL_MIN_MATH, x, g, "x")
-    return _backward("gelu_backward", _gelu_vec_grad, PARALLEL_MIN_VECTOR, x, g, "x")
+    return _backward("gelu_backward", _gelu32_grad, PARALLEL_MIN_VECTOR, x, g, "x")
 
 
 @half_in_float32
@@ -361,7 +421,9 @@ def silu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     >>> silu_backward(np.array([0.0]), np.array([1.0]))
     array([0.5])
     """
-    return _backward("silu_backward", _silu_grad, PARALLEL_MIN_VECTOR, x, g, "x")
+    x = float_array(x, "silu_backward")
+    return _backward("silu_backward", _silu32_grad if x.dtype == np.float32 else _silu_grad,
+                     PARALLEL_MIN_VECTOR, x, g, "x")
 
 
 def _beta(kernel, beta):
@@ -378,7 +440,9 @@ def softplus_forward(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) 
     array([ 0.69314718, 30.        ])
     """
     beta = _beta("softplus_forward", beta)
-    return _forward("softplus_forward", _softplus, PARALLEL_MIN_VECTOR, x, beta, float(threshold))
+    x = float_array(x, "softplus_forward")
+    loop = _softplus32 if x.dtype == np.float32 else _softplus
+    return _forward("softplus_forward", loop, PARALLEL_MIN_VECTOR, x, beta, float(threshold))
 
 
 @half_in_float32
@@ -389,5 +453,6 @@ def softplus_backward(x: np.ndarray, g: np.ndarray, beta: float = 1.0, threshold
     array([0.5, 1. ])
     """
     beta = _beta("softplus_backward", beta)
-    return _backward("softplus_backward", _softplus_grad, PARALLEL_MIN_VECTOR, x, g, "x", beta,
-                     float(threshold))
+    x = float_array(x, "softplus_backward")
+    loop = _softplus32_grad if x.dtype == np.float32 else _softplus_grad
+    return _backward("softplus_backward", loop, PARALLEL_MIN_VECTOR, x, g, "x", beta, float(threshold))

@@ -98,6 +98,10 @@ class Gelu(Op):
         return K.gelu_backward(ctx.saved[0], g)
 
 
+_TANH_K0 = 0.7978845608028654  # sqrt(2/pi)
+_TANH_K1 = 0.044715
+
+
 class GeluTanh(Op):
     """x/2·(1 + tanh(√(2/π)(x + 0.044715x³))): GELU with approximate='tanh'."""
 
@@ -108,7 +112,29 @@ class GeluTanh(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if type(g) is not np.ndarray:  # recorded: the derivative written with differentiable ops
+            x = ctx.saved[0]
+            t = np.tanh(_TANH_K0 * (x + _TANH_K1 * x * x * x))
+            du = _TANH_K0 * (1 + 3 * _TANH_K1 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
         return K.gelu_backward(ctx.saved[0], g, "tanh")
+
+
+class Silu(Op):
+    """x·σ(x) (swish), one fused kernel each way."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.saved = (a,)
+        return K.silu_forward(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        if type(g) is not np.ndarray:
+            x = ctx.saved[0]
+            s = Sigmoid.apply(x)
+            return g * (s * (1 + x * (1 - s)))
+        return K.silu_backward(ctx.saved[0], g)
 
 
 class Softplus(Op):
@@ -161,6 +187,16 @@ def gelu(a, approximate: str = "none"):
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GeluTanh.apply(a) if approximate == "tanh" else Gelu.apply(a)
+
+
+def silu(a):
+    """x·σ(x), by the fused kernels of `autograd_core.kernels.activations`.
+
+    >>> import autograd_core as ag
+    >>> silu(ag.tensor([0.0]))
+    tensor([0.])
+    """
+    return Silu.apply(a)
 
 
 def softplus(a, beta: float = 1.0, threshold: float = 20.0):
