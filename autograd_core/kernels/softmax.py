@@ -340,13 +340,15 @@ def _check_target(kernel, target, n, c, ignore_index, dtype):
     """Class indices (N,) checked against [0, C) or ignore_index, or probabilities (N, C) as `dtype`."""
     target = np.asarray(target)
     if target.ndim == 1:
-        if target.shape[0] != n or not np.issubdtype(target.dtype, np.integer):
+        if target.shape[0] != n or target.dtype.kind not in "iu":
             raise ValueError(f"{kernel}: class-index target must be integers of shape ({n},), "
                              f"got {target.dtype} with shape {target.shape}")
         target = np.ascontiguousarray(target, dtype=np.int64)
-        bad = (target != ignore_index) & ((target < 0) | (target >= c))
-        if bad.any():
-            raise ValueError(f"{kernel}: target {target[bad][0]} is out of range for {c} classes")
+        # min and max first: one cheap pass each, where the mask below makes four arrays
+        if n and (target.min() < 0 or target.max() >= c):
+            bad = (target != ignore_index) & ((target < 0) | (target >= c))
+            if bad.any():
+                raise ValueError(f"{kernel}: target {target[bad][0]} is out of range for {c} classes")
         return target
     if target.shape != (n, c):
         raise ValueError(f"{kernel}: target must be class indices ({n},) or probabilities ({n}, {c}), "

@@ -123,11 +123,12 @@ def cross_entropy(input, target, reduction: str = "mean", label_smoothing: float
     if not probs:
         if t.dtype.kind not in "iu":
             raise TypeError(f"cross_entropy: class-index targets must be integers, got {t.dtype}")
-        bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-        if bad.any():
-            raise IndexError(
-                f"cross_entropy: target {int(t[bad].flat[0])} is out of bounds for {n_classes} classes"
-            )
+        if t.size and (t.min() < 0 or t.max() >= n_classes):  # two cheap passes, then the details
+            bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+            if bad.any():
+                raise IndexError(
+                    f"cross_entropy: target {int(t[bad].flat[0])} is out of bounds for {n_classes} classes"
+                )
     if probs and isinstance(target, Tensor) and target.requires_grad:
         t = target  # keep it in the graph: probability targets get a gradient too
     logits = input
