@@ -11,7 +11,7 @@ relative error is harmless, in float32: 16 SIMD lanes instead of 8 for most of t
 Accuracy against float64 libm, relative (2**-24 is half an ulp of float32 at worst):
 
     exp_mixed(a)     <= 2**-26 for a <= 0 (the only use), 0 below -708
-    log1p_mixed(a)   <= 2**-26 for a >= 0
+    log1p_unit(a)    <= 2**-26 for a in [0, 1]
     normal_tail(x)   Phi(-|x|) to <= 1.0 * 2**-24 and e**(-x^2/2) as exp_mixed
 
 normal_tail writes Phi(-u) = e**(-u^2/2) t Q(t), t = 3 / (3 + u), with Q a degree-9 polynomial fitted
@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import njit
-from ._vmath import bits_to_float, float_to_bits
+from ._vmath import bits_to_float
 
 _F = np.float32
 _CONTRACT = {"contract"}
@@ -41,9 +41,10 @@ _EXP_MIN = -708.0  # 2**n stays a normal float64 above; below, e**a is 0 in floa
 # truncation 4e-8 of P and r^2 P's share of the result < 0.07, so ~3e-9 of e**r
 _C7, _C6, _C5, _C4, _C3, _C2 = _F(1 / 5040), _F(1 / 720), _F(1 / 120), _F(1 / 24), _F(1 / 6), _F(0.5)
 
-# log(m) = 2 atanh(s) = 2s + 2s z Q(z), s = (m - 1)/(m + 1), z = s^2 <= 0.0295, Q = sum z^k / (2k + 3)
-_L11, _L9, _L7, _L5, _L3 = _F(1 / 11), _F(1 / 9), _F(1 / 7), _F(1 / 5), _F(1 / 3)
-_SQRT2 = 1.4142135623730951
+# log1p(a) = 2 atanh(s) = 2s + 2s z Q(z), s = a / (2 + a), z = s^2 <= 1/9, Q = sum z^k / (2k + 3),
+# k = 0..7: the next term is z^8/19 < 1.5e-9 of Q
+_L17, _L15, _L13, _L11 = _F(1 / 17), _F(1 / 15), _F(1 / 13), _F(1 / 11)
+_L9, _L7, _L5, _L3 = _F(1 / 9), _F(1 / 7), _F(1 / 5), _F(1 / 3)
 
 # normal_tail's Q(t), lowest degree first
 _Q0, _Q1, _Q2 = 0.1329680270008916, 0.1332843938743481, 0.11514187609257742
@@ -73,35 +74,21 @@ def exp_mixed(a):
 
 
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
-def log1p_mixed(a):
-    """log(1 + a) as float64 for a float64 a in [0, inf), to float32 accuracy: log(u) a / (u - 1)
-    with u = 1 + a rounded (the quotient corrects u's rounding); inf -> inf, NaN -> NaN."""
+def log1p_unit(a):
+    """log(1 + a) as float64 for a float64 a in [0, 1] (softplus's log1p(e^-|z|)), to float32
+    accuracy: 2 atanh(s), s = a / (2 + a) <= 1/3, so no range reduction; NaN passes through."""
     x = np.float64(a)
-    u = 1.0 + x
-    # u in [1, inf): u = 2**e m, m in [sqrt(1/2), sqrt(2))
-    e = _exponent(u)
-    m = u * bits_to_float((1023 - np.int64(e)) << 52)
-    s = (m - 1.0) / (m + 1.0)
+    s = x / (2.0 + x)
     z = np.float32(s * s)
-    q = _L11
+    q = _L17
+    q = q * z + _L15
+    q = q * z + _L13
+    q = q * z + _L11
     q = q * z + _L9
     q = q * z + _L7
     q = q * z + _L5
     q = q * z + _L3
-    log_u = e * _LN2_HI + (2.0 * s + (2.0 * s * np.float64(z) * np.float64(q) + e * _LN2_LO))
-    d = u - 1.0
-    y = log_u * (x / d) if d != 0 else x
-    y = np.inf if x == np.inf else y
-    return x if x != x else y
-
-
-@njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
-def _exponent(u):
-    """e with u / 2**e in [sqrt(1/2), sqrt(2)), for a finite u >= 1, as float64: from the bits."""
-    bits = float_to_bits(u)
-    e = np.float64(((bits >> 52) & 0x7FF) - 1023)
-    mant = bits_to_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
-    return e + 1.0 if mant > _SQRT2 else e
+    return 2.0 * s + 2.0 * s * np.float64(z) * np.float64(q)
 
 
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")

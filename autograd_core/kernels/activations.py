@@ -38,7 +38,7 @@ from ._vmath import exp as _vexp
 from ._vmath import exp32 as _exp32
 from ._vmath import log1p as _vlog1p
 from ._vmath32 import exp_mixed as _exp_mixed
-from ._vmath32 import log1p_mixed as _log1p_mixed
+from ._vmath32 import log1p_unit as _log1p_unit
 from ._vmath32 import normal_tail as _normal_tail
 
 _SQRT1_2 = 0.7071067811865476  # 1/sqrt(2)
@@ -228,7 +228,7 @@ def _softplus32(x, out, beta, threshold):
     for i in prange(x.size):
         v = np.float64(x[i])
         z = beta * v
-        stable = (max(z, 0.0) + _log1p_mixed(_exp_mixed(-abs(z)))) / beta
+        stable = (max(z, 0.0) + _log1p_unit(_exp_mixed(-abs(z)))) / beta
         out[i] = v if z > threshold else stable
 
 
