@@ -131,7 +131,8 @@ _P10, _P11, _P12 = 1.8552440252741453, -0.5078349476851908, 0.054843219672281576
 def exp(v):
     """e**v as float64 (v of any float type); see the module docstring for the accuracy."""
     x = np.float64(v)
-    c = min(max(x, _EXP_MIN), _EXP_MAX)
+    c = x if x > _EXP_MIN else _EXP_MIN  # comparisons, not min/max: NaN becomes a finite c here
+    c = c if c < _EXP_MAX else _EXP_MAX  # (its result is replaced below), in Python too
     n = math.floor(c * _LOG2E + 0.5)
     r = (c - n * _LN2_HI) - n * _LN2_LO  # |r| <= ln2 / 2
     p = _E13
@@ -179,7 +180,8 @@ def exp32x(hi, lo):
     argument, so that e**(x - m) keeps float32 accuracy although x - m was rounded. Limits and NaN
     follow `hi` alone."""
     x = np.float32(hi)
-    c = min(max(x, _F_MIN), _F_MAX)
+    c = x if x > _F_MIN else _F_MIN  # NaN becomes a finite c (its result is replaced below)
+    c = c if c < _F_MAX else _F_MAX
     n = np.floor(c * _F_LOG2E + _F_HALF)
     r = ((c - n * _F_LN2_HI) - n * _F_LN2_LO) + np.float32(lo)
     p = _F_C7

@@ -86,14 +86,18 @@ def _sigmoid(x, out):
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
 def _sigmoid32(x, out):
-    """float32 data in float32 arithmetic (16 SIMD lanes): exp's argument is exact, so <= 2 ulp."""
+    """float32 data in float32 arithmetic (16 SIMD lanes): exp's argument is exact, so <= 2 ulp.
+    a = e^-|x| never overflows, so sigmoid(-90) is its subnormal value, not 1/inf = 0."""
     one = np.float32(1.0)
     for i in prange(x.size):
-        out[i] = one / (one + _exp32(-x[i]))
+        a = _exp32(-abs(x[i]))
+        out[i] = (one if x[i] >= 0 else a) / (one + a)
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
 def _silu32(x, out):
+    """x / (1 + e^-x): exact to float32 until e^-x overflows (x < -88.7, where x e^x < 1e-36 and the
+    result is -0, as PyTorch's); x e^x with a subnormal e^x would be off by up to |x|/2 ulp above."""
     one = np.float32(1.0)
     for i in prange(x.size):
         out[i] = x[i] / (one + _exp32(-x[i]))
