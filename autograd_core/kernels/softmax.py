@@ -142,9 +142,9 @@ def _log_softmax_grad_row(lp, g, out):
 
 @njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def _log_softmax_grad_row32(lp, g, out):
-    s = _row_sum(g)
+    s = np.float32(_row_sum(g))  # the sum in float64, the loop in float32 arithmetic
     for j in range(lp.size):
-        out[j] = np.float64(g[j]) - np.float64(_exp32(lp[j])) * s
+        out[j] = g[j] - _exp32(lp[j]) * s
 
 
 @njit(cache=True)
@@ -186,9 +186,10 @@ def _ce_index_grad_row32(lp, t, smoothing, ignore_index, grad, out):
         for j in range(lp.size):
             out[j] = 0.0
         return
-    uniform = smoothing / lp.size
+    uniform = np.float32(smoothing / lp.size)
+    scale = np.float32(grad)
     for j in range(lp.size):
-        out[j] = grad * (np.float64(_exp32(lp[j])) - uniform)
+        out[j] = scale * (_exp32(lp[j]) - uniform)
     out[t] -= grad * (1.0 - smoothing)
 
 
