@@ -337,8 +337,9 @@ def log_softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     return _rows("log_softmax_backward", loop, PARALLEL_MIN_ROWS, (y, g))
 
 
-def _check_target(kernel, target, n, c, ignore_index, dtype):
-    """Class indices (N,) checked against [0, C) or ignore_index, or probabilities (N, C) as `dtype`."""
+def _check_target(kernel, target, n, c, ignore_index, dtype, ranges=True):
+    """Class indices (N,) checked against [0, C) or ignore_index (unless `ranges` is False: the
+    caller checked them), or probabilities (N, C) as `dtype`."""
     target = np.asarray(target)
     if target.ndim == 1:
         if target.shape[0] != n or target.dtype.kind not in "iu":
@@ -346,7 +347,7 @@ def _check_target(kernel, target, n, c, ignore_index, dtype):
                              f"got {target.dtype} with shape {target.shape}")
         target = np.ascontiguousarray(target, dtype=np.int64)
         # min and max first: one cheap pass each, where the mask below makes four arrays
-        if n and (target.min() < 0 or target.max() >= c):
+        if ranges and n and (target.min() < 0 or target.max() >= c):
             bad = (target != ignore_index) & ((target < 0) | (target >= c))
             if bad.any():
                 raise ValueError(f"{kernel}: target {target[bad][0]} is out of range for {c} classes")
@@ -365,13 +366,15 @@ def _check_smoothing(kernel, label_smoothing):
 
 @half_in_float32
 def cross_entropy_forward(
-    logits: np.ndarray, target: np.ndarray, label_smoothing: float = 0.0, ignore_index: int = -100
+    logits: np.ndarray, target: np.ndarray, label_smoothing: float = 0.0, ignore_index: int = -100,
+    *, checked: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-row loss -sum(q * log_softmax(logits)) and the log-probabilities, as PyTorch's
     `F.cross_entropy(..., reduction='none', label_smoothing=ls)`.
 
     `target` is int class indices (N,) or float probabilities (N, C); q = (1-ls)*onehot(target) + ls/C,
-    or (1-ls)*target + ls/C. Rows whose index equals `ignore_index` get loss 0.
+    or (1-ls)*target + ls/C. Rows whose index equals `ignore_index` get loss 0. `checked=True` skips
+    the range check of class indices (for a caller that made it, as the cross-entropy op does).
 
     >>> loss, lp = cross_entropy_forward(np.array([[0.0, 0.0]]), np.array([1]))
     >>> loss
@@ -382,7 +385,7 @@ def cross_entropy_forward(
     if logits.ndim != 2:
         raise ValueError(f"{kernel}: logits must be 2-D (N, C), got shape {logits.shape}")
     n, c = logits.shape
-    target = _check_target(kernel, target, n, c, ignore_index, logits.dtype)
+    target = _check_target(kernel, target, n, c, ignore_index, logits.dtype, not checked)
     smoothing = _check_smoothing(kernel, label_smoothing)
     log_probs = _log_softmax_rows(logits) if n > 0 else np.empty_like(logits)
     loss = np.empty(n, dtype=logits.dtype)
@@ -403,10 +406,13 @@ def cross_entropy_backward(
     label_smoothing: float,
     grad_rows: np.ndarray,
     ignore_index: int = -100,
+    *,
+    checked: bool = False,
 ) -> np.ndarray:
     """d(sum_r grad_rows[r] * loss[r]) / d logits = grad_rows[:, None] * (softmax * sum(q) - q).
 
     Ignored rows get zero gradient; reductions (mean over the non-ignored rows...) are the caller's.
+    `checked=True` skips the range check of class indices, as in `cross_entropy_forward`.
 
     >>> loss, lp = cross_entropy_forward(np.array([[0.0, 0.0]]), np.array([1]))
     >>> cross_entropy_backward(lp, np.array([1]), 0.0, np.ones(1))
@@ -417,7 +423,7 @@ def cross_entropy_backward(
     if log_probs.ndim != 2:
         raise ValueError(f"{kernel}: log_probs must be 2-D (N, C), got shape {log_probs.shape}")
     n, c = log_probs.shape
-    target = _check_target(kernel, target, n, c, ignore_index, log_probs.dtype)
+    target = _check_target(kernel, target, n, c, ignore_index, log_probs.dtype, not checked)
     smoothing = _check_smoothing(kernel, label_smoothing)
     grad_rows = np.asarray(grad_rows)
     if grad_rows.shape != (n,):

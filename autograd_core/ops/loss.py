@@ -42,7 +42,8 @@ class CrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, logits, target, label_smoothing, ignore_index, reduction):
-        rows, log_probs = K.cross_entropy_forward(logits, target, label_smoothing, ignore_index)
+        # cross_entropy() below checked the class indices (IndexError, as PyTorch)
+        rows, log_probs = K.cross_entropy_forward(logits, target, label_smoothing, ignore_index, checked=True)
         if target.ndim == 1:
             count = int(np.count_nonzero(target != ignore_index))
         else:
@@ -66,7 +67,7 @@ class CrossEntropy(Op):
         else:
             scale = (g / count if count else g * 0) if reduction == "mean" else g
             rows = np.full(n, scale, dtype=log_probs.dtype)
-        dlogits = K.cross_entropy_backward(log_probs, target, label_smoothing, rows, ignore_index)
+        dlogits = K.cross_entropy_backward(log_probs, target, label_smoothing, rows, ignore_index, checked=True)
         dtarget = None
         if ctx.next[1] is not None:  # probability targets: d/dp of -Σ ((1-ε)p + ε/C) log q
             dtarget = -(1 - label_smoothing) * log_probs * np.asarray(rows)[:, None]
