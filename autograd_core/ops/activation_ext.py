@@ -21,8 +21,8 @@ import numpy as np
 
 from .. import random as _random
 from ..function import Op, ShapeError
-from .activation import GeluTanh, Silu
-from .activation import gelu as gelu_exact
+from .activation import gelu as gelu_op
+from .activation import silu as silu_op
 from .elementwise import where
 from .shape import chunk
 from .softmax import softmax
@@ -149,7 +149,7 @@ def silu(input, inplace: bool = False):
     >>> silu(ag.tensor([0.0]))
     tensor([0.])
     """
-    return Silu.apply(input)
+    return silu_op(input)
 
 
 def mish(input, inplace: bool = False):
@@ -235,11 +235,7 @@ def threshold(input, threshold: float, value: float, inplace: bool = False):
 
 def gelu(input, approximate: str = "none"):
     """x·Φ(x); approximate='tanh' uses the tanh approximation (its own op here)."""
-    if approximate == "none":
-        return gelu_exact(input)
-    if approximate == "tanh":
-        return GeluTanh.apply(input)
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return gelu_op(input, approximate)
 
 
 def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype=None):

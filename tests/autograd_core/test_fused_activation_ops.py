@@ -110,3 +110,27 @@ def test_layer_norm_float32_and_float16_match_torch():
         for a, t in ((y, yt), (x.grad, xt.grad), (w.grad, wt.grad)):
             np.testing.assert_allclose(a.detach().numpy().astype(np.float64), t.detach().float().numpy(),
                                        rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kept_derivative_and_recomputed_backward_agree(dtype):
+    # F.gelu keeps dy/dx from its forward; the tensor method and a forward under no_grad do not
+    x0, g0 = _x((4, 9), dtype, 6), _x((4, 9), dtype, 7)
+    x1, x2 = ag.tensor(x0, requires_grad=True), ag.tensor(x0, requires_grad=True)
+    F.gelu(x1).backward(ag.tensor(g0))
+    x2.gelu().backward(ag.tensor(g0))
+    np.testing.assert_allclose(x1.grad.numpy(), x2.grad.numpy(), rtol=1e-6 if dtype == np.float32 else 1e-14)
+    with ag.no_grad():
+        y = F.silu(ag.tensor(x0, requires_grad=True))
+    assert y.grad_fn is None
+    from autograd_core.ops import activation as ops
+
+    for op, params in ((ops.Silu, ()), (ops.Softplus, (2.0, 1.0)), (ops.GeluTanh, ()), (ops.Gelu, ())):
+        grads = []
+        for keep in (False, True):
+            a = ag.tensor(x0, requires_grad=True)
+            y = op.apply(a, *params, keep) if keep else op.apply(a, *params)
+            y.backward(ag.tensor(g0))
+            grads.append(a.grad.numpy())
+            assert a.grad.dtype == a.dtype
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6 if dtype == np.float32 else 1e-13)

@@ -325,3 +325,24 @@ def test_float32_empty_zero_d_and_strided_inputs(name):
     np.testing.assert_allclose(y0, forward(x0.reshape(1))[0])
     x, _ = _inputs((6, 8), np.float32, seed=5)
     np.testing.assert_array_equal(forward(x.T[::2]), forward(np.ascontiguousarray(x.T[::2])))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "softplus"])
+def test_forward_and_derivative_match_the_separate_kernels(name, dtype):
+    params = (1.5, 4.0) if name == "softplus" else ()
+    x, _ = _inputs((3, 301), dtype, seed=7)
+    x.reshape(-1)[:4] = [np.inf, -np.inf, np.nan, 0.0]
+    forward, backward = _kernels(name)
+    y, d = A.forward_and_derivative(name, x, *params)
+    assert y.dtype == d.dtype == dtype and y.shape == d.shape == x.shape
+    with np.errstate(all="ignore"):
+        want_y, want_d = forward(x, *params), backward(x, np.ones_like(x), *params)
+    tol = dict(rtol=1e-3, atol=1e-4) if dtype == np.float16 else dict(rtol=3e-7, atol=1e-30)
+    np.testing.assert_allclose(y, want_y, **tol)
+    np.testing.assert_allclose(d, want_d, **tol)
+
+
+def test_forward_and_derivative_rejects_unknown_names():
+    with pytest.raises(ValueError, match="forward_and_derivative"):
+        A.forward_and_derivative("relu", np.ones(2))
