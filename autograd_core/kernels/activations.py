@@ -46,9 +46,12 @@ _INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2 pi)
 _TANH_K0 = 0.7978845608028654  # sqrt(2/pi), GELU's tanh approximation
 _TANH_K1 = 0.044715
 
-# The vectorised loops cost ~1 ns an element: a parallel launch (10-60 us on a loaded machine)
-# repays itself only from here on.
+# sigmoid's and SiLU's float32 loops cost ~0.25 ns an element: a parallel launch (10-60 us on a
+# loaded machine) repays itself only from here on.
 PARALLEL_MIN_VECTOR = PARALLEL_MIN_CHEAP
+# The `_vmath32` loops (GELU, SiLU's derivative, softplus) cost ~1 ns an element, as libm-calling
+# loops do: they split over the cores from 32768 elements (PyTorch's grain size too).
+PARALLEL_MIN_HEAVY = 1 << 15
 
 
 # ---- loops over flat arrays; iteration i writes out[i] only ----------------------------------------
@@ -431,10 +434,10 @@ def gelu_forward(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     x = float_array(x, "gelu_forward")
     if approximate == "tanh":
         loop = _gelu_tanh if x.dtype == np.float32 else _gelu_tanh64
-        return _forward("gelu_forward", loop, PARALLEL_MIN_VECTOR, x)
+        return _forward("gelu_forward", loop, PARALLEL_MIN_HEAVY, x)
     if x.dtype == np.float64:
         return _forward("gelu_forward", _gelu, PARALLEL_MIN_MATH, x)
-    return _forward("gelu_forward", _gelu32, PARALLEL_MIN_VECTOR, x)
+    return _forward("gelu_forward", _gelu32, PARALLEL_MIN_HEAVY, x)
 
 
 @half_in_float32
@@ -449,10 +452,10 @@ def gelu_backward(x: np.ndarray, g: np.ndarray, approximate: str = "none") -> np
     x = float_array(x, "gelu_backward")
     if approximate == "tanh":
         loop = _gelu_tanh_grad if x.dtype == np.float32 else _gelu_tanh64_grad
-        return _backward("gelu_backward", loop, PARALLEL_MIN_VECTOR, x, g, "x")
+        return _backward("gelu_backward", loop, PARALLEL_MIN_HEAVY, x, g, "x")
     if x.dtype == np.float64:
         return _backward("gelu_backward", _gelu_grad, PARALLEL_MIN_MATH, x, g, "x")
-    return _backward("gelu_backward", _gelu32_grad, PARALLEL_MIN_VECTOR, x, g, "x")
+    return _backward("gelu_backward", _gelu32_grad, PARALLEL_MIN_HEAVY, x, g, "x")
 
 
 @half_in_float32
@@ -475,7 +478,7 @@ def silu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     """
     x = float_array(x, "silu_backward")
     return _backward("silu_backward", _silu32_grad if x.dtype == np.float32 else _silu_grad,
-                     PARALLEL_MIN_VECTOR, x, g, "x")
+                     PARALLEL_MIN_HEAVY, x, g, "x")
 
 
 def _beta(kernel, beta):
@@ -494,7 +497,7 @@ def softplus_forward(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) 
     beta = _beta("softplus_forward", beta)
     x = float_array(x, "softplus_forward")
     loop = _softplus32 if x.dtype == np.float32 else _softplus
-    return _forward("softplus_forward", loop, PARALLEL_MIN_VECTOR, x, beta, float(threshold))
+    return _forward("softplus_forward", loop, PARALLEL_MIN_HEAVY, x, beta, float(threshold))
 
 
 @half_in_float32
@@ -507,7 +510,7 @@ def softplus_backward(x: np.ndarray, g: np.ndarray, beta: float = 1.0, threshold
     beta = _beta("softplus_backward", beta)
     x = float_array(x, "softplus_backward")
     loop = _softplus32_grad if x.dtype == np.float32 else _softplus_grad
-    return _backward("softplus_backward", loop, PARALLEL_MIN_VECTOR, x, g, "x", beta, float(threshold))
+    return _backward("softplus_backward", loop, PARALLEL_MIN_HEAVY, x, g, "x", beta, float(threshold))
 
 
 _BOTH32 = {"gelu": _gelu32_both, "gelu_tanh": _gelu_tanh32_both, "silu": _silu32_both,
@@ -532,7 +535,7 @@ def forward_and_derivative(name: str, x: np.ndarray, *params) -> tuple[np.ndarra
         forward, backward = _PAIRS[name]
         return forward(x, *params), backward(x, np.ones_like(x), *params)
     out, d = np.empty_like(x), np.empty_like(x)
-    sized(_BOTH32[name], x.size, PARALLEL_MIN_VECTOR)(x.reshape(-1), out.reshape(-1), d.reshape(-1), *params)
+    sized(_BOTH32[name], x.size, PARALLEL_MIN_HEAVY)(x.reshape(-1), out.reshape(-1), d.reshape(-1), *params)
     return out, d
 
 

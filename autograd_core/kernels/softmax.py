@@ -38,8 +38,9 @@ from ._vmath import exp32x as _exp32x
 from ._vmath import log as _vlog
 from ._vmath import two_diff32 as _two_diff32
 
-# Rows of float32 exps cost ~0.3 ns an element serially; see `_jit` for the launch cost.
-PARALLEL_MIN_ROWS = PARALLEL_MIN_CHEAP
+# A float32 softmax costs ~0.5 ns an element (max, exp, sum, scale): from 65536 elements the rows
+# split over the cores (a launch costs 2-20 us, see `_jit`; `_threads` keeps a busy machine serial).
+PARALLEL_MIN_ROWS = 1 << 16
 
 # ---- one row at a time ---------------------------------------------------------------------------
 

@@ -346,3 +346,17 @@ def test_forward_and_derivative_match_the_separate_kernels(name, dtype):
 def test_forward_and_derivative_rejects_unknown_names():
     with pytest.raises(ValueError, match="forward_and_derivative"):
         A.forward_and_derivative("relu", np.ones(2))
+
+
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "softplus"])
+def test_fused_parallel_loop_matches_serial_loop(name):
+    x, _ = _inputs((A.PARALLEL_MIN_HEAVY + 5,), np.float32, seed=8)
+    params = (1.0, 20.0) if name == "softplus" else ()
+    loop = A._BOTH32[name]
+    results = []
+    for run in (loop.serial.compiled(), loop.compiled()):  # the parallel dispatcher itself, not `launch`
+        y, d = np.empty_like(x), np.empty_like(x)
+        run(x, y, d, *params)
+        results.append((y, d))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
