@@ -1,13 +1,18 @@
 """Elementwise activations and their derivatives, on float16/32/64 arrays of any shape.
 
 Each function is one fused pass over the flattened data: a `prange` loop, run serially (`sized`)
-below `PARALLEL_MIN_*` elements. Exponentials, logs and erfc come from `_vmath`, branch-free
-float64 code that LLVM vectorises, so float32 data is computed in float64 inside the loop and
-rounded once (<= 1 ulp of float32 in the tests). Choices, float32, 1e3..1e6 elements:
+below `PARALLEL_MIN_*` elements. No loop calls libm per element on float32 data (numba has no SVML
+here, and a libm call keeps a loop scalar): exponentials, logs and the normal tail are branch-free
+code that LLVM vectorises, from `_vmath` (float32 `exp32`, float64 `exp`) and `_vmath32` (float64 where
+an exponent must be exact, float32 polynomials elsewhere). float32 results are within 2 ulp of a
+float64 reference wherever the function is well conditioned (GELU's <= 1.1 ulp; PyTorch's float32
+GELU is only absolutely accurate, 1 + erf(x) cancelling for x < -3). Choices, float32:
 
     relu, leaky_relu, every cheap backward        Numba, one pass (NumPy: 2-3 and temporaries)
-    sigmoid, silu, softplus, gelu (both forms)    Numba with `_vmath`, one pass each way
-    gelu on float64 data                          libm's erfc (`_vmath.erfc32` is float32-accurate)
+    sigmoid, silu                                 `exp32`, float32 arithmetic (16 lanes)
+    gelu (both forms), softplus, silu' and
+    `forward_and_derivative`                      `_vmath32`, one pass each way, or y and dy/dx in one
+    gelu on float64 data                          libm's erfc (float64 accuracy)
     tanh                                          NumPy's SIMD tanh
 
 float16 arrays are computed in float32 and returned as float16 (`half_in_float32`). The rules follow

@@ -1,10 +1,12 @@
 """softmax, log_softmax and cross-entropy along the LAST axis (the caller moves the axis there).
 
 Every row is one fused loop: find the max m, then sum exp(x - m), then write the output, so logits of
-magnitude 1e4 neither overflow nor lose the answer. exp and log come from `_vmath` (vectorised,
-computed in float64), each row's sum is a float64 SIMD reduction (`_row_sum`), and float16 rows are
-computed in float32. Rows run in parallel from `PARALLEL_MIN_*`
-elements on (`sized`). Rules (row vectors; y = softmax(x), lp = log_softmax(x)):
+magnitude 1e4 neither overflow nor lose the answer. exp and log come from `_vmath`, vectorised: on
+float32 rows the exps run in float32 arithmetic (16 lanes) with x - m's rounding error carried into
+exp's reduced argument, the max is an integer max of the float bits (`_row_max32`: numba's float max
+does not vectorise), and each row's sum stays a float64 SIMD reduction (`_row_sum`), so results are
+within 2 ulp of float64; float64 rows compute in float64; float16 rows in float32. Rows run in
+parallel from `PARALLEL_MIN_*` elements on (`sized`). Rules (row vectors; y = softmax(x), lp = log_softmax(x)):
 
     softmax        y = exp(x - m) / S,  S = sum exp(x - m)        dx = y * (g - sum(g * y))
     log_softmax    lp = (x - m) - log S                         dx = g - exp(lp) * sum(g)
