@@ -14,6 +14,8 @@ arrays, outside the graph), with the unbiased batch variance, as PyTorch.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..function import Op, ShapeError
@@ -126,7 +128,7 @@ class LayerNorm(Op):
 
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
-        d = int(np.prod(x.shape[x.ndim - k:]))
+        d = math.prod(x.shape[x.ndim - k:])
         rows = x.reshape(-1, d)
         w = None if weight is None else weight.reshape(d)
         b = None if bias is None else bias.reshape(d)
@@ -139,7 +141,7 @@ class LayerNorm(Op):
     def backward(ctx, g):
         x, weight, mean, rstd = ctx.saved
         shape = x.shape[x.ndim - ctx.k:]
-        d = int(np.prod(shape))
+        d = math.prod(shape)
         w = None if weight is None else weight.reshape(d)
         dx, dw, db = KN.layer_norm_backward(g.reshape(-1, d), x.reshape(-1, d), w, mean, rstd)
         dw = dw.reshape(shape) if ctx.next[1] is not None else None
