@@ -144,6 +144,38 @@ def _log_softmax_grad_row(lp, g, out):
 
 
 @njit(cache=True, error_model="numpy", fastmath=CONTRACT)
+def _ce_index_probs_row32(x, t, smoothing, ignore_index, p):
+    """softmax of the float32 row x into p, and the row's loss from x itself: lp_j = x_j - lse with
+    lse = m + log S in float64, so no log-probability array is written."""
+    m = _row_max32(x)
+    _exp_shifted32(x, m, p)
+    total = _row_sum(p)
+    inv = 1.0 / total
+    for j in range(x.size):
+        p[j] = p[j] * inv
+    if t == ignore_index:
+        return 0.0
+    lse = np.float64(m) + _vlog(total)
+    loss = -(1.0 - smoothing) * (np.float64(x[t]) - lse)
+    if smoothing > 0:
+        loss -= smoothing / x.size * (_row_sum(x) - x.size * lse)
+    return loss
+
+
+@njit(cache=True)
+def _ce_index_grad_probs_row(p, t, smoothing, ignore_index, grad, out):
+    """grad * (p - q) for a smoothed one-hot q (which sums to 1): no exp at all."""
+    if t == ignore_index:
+        for j in range(p.size):
+            out[j] = 0.0
+        return
+    uniform = smoothing / p.size
+    for j in range(p.size):
+        out[j] = grad * (p[j] - uniform)
+    out[t] -= grad * (1.0 - smoothing)
+
+
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def _log_softmax_grad_row32(lp, g, out):
     s = np.float32(_row_sum(g))  # the sum in float64, the loop in float32 arithmetic
     for j in range(lp.size):
@@ -247,6 +279,18 @@ def _softmax32(x, out):
 def _log_softmax_grad32(lp, g, out):
     for r in prange(lp.shape[0]):
         _log_softmax_grad_row32(lp[r], g[r], out[r])
+
+
+@njit(cache=True, parallel=True)
+def _ce_index_probs32(x, target, smoothing, ignore_index, p, loss):
+    for r in prange(x.shape[0]):
+        loss[r] = _ce_index_probs_row32(x[r], target[r], smoothing, ignore_index, p[r])
+
+
+@njit(cache=True, parallel=True)
+def _ce_index_grad_probs(p, target, smoothing, ignore_index, grad, out):
+    for r in prange(p.shape[0]):
+        _ce_index_grad_probs_row(p[r], target[r], smoothing, ignore_index, grad[r], out[r])
 
 
 @njit(cache=True, parallel=True)
@@ -370,7 +414,7 @@ def _check_smoothing(kernel, label_smoothing):
 @half_in_float32
 def cross_entropy_forward(
     logits: np.ndarray, target: np.ndarray, label_smoothing: float = 0.0, ignore_index: int = -100,
-    *, checked: bool = False,
+    *, checked: bool = False, probs: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-row loss -sum(q * log_softmax(logits)) and the log-probabilities, as PyTorch's
     `F.cross_entropy(..., reduction='none', label_smoothing=ls)`.
@@ -378,6 +422,9 @@ def cross_entropy_forward(
     `target` is int class indices (N,) or float probabilities (N, C); q = (1-ls)*onehot(target) + ls/C,
     or (1-ls)*target + ls/C. Rows whose index equals `ignore_index` get loss 0. `checked=True` skips
     the range check of class indices (for a caller that made it, as the cross-entropy op does).
+    `probs=True` returns the probabilities softmax(logits) instead of the log-probabilities, for
+    `cross_entropy_backward(..., from_probs=True)` (class-index targets only): on float32 logits one
+    pass writes them and the loss, and the backward needs no exp.
 
     >>> loss, lp = cross_entropy_forward(np.array([[0.0, 0.0]]), np.array([1]))
     >>> loss
@@ -390,6 +437,14 @@ def cross_entropy_forward(
     n, c = logits.shape
     target = _check_target(kernel, target, n, c, ignore_index, logits.dtype, not checked)
     smoothing = _check_smoothing(kernel, label_smoothing)
+    if probs and target.ndim != 1:
+        raise ValueError(f"{kernel}: probs=True needs class-index targets, got shape {target.shape}")
+    if probs and logits.dtype == np.float32:
+        p, loss = np.empty_like(logits), np.empty(n, dtype=logits.dtype)
+        if n:
+            sized(_ce_index_probs32, logits.size, PARALLEL_MIN_ROWS)(logits, target, smoothing,
+                                                                     int(ignore_index), p, loss)
+        return loss, p
     log_probs = _log_softmax_rows(logits) if n > 0 else np.empty_like(logits)
     loss = np.empty(n, dtype=logits.dtype)
     if n == 0:
@@ -399,7 +454,7 @@ def cross_entropy_forward(
         sized(_ce_index_loss, work, PARALLEL_MIN_CHEAP)(log_probs, target, smoothing, int(ignore_index), loss)
     else:
         sized(_ce_prob_loss, logits.size, PARALLEL_MIN_CHEAP)(log_probs, target, smoothing, loss)
-    return loss, log_probs
+    return (loss, np.exp(log_probs)) if probs else (loss, log_probs)
 
 
 @half_in_float32
@@ -411,11 +466,14 @@ def cross_entropy_backward(
     ignore_index: int = -100,
     *,
     checked: bool = False,
+    from_probs: bool = False,
 ) -> np.ndarray:
     """d(sum_r grad_rows[r] * loss[r]) / d logits = grad_rows[:, None] * (softmax * sum(q) - q).
 
     Ignored rows get zero gradient; reductions (mean over the non-ignored rows...) are the caller's.
-    `checked=True` skips the range check of class indices, as in `cross_entropy_forward`.
+    `checked=True` skips the range check of class indices, as in `cross_entropy_forward`;
+    `from_probs=True` takes the probabilities of `cross_entropy_forward(..., probs=True)` in place of
+    `log_probs` (class-index targets only).
 
     >>> loss, lp = cross_entropy_forward(np.array([[0.0, 0.0]]), np.array([1]))
     >>> cross_entropy_backward(lp, np.array([1]), 0.0, np.ones(1))
@@ -434,7 +492,12 @@ def cross_entropy_backward(
     grad_rows = np.ascontiguousarray(grad_rows, dtype=log_probs.dtype)
     out = np.empty_like(log_probs)
     loop_size = log_probs.size
-    if target.ndim == 1:
+    if from_probs:
+        if target.ndim != 1:
+            raise ValueError(f"{kernel}: from_probs=True needs class-index targets, got shape {target.shape}")
+        loop = sized(_ce_index_grad_probs, loop_size, PARALLEL_MIN_CHEAP)
+        loop(log_probs, target, smoothing, int(ignore_index), grad_rows, out)
+    elif target.ndim == 1:
         loop = _ce_index_grad32 if log_probs.dtype == np.float32 else _ce_index_grad
         loop = sized(loop, loop_size, PARALLEL_MIN_ROWS)
         loop(log_probs, target, smoothing, int(ignore_index), grad_rows, out)

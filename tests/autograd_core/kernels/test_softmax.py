@@ -291,3 +291,36 @@ def test_non_contiguous_rows_are_accepted():
     np.testing.assert_allclose(S.softmax_forward(x.T), S.softmax_forward(np.ascontiguousarray(x.T)))
     np.testing.assert_allclose(S.log_softmax_forward(x[:, ::2]), naive_rows(naive_log_softmax_row, x[:, ::2]),
                                rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_through_probabilities_matches_log_probabilities(impl, dtype, smoothing):
+    # probs=True keeps softmax(logits) (one fused pass on float32), and the backward from it is p - q
+    module = MODULES[impl]
+    x, _ = _x((9, 13), dtype, seed=14)
+    target = np.array([0, 12, 3, -100, 5, 5, 7, 1, -100])
+    grad_rows = np.linspace(0.5, 2.0, 9).astype(dtype)
+    loss, log_probs = module.cross_entropy_forward(x, target, smoothing)
+    loss_p, probs = module.cross_entropy_forward(x, target, smoothing, probs=True)
+    tol = dict(rtol=2e-3, atol=2e-3) if dtype == np.float16 else TOL[dtype]
+    if impl == "kernel":  # the twins compute float16 in float32 and leave it there
+        assert loss_p.dtype == probs.dtype == dtype
+    np.testing.assert_allclose(loss_p, loss, **tol)
+    np.testing.assert_allclose(probs, np.exp(log_probs.astype(np.float64)), **tol)
+    np.testing.assert_allclose(loss_p, naive_cross_entropy(x, target, smoothing), **tol)
+    want = module.cross_entropy_backward(log_probs, target, smoothing, grad_rows)
+    got = module.cross_entropy_backward(probs, target, smoothing, grad_rows, from_probs=True)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, **tol)
+    assert (got[3] == 0).all() and (got[8] == 0).all()
+
+
+def test_cross_entropy_probabilities_need_class_indices():
+    x, _ = _x((3, 4), np.float32)
+    p = np.full((3, 4), 0.25, np.float32)
+    with pytest.raises(ValueError, match="class-index"):
+        S.cross_entropy_forward(x, p, probs=True)
+    with pytest.raises(ValueError, match="class-index"):
+        S.cross_entropy_backward(p, p, 0.0, np.ones(3, np.float32), from_probs=True)
