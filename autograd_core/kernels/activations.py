@@ -42,7 +42,7 @@ from ._jit import (
 from ._vmath import exp as _vexp
 from ._vmath import exp32 as _exp32
 from ._vmath import log1p as _vlog1p
-from ._vmath32 import exp_mixed as _exp_mixed
+from ._vmath32 import exp_neg as _exp_neg
 from ._vmath32 import log1p_unit as _log1p_unit
 from ._vmath32 import normal_tail as _normal_tail
 
@@ -160,11 +160,11 @@ def _gelu32_grad(x, g, out):
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
 def _gelu_tanh(x, out):
     """x/2 (1 + tanh u) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): no cancellation. The
-    exponent is exact in float64 and `exp_mixed` takes it as is."""
+    exponent is exact in float64 and `exp_neg` takes it as is."""
     for i in prange(x.size):
         v = np.float64(x[i])
         u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
-        a = _exp_mixed(-2.0 * abs(u))
+        a = _exp_neg(-2.0 * abs(u))
         out[i] = v * (1.0 if u >= 0 else a) / (1.0 + a)
 
 
@@ -174,7 +174,7 @@ def _gelu_tanh_grad(x, g, out):
     for i in prange(x.size):
         v = np.float64(x[i])
         u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
-        a = _exp_mixed(-2.0 * abs(u))
+        a = _exp_neg(-2.0 * abs(u))
         inv = 1.0 / (1.0 + a)
         s = inv if u >= 0 else a * inv
         du = 2.0 * _TANH_K0 * (1.0 + 3.0 * _TANH_K1 * v * v)
@@ -223,11 +223,11 @@ def _silu_grad(x, g, out):
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
 def _silu32_grad(x, g, out):
-    """`_silu_grad` for float32 data, with `exp_mixed`: 1 + x (1 - s) cancels near x = -1.28, and
+    """`_silu_grad` for float32 data, with `exp_neg`: 1 + x (1 - s) cancels near x = -1.28, and
     e^-|x| rounded to float32 would leave ~100 ulp there."""
     for i in prange(x.size):
         v = np.float64(x[i])
-        a = _exp_mixed(-abs(v))
+        a = _exp_neg(-abs(v))
         inv = 1.0 / (1.0 + a)
         s = inv if v >= 0 else a * inv
         rest = a * inv if v >= 0 else inv
@@ -240,7 +240,7 @@ def _softplus32(x, out, beta, threshold):
     for i in prange(x.size):
         v = np.float64(x[i])
         z = beta * v
-        stable = (max(z, 0.0) + _log1p_unit(_exp_mixed(-abs(z)))) / beta
+        stable = (max(z, 0.0) + _log1p_unit(_exp_neg(-abs(z)))) / beta
         out[i] = v if z > threshold else stable
 
 
@@ -248,7 +248,7 @@ def _softplus32(x, out, beta, threshold):
 def _softplus32_grad(x, g, out, beta, threshold):
     for i in prange(x.size):
         z = beta * np.float64(x[i])
-        a = _exp_mixed(-abs(z))
+        a = _exp_neg(-abs(z))
         s = (1.0 if z >= 0 else a) / (1.0 + a)
         out[i] = g[i] if z > threshold else g[i] * s
 
@@ -291,7 +291,7 @@ def _gelu_tanh32_both(x, out, d):
     for i in prange(x.size):
         v = np.float64(x[i])
         u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
-        a = _exp_mixed(-2.0 * abs(u))
+        a = _exp_neg(-2.0 * abs(u))
         inv = 1.0 / (1.0 + a)
         s = inv if u >= 0 else a * inv
         out[i] = v * s
@@ -302,7 +302,7 @@ def _gelu_tanh32_both(x, out, d):
 def _silu32_both(x, out, d):
     for i in prange(x.size):
         v = np.float64(x[i])
-        a = _exp_mixed(-abs(v))
+        a = _exp_neg(-abs(v))
         inv = 1.0 / (1.0 + a)
         s = inv if v >= 0 else a * inv
         rest = a * inv if v >= 0 else inv
@@ -315,7 +315,7 @@ def _softplus32_both(x, out, d, beta, threshold):
     for i in prange(x.size):
         v = np.float64(x[i])
         z = beta * v
-        a = _exp_mixed(-abs(z))
+        a = _exp_neg(-abs(z))
         big = z > threshold
         out[i] = v if big else (max(z, 0.0) + _log1p_unit(a)) / beta
         d[i] = 1.0 if big else (1.0 if z >= 0 else a) / (1.0 + a)
