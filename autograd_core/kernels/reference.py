@@ -143,16 +143,17 @@ def softmax_backward(y, g):
     return y * (g - (g * y).sum(axis=-1, keepdims=True))
 
 
-def log_softmax_forward(x):
+def log_softmax_forward(x, *, probs=False):
     x = float_array(x, "log_softmax_forward")
     shifted = x - x.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    lp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return (lp, np.exp(lp)) if probs else lp
 
 
-def log_softmax_backward(y, g):
+def log_softmax_backward(y, g, *, from_probs=False):
     y = float_array(y, "log_softmax_backward", "y")
     g = _grad(g, y)
-    return g - np.exp(y) * g.sum(axis=-1, keepdims=True)
+    return g - (y if from_probs else np.exp(y)) * g.sum(axis=-1, keepdims=True)
 
 
 def _smoothed_target(target, n, c, label_smoothing, ignore_index, dtype):

@@ -176,6 +176,26 @@ def _ce_index_grad_probs_row(p, t, smoothing, ignore_index, grad, out):
 
 
 @njit(cache=True, error_model="numpy", fastmath=CONTRACT)
+def _log_softmax_probs_row32(x, out, p):
+    """log_softmax of the float32 row x into out and softmax into p, from the same exps."""
+    m = _row_max32(x)
+    _exp_shifted32(x, m, p)
+    total = _row_sum(p)
+    shift = np.float64(m) + _vlog(total)
+    inv = 1.0 / total
+    for j in range(x.size):
+        out[j] = np.float64(x[j]) - shift
+        p[j] = p[j] * inv
+
+
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
+def _log_softmax_grad_probs_row32(p, g, out):
+    s = np.float32(_row_sum(g))
+    for j in range(p.size):
+        out[j] = g[j] - p[j] * s
+
+
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def _log_softmax_grad_row32(lp, g, out):
     s = np.float32(_row_sum(g))  # the sum in float64, the loop in float32 arithmetic
     for j in range(lp.size):
@@ -270,6 +290,18 @@ def _log_softmax32(x, out):
 
 
 @njit(cache=True, parallel=True)
+def _log_softmax_probs32(x, out, p):
+    for r in prange(x.shape[0]):
+        _log_softmax_probs_row32(x[r], out[r], p[r])
+
+
+@njit(cache=True, parallel=True)
+def _log_softmax_grad_probs32(p, g, out):
+    for r in prange(p.shape[0]):
+        _log_softmax_grad_probs_row32(p[r], g[r], out[r])
+
+
+@njit(cache=True, parallel=True)
 def _softmax32(x, out):
     for r in prange(x.shape[0]):
         _softmax_row32(x[r], out[r])
@@ -361,25 +393,42 @@ def softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 @half_in_float32
-def log_softmax_forward(x: np.ndarray) -> np.ndarray:
-    """y = (x - m) - log sum exp(x - m) along the last axis.
+def log_softmax_forward(x: np.ndarray, *, probs: bool = False):
+    """y = (x - m) - log sum exp(x - m) along the last axis; with `probs=True`, (y, softmax(x)): on
+    float32 rows from the same exps, so that `log_softmax_backward(p, g, from_probs=True)` needs none.
 
     >>> log_softmax_forward(np.array([0.0, 0.0]))
     array([-0.69314718, -0.69314718])
     """
     x = float_array(x, "log_softmax_forward")
-    return _log_softmax_rows(x)
+    if not probs:
+        return _log_softmax_rows(x)
+    if x.dtype == np.float32:
+        lp, p = np.empty_like(x), np.empty_like(x)
+        if x.ndim == 0:
+            raise ValueError("log_softmax_forward: needs at least one axis, got a 0-d array")
+        if x.size:
+            rows = (x.reshape(-1, x.shape[-1]), lp.reshape(-1, x.shape[-1]), p.reshape(-1, x.shape[-1]))
+            sized(_log_softmax_probs32, x.size, PARALLEL_MIN_ROWS)(*rows)
+        return lp, p
+    lp = _log_softmax_rows(x)
+    return lp, np.exp(lp)
 
 
 @half_in_float32
-def log_softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """dx = g - exp(y) * sum(g) along the last axis, y the log-softmax output.
+def log_softmax_backward(y: np.ndarray, g: np.ndarray, *, from_probs: bool = False) -> np.ndarray:
+    """dx = g - exp(y) * sum(g) along the last axis, y the log-softmax output; with `from_probs=True`,
+    y is softmax(x) itself (from `log_softmax_forward(..., probs=True)`): dx = g - y * sum(g).
 
     >>> log_softmax_backward(np.log([0.5, 0.5]), np.array([1.0, 0.0]))
     array([ 0.5, -0.5])
     """
     y = float_array(y, "log_softmax_backward", "y")
     g = same_shape(g, y, "log_softmax_backward", "g", "y")
+    if from_probs:
+        if y.dtype == np.float32:
+            return _rows("log_softmax_backward", _log_softmax_grad_probs32, PARALLEL_MIN_ROWS, (y, g))
+        return g - y * g.sum(axis=-1, keepdims=True)
     loop = _log_softmax_grad32 if y.dtype == np.float32 else _log_softmax_grad
     return _rows("log_softmax_backward", loop, PARALLEL_MIN_ROWS, (y, g))
 

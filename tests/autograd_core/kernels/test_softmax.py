@@ -324,3 +324,19 @@ def test_cross_entropy_probabilities_need_class_indices():
         S.cross_entropy_forward(x, p, probs=True)
     with pytest.raises(ValueError, match="class-index"):
         S.cross_entropy_backward(p, p, 0.0, np.ones(3, np.float32), from_probs=True)
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(5,), (3, 7), (2, 3, 40)])
+def test_log_softmax_through_probabilities(impl, dtype, shape):
+    module = MODULES[impl]
+    x, g = _x(shape, dtype, seed=15)
+    lp, p = module.log_softmax_forward(x, probs=True)
+    tol = dict(rtol=2e-3, atol=2e-3) if dtype == np.float16 else TOL[dtype]
+    np.testing.assert_array_equal(lp, module.log_softmax_forward(x))
+    np.testing.assert_allclose(p, naive_softmax(x), **tol)
+    np.testing.assert_allclose(module.log_softmax_backward(p, g, from_probs=True),
+                               module.log_softmax_backward(lp, g), **tol)
+    if impl == "kernel":
+        assert lp.dtype == p.dtype == dtype
