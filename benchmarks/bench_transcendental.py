@@ -1,7 +1,8 @@
 """Transcendental kernels, forward + backward through each engine's autograd, against PyTorch.
 
 sigmoid, tanh, GELU (exact and tanh), softplus, SiLU on flat float32 arrays, and softmax,
-log_softmax and cross-entropy on rows of 1,000 (100 rows at 1e5 elements), at 1e3, 1e5 and 1e6
+log_softmax, cross-entropy and layer_norm (with weight and bias) on rows of 1,000 (100 rows at 1e5
+elements), at 1e3, 1e5 and 1e6
 elements. Each engine runs in its own fresh process (as bench_training), the two alternate over
 `--rounds` rounds, and each figure is a median of repeated calls after a warm-up; compare the
 engines within a round (`round_ratios`).
@@ -28,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench_training import CHILD_ENV, THREADS, round_ratios  # noqa: E402
 
 NAMES = ["sigmoid", "tanh", "gelu", "gelu_tanh", "softplus", "silu", "softmax", "log_softmax",
-         "cross_entropy"]
+         "cross_entropy", "layer_norm"]
 SIZES = [1_000, 100_000, 1_000_000]
 
 
@@ -45,14 +46,14 @@ def _cases(engine: str, n: int):
 
         torch.set_num_threads(THREADS)
         make = torch.tensor
-        silu = F.silu
     else:
         import autograd_core as ag
 
         F = ag.functional
         make = ag.tensor
-        silu = getattr(F, "silu", None)
     x, rows = make(x0, requires_grad=True), make(rows0, requires_grad=True)
+    weight, bias = make(np.ones(cols, np.float32), requires_grad=True), make(np.zeros(cols, np.float32),
+                                                                          requires_grad=True)
     g, grow, target = make(np.ones_like(x0)), make(np.ones_like(rows0)), make(target0)
 
     def flat(fn):
@@ -71,19 +72,17 @@ def _cases(engine: str, n: int):
         F.cross_entropy(rows, target).backward()
         rows.grad = None
 
+    def layer_norm():
+        F.layer_norm(rows, (cols,), weight, bias).backward(grow)
+        rows.grad = weight.grad = bias.grad = None
+
     cases = {
         "sigmoid": flat(F.sigmoid), "tanh": flat(F.tanh), "gelu": flat(F.gelu),
         "gelu_tanh": flat(lambda t: F.gelu(t, approximate="tanh")), "softplus": flat(F.softplus),
         "softmax": on_rows(lambda t: F.softmax(t, dim=-1)),
         "log_softmax": on_rows(lambda t: F.log_softmax(t, dim=-1)),
-        "cross_entropy": ce,
+        "cross_entropy": ce, "layer_norm": layer_norm, "silu": flat(F.silu),
     }
-    if silu is not None:
-        cases["silu"] = flat(silu)
-    else:  # no public SiLU op yet: the kernels it will call, forward and backward
-        from autograd_core.kernels import activations
-
-        cases["silu"] = lambda: activations.silu_backward(x0, activations.silu_forward(x0))
     return cases
 
 

@@ -299,8 +299,8 @@ def render(r: dict) -> str:
         else:
             lines.append(f"| {labels.get(name, name)} | {ours:.2f} | - | - | - | - | - | - |")
     lines += ["", "## Transcendental kernels, forward + backward", "",
-              "Through each engine's autograd (softmax family on rows of 1,000; SiLU as our kernels, "
-              "which have no public op here yet). Ratio min / **median** / max over the rounds.", "",
+              "Through each engine's autograd (softmax family and layer_norm on rows of 1,000). "
+              "Ratio min / **median** / max over the rounds.", "",
               "| kernel | " + " | ".join(f"{n:,} elements" for n in r["kernel_sizes"]) + " | met at 1e5 |",
               "|---|" + "---:|" * len(r["kernel_sizes"]) + ":---:|"]
     for name in bench_transcendental.NAMES:

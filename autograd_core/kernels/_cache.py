@@ -17,7 +17,8 @@ package, are never used). On top of numba's cache this module makes three failur
 * an entry that cannot be written is skipped, with one warning.
 
 And before the first kernel compiles, one line on stderr says that compiling takes a moment once
-and is cached for next time; a run whose kernels all come from the cache says nothing.
+and is cached for next time; a run whose kernels all come from the cache says nothing. An entry is
+also invalidated when `_vmath.py` or `_vmath32.py` changes, whose functions kernels inline.
 
 Nothing here imports numba until a kernel is first called (see `_jit.py`).
 """
@@ -86,6 +87,19 @@ def announce_compiling() -> None:
               f"cached in {cache_root()} for later runs.", file=sys.stderr, flush=True)
 
 
+_SHARED = ("_vmath.py", "_vmath32.py")  # modules whose functions are inlined into other files' kernels
+
+
+@functools.cache
+def _shared_stamps() -> tuple:
+    here = os.path.dirname(os.path.abspath(__file__))
+    stamps = []
+    for name in _SHARED:
+        st = os.stat(os.path.join(here, name))
+        stamps.append((name, st.st_mtime, st.st_size))
+    return tuple(stamps)
+
+
 @functools.cache
 def _cache_class(numba):
     """numba's FunctionCache with our locator and repair; built on first use (numba is heavy)."""
@@ -102,6 +116,11 @@ def _cache_class(numba):
 
         def get_cache_path(self):
             return self._cache_path
+
+        def get_source_stamp(self):
+            # numba keys an entry on its own file's stamp only, but kernels inline the vectorised
+            # math of _vmath/_vmath32 from other files: an edit there must invalidate them too
+            return (super().get_source_stamp(), *_shared_stamps())
 
         def ensure_cache_path(self):
             for path in (self._root, self._cache_path):

@@ -1,23 +1,22 @@
-"""exp, log, log1p and erfc that LLVM can vectorise, for the activation and softmax kernels.
+"""exp, log and log1p that LLVM can vectorise, for the activation and softmax kernels.
 
 Numba compiles `math.exp` and friends to a call into libm per element, which no loop can
 vectorise (and this machine has no SVML for numba to use instead): GELU at 1e5 float32 elements
 took 40x PyTorch's time. These functions are branch-free float64 arithmetic: a range reduction,
 a polynomial, and the exponent put together with an integer <-> float bitcast (an LLVM intrinsic,
-see `_jit.LazyIntrinsic`), so a loop that calls them becomes SIMD code (AVX-512: 8 lanes). They are
-inlined into the caller by numba (`inline="always"`): left to LLVM, erfc32 stayed a call and the loop scalar.
+see `_jit.LazyIntrinsic`), so a loop that calls them becomes SIMD code (AVX-512: 8 lanes, 16 for
+exp32). They are inlined into the caller by numba (`inline="always"`): left to LLVM, a call stayed a
+call and the loop scalar. `_vmath32` builds the float32-accurate GELU/softplus pieces on them.
 
 Accuracy (measured against float64 libm over 1e6 arguments):
 
     exp      <= 1 ulp of float64 (subnormal results included), 0 and inf beyond the range
     log      <= 1 ulp of float64; log(0) = -inf, log(x < 0) = nan
     log1p    <= 2 ulp of float64, full relative accuracy for tiny x
-    erfc32   relative error <= 6e-9 (0.1 ulp of float32): for float32 kernels only
+    exp32    <= 1 ulp of float32, in float32 arithmetic; exp32x takes (hi, lo) arguments
 
-erfc32 is erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2), with P a degree-12 polynomial fitted here
-(Chebyshev least squares against scipy's erfcx, then turned into monomials). NaN propagates through
-all of them; the kernels calling them are compiled with error_model="numpy" so that divisions carry
-no zero-check branch.
+NaN propagates through all of them; the kernels calling them are compiled with error_model="numpy"
+so that divisions carry no zero-check branch.
 
     >>> round(float(exp(1.0)), 12), float(log1p(1e-20))
     (2.718281828459, 1e-20)
@@ -120,18 +119,12 @@ _E13, _E12, _E11, _E10 = 1 / 6227020800, 1 / 479001600, 1 / 39916800, 1 / 362880
 _E9, _E8, _E7, _E6, _E5 = 1 / 362880, 1 / 40320, 1 / 5040, 1 / 720, 1 / 120
 _E4, _E3, _E2 = 1 / 24, 1 / 6, 0.5
 
-# erfc32's P(t), t = 1/(1 + z/2), lowest degree first
-_P0, _P1, _P2, _P3 = -1.2655121176384185, 0.9999980354850843, 0.3751101808982893, 0.08091430916976408
-_P4, _P5, _P6 = -0.058560522347202326, -0.32568828843453534, 0.6671526587534631
-_P7, _P8, _P9 = -2.0124195786721555, 3.6446512843600667, -3.507898262764897
-_P10, _P11, _P12 = 1.8552440252741453, -0.5078349476851908, 0.054843219672281576
-
-
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
 def exp(v):
     """e**v as float64 (v of any float type); see the module docstring for the accuracy."""
     x = np.float64(v)
-    c = min(max(x, _EXP_MIN), _EXP_MAX)
+    c = x if x > _EXP_MIN else _EXP_MIN  # comparisons, not min/max: NaN becomes a finite c here
+    c = c if c < _EXP_MAX else _EXP_MAX  # (its result is replaced below), in Python too
     n = math.floor(c * _LOG2E + 0.5)
     r = (c - n * _LN2_HI) - n * _LN2_LO  # |r| <= ln2 / 2
     p = _E13
@@ -169,10 +162,20 @@ _F_INF, _F_ZERO = _F(np.inf), _F(0.0)
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
 def exp32(v):
     """e**v for a float32 v in float32 arithmetic (<= 1 ulp of float32, subnormals included)."""
-    x = np.float32(v)
-    c = min(max(x, _F_MIN), _F_MAX)
+    return exp32x(np.float32(v), _F_ZERO)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
+def exp32x(hi, lo):
+    """e**(hi + lo) in float32 arithmetic, for a float32 `hi` and a small correction `lo`, |lo| <<
+    ulp(hi) (say the rounding error of the float32 `hi`, from `two_diff32`): lo joins the reduced
+    argument, so that e**(x - m) keeps float32 accuracy although x - m was rounded. Limits and NaN
+    follow `hi` alone."""
+    x = np.float32(hi)
+    c = x if x > _F_MIN else _F_MIN  # NaN becomes a finite c (its result is replaced below)
+    c = c if c < _F_MAX else _F_MAX
     n = np.floor(c * _F_LOG2E + _F_HALF)
-    r = (c - n * _F_LN2_HI) - n * _F_LN2_LO
+    r = ((c - n * _F_LN2_HI) - n * _F_LN2_LO) + np.float32(lo)
     p = _F_C7
     p = p * r + _F_C6
     p = p * r + _F_C5
@@ -186,6 +189,16 @@ def exp32(v):
     y = _F_INF if x > _F_MAX else y
     y = _F_ZERO if x < _F_MIN else y
     return x if x != x else y
+
+
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
+def two_diff32(a, b):
+    """(d, e) with d = fl(a - b) and e the rounding error, a - b = d + e exactly (Knuth's TwoSum:
+    six float32 operations, no branch, valid whatever the magnitudes)."""
+    d = a - b
+    bb = a - d  # the part of b that made it into d
+    e = (a - (d + bb)) - (b - bb)
+    return d, e
 
 
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
@@ -228,26 +241,3 @@ def log1p(v):
     d = u - 1.0
     y = log(u) * (x / d) if d != 0 else x
     return _INF if x == _INF else y
-
-
-@njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
-def erfc32(v):
-    """erfc(v) as float64 with relative error <= 6e-9: enough for float32 results only."""
-    x = np.float64(v)
-    z = abs(x)
-    t = 1.0 / (1.0 + 0.5 * z)
-    p = _P12
-    p = p * t + _P11
-    p = p * t + _P10
-    p = p * t + _P9
-    p = p * t + _P8
-    p = p * t + _P7
-    p = p * t + _P6
-    p = p * t + _P5
-    p = p * t + _P4
-    p = p * t + _P3
-    p = p * t + _P2
-    p = p * t + _P1
-    p = p * t + _P0
-    tail = t * exp(p - z * z)
-    return tail if x >= 0 else 2.0 - tail

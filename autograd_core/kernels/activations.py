@@ -1,13 +1,18 @@
 """Elementwise activations and their derivatives, on float16/32/64 arrays of any shape.
 
 Each function is one fused pass over the flattened data: a `prange` loop, run serially (`sized`)
-below `PARALLEL_MIN_*` elements. Exponentials, logs and erfc come from `_vmath`, branch-free
-float64 code that LLVM vectorises, so float32 data is computed in float64 inside the loop and
-rounded once (<= 1 ulp of float32 in the tests). Choices, float32, 1e3..1e6 elements:
+below `PARALLEL_MIN_*` elements. No loop calls libm per element on float32 data (numba has no SVML
+here, and a libm call keeps a loop scalar): exponentials, logs and the normal tail are branch-free
+code that LLVM vectorises, from `_vmath` (float32 `exp32`, float64 `exp`) and `_vmath32` (float64 where
+an exponent must be exact, float32 polynomials elsewhere). float32 results are within 2 ulp of a
+float64 reference wherever the function is well conditioned (GELU's <= 1.1 ulp; PyTorch's float32
+GELU is only absolutely accurate, 1 + erf(x) cancelling for x < -3). Choices, float32:
 
     relu, leaky_relu, every cheap backward        Numba, one pass (NumPy: 2-3 and temporaries)
-    sigmoid, silu, softplus, gelu (both forms)    Numba with `_vmath`, one pass each way
-    gelu on float64 data                          libm's erfc (`_vmath.erfc32` is float32-accurate)
+    sigmoid, silu                                 `exp32`, float32 arithmetic (16 lanes)
+    gelu (both forms), softplus, silu' and
+    `forward_and_derivative`                      `_vmath32`, one pass each way, or y and dy/dx in one
+    gelu on float64 data                          libm's erfc (float64 accuracy)
     tanh                                          NumPy's SIMD tanh
 
 float16 arrays are computed in float32 and returned as float16 (`half_in_float32`). The rules follow
@@ -34,19 +39,24 @@ from ._jit import (
     same_shape,
     sized,
 )
-from ._vmath import erfc32 as _erfc32
 from ._vmath import exp as _vexp
 from ._vmath import exp32 as _exp32
 from ._vmath import log1p as _vlog1p
+from ._vmath32 import exp_neg as _exp_neg
+from ._vmath32 import log1p_unit as _log1p_unit
+from ._vmath32 import normal_tail as _normal_tail
 
 _SQRT1_2 = 0.7071067811865476  # 1/sqrt(2)
 _INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2 pi)
 _TANH_K0 = 0.7978845608028654  # sqrt(2/pi), GELU's tanh approximation
 _TANH_K1 = 0.044715
 
-# The vectorised loops cost ~1 ns an element: a parallel launch (10-60 us on a loaded machine)
-# repays itself only from here on.
+# sigmoid's and SiLU's float32 loops cost ~0.25 ns an element: a parallel launch (10-60 us on a
+# loaded machine) repays itself only from here on.
 PARALLEL_MIN_VECTOR = PARALLEL_MIN_CHEAP
+# The `_vmath32` loops (GELU, SiLU's derivative, softplus) cost ~1 ns an element, as libm-calling
+# loops do: they split over the cores from 32768 elements (PyTorch's grain size too).
+PARALLEL_MIN_HEAVY = 1 << 15
 
 
 # ---- loops over flat arrays; iteration i writes out[i] only ----------------------------------------
@@ -84,14 +94,18 @@ def _sigmoid(x, out):
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
 def _sigmoid32(x, out):
-    """float32 data in float32 arithmetic (16 SIMD lanes): exp's argument is exact, so <= 2 ulp."""
+    """float32 data in float32 arithmetic (16 SIMD lanes): exp's argument is exact, so <= 2 ulp.
+    a = e^-|x| never overflows, so sigmoid(-90) is its subnormal value, not 1/inf = 0."""
     one = np.float32(1.0)
     for i in prange(x.size):
-        out[i] = one / (one + _exp32(-x[i]))
+        a = _exp32(-abs(x[i]))
+        out[i] = (one if x[i] >= 0 else a) / (one + a)
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
 def _silu32(x, out):
+    """x / (1 + e^-x): exact to float32 until e^-x overflows (x < -88.7, where x e^x < 1e-36 and the
+    result is -0, as PyTorch's); x e^x with a subnormal e^x would be off by up to |x|/2 ulp above."""
     one = np.float32(1.0)
     for i in prange(x.size):
         out[i] = x[i] / (one + _exp32(-x[i]))
@@ -126,29 +140,32 @@ def _gelu_grad(x, g, out):
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
-def _gelu_vec(x, out):
-    """float32 data: the vectorised erfc, computed in float64."""
+def _gelu32(x, out):
+    """float32 data: x Phi(x), Phi from `_vmath32.normal_tail` (Phi(x) = 1 - Phi(-x) for x > 0)."""
     for i in prange(x.size):
         v = np.float64(x[i])
-        out[i] = 0.5 * v * _erfc32(-v * _SQRT1_2)
+        q, e = _normal_tail(v)
+        out[i] = v * (q if v < 0 else 1.0 - q)
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
-def _gelu_vec_grad(x, g, out):
+def _gelu32_grad(x, g, out):
     for i in prange(x.size):
         v = np.float64(x[i])
-        cdf = 0.5 * _erfc32(-v * _SQRT1_2)
-        pdf = _vexp(-0.5 * v * v) * _INV_SQRT_2PI
-        out[i] = g[i] * (cdf + v * pdf)
+        q, e = _normal_tail(v)
+        cdf = q if v < 0 else 1.0 - q
+        out[i] = g[i] * (cdf + v * e * _INV_SQRT_2PI)
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
 def _gelu_tanh(x, out):
-    """x/2 (1 + tanh u) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): no cancellation."""
+    """x/2 (1 + tanh u) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): no cancellation. The
+    exponent is exact in float64 and `exp_neg` takes it as is."""
     for i in prange(x.size):
         v = np.float64(x[i])
         u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
-        out[i] = v / (1.0 + _vexp(-2.0 * u))
+        a = _exp_neg(-2.0 * abs(u))
+        out[i] = v * (1.0 if u >= 0 else a) / (1.0 + a)
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
@@ -156,6 +173,27 @@ def _gelu_tanh_grad(x, g, out):
     """d/dx = s + x s (1 - s) 2u', with s = sigmoid(2u) and s (1 - s) = a / (1 + a)^2, a = e^-|2u|."""
     for i in prange(x.size):
         v = np.float64(x[i])
+        u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
+        a = _exp_neg(-2.0 * abs(u))
+        inv = 1.0 / (1.0 + a)
+        s = inv if u >= 0 else a * inv
+        du = 2.0 * _TANH_K0 * (1.0 + 3.0 * _TANH_K1 * v * v)
+        out[i] = g[i] * (s + v * a * inv * inv * du)
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _gelu_tanh64(x, out):
+    """`_gelu_tanh` for float64 data, with `_vmath`'s float64 exp."""
+    for i in prange(x.size):
+        v = x[i]
+        u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
+        out[i] = v / (1.0 + _vexp(-2.0 * u))
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _gelu_tanh64_grad(x, g, out):
+    for i in prange(x.size):
+        v = x[i]
         u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
         a = _vexp(-2.0 * abs(u))
         inv = 1.0 / (1.0 + a)
@@ -184,6 +222,38 @@ def _silu_grad(x, g, out):
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _silu32_grad(x, g, out):
+    """`_silu_grad` for float32 data, with `exp_neg`: 1 + x (1 - s) cancels near x = -1.28, and
+    e^-|x| rounded to float32 would leave ~100 ulp there."""
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        a = _exp_neg(-abs(v))
+        inv = 1.0 / (1.0 + a)
+        s = inv if v >= 0 else a * inv
+        rest = a * inv if v >= 0 else inv
+        out[i] = g[i] * (s * (1.0 + v * rest))
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _softplus32(x, out, beta, threshold):
+    """`_softplus` for float32 data, with `_vmath32`'s exp and log1p."""
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        z = beta * v
+        stable = (max(z, 0.0) + _log1p_unit(_exp_neg(-abs(z)))) / beta
+        out[i] = v if z > threshold else stable
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _softplus32_grad(x, g, out, beta, threshold):
+    for i in prange(x.size):
+        z = beta * np.float64(x[i])
+        a = _exp_neg(-abs(z))
+        s = (1.0 if z >= 0 else a) / (1.0 + a)
+        out[i] = g[i] if z > threshold else g[i] * s
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
 def _softplus(x, out, beta, threshold):
     """log(1 + e^z) / beta = (max(z, 0) + log1p(e^-|z|)) / beta, z = beta x; x where z > threshold."""
     for i in prange(x.size):
@@ -201,6 +271,54 @@ def _softplus_grad(x, g, out, beta, threshold):
         a = _vexp(-abs(z))
         s = (1.0 if z >= 0 else a) / (1.0 + a)
         out[i] = g[i] if z > threshold else g[i] * s
+
+
+# ---- forward and derivative in one pass (float32): the backward is then g * dydx ------------------
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _gelu32_both(x, out, d):
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        q, e = _normal_tail(v)
+        cdf = q if v < 0 else 1.0 - q
+        out[i] = v * cdf
+        d[i] = cdf + v * e * _INV_SQRT_2PI
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _gelu_tanh32_both(x, out, d):
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        u = _TANH_K0 * (v + _TANH_K1 * v * v * v)
+        a = _exp_neg(-2.0 * abs(u))
+        inv = 1.0 / (1.0 + a)
+        s = inv if u >= 0 else a * inv
+        out[i] = v * s
+        d[i] = s + v * a * inv * inv * (2.0 * _TANH_K0 * (1.0 + 3.0 * _TANH_K1 * v * v))
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _silu32_both(x, out, d):
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        a = _exp_neg(-abs(v))
+        inv = 1.0 / (1.0 + a)
+        s = inv if v >= 0 else a * inv
+        rest = a * inv if v >= 0 else inv
+        out[i] = v * s
+        d[i] = s * (1.0 + v * rest)
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=CONTRACT)
+def _softplus32_both(x, out, d, beta, threshold):
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        z = beta * v
+        a = _exp_neg(-abs(z))
+        big = z > threshold
+        out[i] = v if big else (max(z, 0.0) + _log1p_unit(a)) / beta
+        d[i] = 1.0 if big else (1.0 if z >= 0 else a) / (1.0 + a)
 
 
 # ---- the public kernels ----------------------------------------------------------------------------
@@ -318,12 +436,13 @@ def gelu_forward(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     array([0.        , 0.84134475])
     """
     _check_approximate("gelu_forward", approximate)
-    if approximate == "tanh":
-        return _forward("gelu_forward", _gelu_tanh, PARALLEL_MIN_VECTOR, x)
     x = float_array(x, "gelu_forward")
+    if approximate == "tanh":
+        loop = _gelu_tanh if x.dtype == np.float32 else _gelu_tanh64
+        return _forward("gelu_forward", loop, PARALLEL_MIN_HEAVY, x)
     if x.dtype == np.float64:
         return _forward("gelu_forward", _gelu, PARALLEL_MIN_MATH, x)
-    return _forward("gelu_forward", _gelu_vec, PARALLEL_MIN_VECTOR, x)
+    return _forward("gelu_forward", _gelu32, PARALLEL_MIN_HEAVY, x)
 
 
 @half_in_float32
@@ -335,12 +454,13 @@ def gelu_backward(x: np.ndarray, g: np.ndarray, approximate: str = "none") -> np
     array([0.5])
     """
     _check_approximate("gelu_backward", approximate)
-    if approximate == "tanh":
-        return _backward("gelu_backward", _gelu_tanh_grad, PARALLEL_MIN_VECTOR, x, g, "x")
     x = float_array(x, "gelu_backward")
+    if approximate == "tanh":
+        loop = _gelu_tanh_grad if x.dtype == np.float32 else _gelu_tanh64_grad
+        return _backward("gelu_backward", loop, PARALLEL_MIN_HEAVY, x, g, "x")
     if x.dtype == np.float64:
         return _backward("gelu_backward", _gelu_grad, PARALLEL_MIN_MATH, x, g, "x")
-    return _backward("gelu_backward", _gelu_vec_grad, PARALLEL_MIN_VECTOR, x, g, "x")
+    return _backward("gelu_backward", _gelu32_grad, PARALLEL_MIN_HEAVY, x, g, "x")
 
 
 @half_in_float32
@@ -361,7 +481,9 @@ def silu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     >>> silu_backward(np.array([0.0]), np.array([1.0]))
     array([0.5])
     """
-    return _backward("silu_backward", _silu_grad, PARALLEL_MIN_VECTOR, x, g, "x")
+    x = float_array(x, "silu_backward")
+    return _backward("silu_backward", _silu32_grad if x.dtype == np.float32 else _silu_grad,
+                     PARALLEL_MIN_HEAVY, x, g, "x")
 
 
 def _beta(kernel, beta):
@@ -378,7 +500,9 @@ def softplus_forward(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) 
     array([ 0.69314718, 30.        ])
     """
     beta = _beta("softplus_forward", beta)
-    return _forward("softplus_forward", _softplus, PARALLEL_MIN_VECTOR, x, beta, float(threshold))
+    x = float_array(x, "softplus_forward")
+    loop = _softplus32 if x.dtype == np.float32 else _softplus
+    return _forward("softplus_forward", loop, PARALLEL_MIN_HEAVY, x, beta, float(threshold))
 
 
 @half_in_float32
@@ -389,5 +513,40 @@ def softplus_backward(x: np.ndarray, g: np.ndarray, beta: float = 1.0, threshold
     array([0.5, 1. ])
     """
     beta = _beta("softplus_backward", beta)
-    return _backward("softplus_backward", _softplus_grad, PARALLEL_MIN_VECTOR, x, g, "x", beta,
-                     float(threshold))
+    x = float_array(x, "softplus_backward")
+    loop = _softplus32_grad if x.dtype == np.float32 else _softplus_grad
+    return _backward("softplus_backward", loop, PARALLEL_MIN_HEAVY, x, g, "x", beta, float(threshold))
+
+
+_BOTH32 = {"gelu": _gelu32_both, "gelu_tanh": _gelu_tanh32_both, "silu": _silu32_both,
+           "softplus": _softplus32_both}
+
+
+@half_in_float32
+def forward_and_derivative(name: str, x: np.ndarray, *params) -> tuple[np.ndarray, np.ndarray]:
+    """(y, dy/dx) of the activation `name` ('gelu', 'gelu_tanh', 'silu', 'softplus' with beta and
+    threshold), for an op that will need its backward: float32 data computes both in one pass (the
+    exponentials are shared), so that the backward is one multiplication, g * dy/dx.
+
+    >>> forward_and_derivative("silu", np.array([0.0], np.float32))
+    (array([0.], dtype=float32), array([0.5], dtype=float32))
+    """
+    if name not in _BOTH32:
+        raise ValueError(f"forward_and_derivative: no activation {name!r}; one of {sorted(_BOTH32)}")
+    if name == "softplus":
+        params = (_beta("softplus_forward", params[0]), float(params[1]))
+    x = float_array(x, f"{name}_forward")
+    if x.dtype == np.float64:  # two passes of the float64 kernels
+        forward, backward = _PAIRS[name]
+        return forward(x, *params), backward(x, np.ones_like(x), *params)
+    out, d = np.empty_like(x), np.empty_like(x)
+    sized(_BOTH32[name], x.size, PARALLEL_MIN_HEAVY)(x.reshape(-1), out.reshape(-1), d.reshape(-1), *params)
+    return out, d
+
+
+_PAIRS = {
+    "gelu": (gelu_forward, gelu_backward),
+    "gelu_tanh": (lambda x: gelu_forward(x, "tanh"), lambda x, g: gelu_backward(x, g, "tanh")),
+    "silu": (silu_forward, silu_backward),
+    "softplus": (softplus_forward, softplus_backward),
+}

@@ -143,16 +143,17 @@ def softmax_backward(y, g):
     return y * (g - (g * y).sum(axis=-1, keepdims=True))
 
 
-def log_softmax_forward(x):
+def log_softmax_forward(x, *, probs=False):
     x = float_array(x, "log_softmax_forward")
     shifted = x - x.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    lp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return (lp, np.exp(lp)) if probs else lp
 
 
-def log_softmax_backward(y, g):
+def log_softmax_backward(y, g, *, from_probs=False):
     y = float_array(y, "log_softmax_backward", "y")
     g = _grad(g, y)
-    return g - np.exp(y) * g.sum(axis=-1, keepdims=True)
+    return g - (y if from_probs else np.exp(y)) * g.sum(axis=-1, keepdims=True)
 
 
 def _smoothed_target(target, n, c, label_smoothing, ignore_index, dtype):
@@ -167,17 +168,20 @@ def _smoothed_target(target, n, c, label_smoothing, ignore_index, dtype):
     return q, ignored
 
 
-def cross_entropy_forward(logits, target, label_smoothing=0.0, ignore_index=-100):
+def cross_entropy_forward(logits, target, label_smoothing=0.0, ignore_index=-100, *, checked=False,
+                          probs=False):
     logits = float_array(logits, "cross_entropy_forward", "logits")
     log_probs = log_softmax_forward(logits)
     q, _ = _smoothed_target(target, *logits.shape, label_smoothing, ignore_index, logits.dtype)
-    return -(q * log_probs).sum(axis=1), log_probs
+    return -(q * log_probs).sum(axis=1), (np.exp(log_probs) if probs else log_probs)
 
 
-def cross_entropy_backward(log_probs, target, label_smoothing, grad_rows, ignore_index=-100):
+def cross_entropy_backward(log_probs, target, label_smoothing, grad_rows, ignore_index=-100, *,
+                           checked=False, from_probs=False):
     log_probs = float_array(log_probs, "cross_entropy_backward", "log_probs")
     q, ignored = _smoothed_target(target, *log_probs.shape, label_smoothing, ignore_index, log_probs.dtype)
-    d = np.exp(log_probs) * q.sum(axis=1, keepdims=True) - q
+    p = log_probs if from_probs else np.exp(log_probs)
+    d = p * q.sum(axis=1, keepdims=True) - q
     d[ignored] = 0
     return _grad(grad_rows, log_probs)[:, None] * d
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op
+from ..grad_mode import state
 from ..kernels import activations as K
 
 # Below this many elements a kernel's checks and launch cost more than the arithmetic: small
@@ -79,12 +80,35 @@ class LeakyRelu(Op):
         return K.leaky_relu_backward(ctx.saved[0], g, ctx.slope), None
 
 
+def _keeps_derivative(a) -> bool:
+    """Whether an activation's forward should also compute its derivative (one fused pass that
+    makes the backward a multiplication): only when a gradient will be asked for."""
+    return state.grad_enabled and getattr(a, "requires_grad", False)
+
+
+def _times_derivative(ctx, g):
+    """The first-order backward of an op that kept dy/dx: g * dy/dx in the output's dtype."""
+    d = ctx.dydx
+    return np.multiply(g, d, dtype=d.dtype)
+
+
+def _grads(ctx, grad):
+    """`grad` alone or with a None for every other argument, as the op was applied: tensor methods
+    call an op with the input only, the functions also pass whether to keep the derivative."""
+    rest = len(ctx.next) - 1
+    return (grad,) + (None,) * rest if rest else grad
+
+
 class Gelu(Op):
     """x·Φ(x) with the exact normal CDF (PyTorch's default, approximate='none')."""
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx, a, keep=False):
         ctx.saved = (a,)
+        if keep:
+            y, ctx.dydx = K.forward_and_derivative("gelu", a)
+            return y
+        ctx.dydx = None
         return K.gelu_forward(a)
 
     @staticmethod
@@ -94,30 +118,74 @@ class Gelu(Op):
 
             x = ctx.saved[0]
             cdf = 0.5 * (1 + erf(x * 0.7071067811865476))
-            return g * (cdf + x * np.exp(-0.5 * x * x) * 0.3989422804014327)
-        return K.gelu_backward(ctx.saved[0], g)
+            return _grads(ctx, g * (cdf + x * np.exp(-0.5 * x * x) * 0.3989422804014327))
+        if ctx.dydx is not None:
+            return _grads(ctx, _times_derivative(ctx, g))
+        return _grads(ctx, K.gelu_backward(ctx.saved[0], g))
+
+
+_TANH_K0 = 0.7978845608028654  # sqrt(2/pi)
+_TANH_K1 = 0.044715
 
 
 class GeluTanh(Op):
     """x/2·(1 + tanh(√(2/π)(x + 0.044715x³))): GELU with approximate='tanh'."""
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx, a, keep=False):
         ctx.saved = (a,)
+        if keep:
+            y, ctx.dydx = K.forward_and_derivative("gelu_tanh", a)
+            return y
+        ctx.dydx = None
         return K.gelu_forward(a, "tanh")
 
     @staticmethod
     def backward(ctx, g):
-        return K.gelu_backward(ctx.saved[0], g, "tanh")
+        if type(g) is not np.ndarray:  # recorded: the derivative written with differentiable ops
+            x = ctx.saved[0]
+            t = np.tanh(_TANH_K0 * (x + _TANH_K1 * x * x * x))
+            du = _TANH_K0 * (1 + 3 * _TANH_K1 * x * x)
+            return _grads(ctx, g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du))
+        if ctx.dydx is not None:
+            return _grads(ctx, _times_derivative(ctx, g))
+        return _grads(ctx, K.gelu_backward(ctx.saved[0], g, "tanh"))
+
+
+class Silu(Op):
+    """x·σ(x) (swish), one fused kernel each way."""
+
+    @staticmethod
+    def forward(ctx, a, keep=False):
+        ctx.saved = (a,)
+        if keep:
+            y, ctx.dydx = K.forward_and_derivative("silu", a)
+            return y
+        ctx.dydx = None
+        return K.silu_forward(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        if type(g) is not np.ndarray:
+            x = ctx.saved[0]
+            s = Sigmoid.apply(x)
+            return _grads(ctx, g * (s * (1 + x * (1 - s))))
+        if ctx.dydx is not None:
+            return _grads(ctx, _times_derivative(ctx, g))
+        return _grads(ctx, K.silu_backward(ctx.saved[0], g))
 
 
 class Softplus(Op):
     """log(1 + exp(βx))/β, linear where βx > threshold (PyTorch's rule)."""
 
     @staticmethod
-    def forward(ctx, a, beta, threshold):
+    def forward(ctx, a, beta, threshold, keep=False):
         ctx.saved = (a,)
         ctx.params = (beta, threshold)
+        if keep:
+            y, ctx.dydx = K.forward_and_derivative("softplus", a, beta, threshold)
+            return y
+        ctx.dydx = None
         return K.softplus_forward(a, beta, threshold)
 
     @staticmethod
@@ -125,8 +193,12 @@ class Softplus(Op):
         beta, threshold = ctx.params
         if type(g) is not np.ndarray:
             x = ctx.saved[0]
-            return np.where(x * beta > threshold, g, g * Sigmoid.apply(x * beta)), None, None
-        return K.softplus_backward(ctx.saved[0], g, beta, threshold), None, None
+            grad = np.where(x * beta > threshold, g, g * Sigmoid.apply(x * beta))
+        elif ctx.dydx is not None:
+            grad = _times_derivative(ctx, g)
+        else:
+            grad = K.softplus_backward(ctx.saved[0], g, beta, threshold)
+        return (grad,) + (None,) * (len(ctx.next) - 1)
 
 
 def tanh(a):
@@ -160,8 +232,18 @@ def gelu(a, approximate: str = "none"):
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GeluTanh.apply(a) if approximate == "tanh" else Gelu.apply(a)
+    return (GeluTanh if approximate == "tanh" else Gelu).apply(a, _keeps_derivative(a))
+
+
+def silu(a):
+    """x·σ(x), by the fused kernels of `autograd_core.kernels.activations`.
+
+    >>> import autograd_core as ag
+    >>> silu(ag.tensor([0.0]))
+    tensor([0.])
+    """
+    return Silu.apply(a, _keeps_derivative(a))
 
 
 def softplus(a, beta: float = 1.0, threshold: float = 20.0):
-    return Softplus.apply(a, beta, threshold)
+    return Softplus.apply(a, beta, threshold, _keeps_derivative(a))

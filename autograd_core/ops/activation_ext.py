@@ -17,13 +17,12 @@ are written as compositions.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import random as _random
 from ..function import Op, ShapeError
-from .activation import gelu as gelu_exact
+from .activation import gelu as gelu_op
+from .activation import silu as silu_op
 from .elementwise import where
 from .shape import chunk
 from .softmax import softmax
@@ -31,7 +30,6 @@ from .softmax import softmax
 # SELU's constants (Klambauer et al. 2017), the values PyTorch uses.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-_GELU_K = math.sqrt(2.0 / math.pi)
 
 
 def _sigmoid(x):
@@ -68,15 +66,6 @@ class _Pointwise(Op):
         with np.errstate(over="ignore", invalid="ignore"):
             grad = g * cls.df(x, *ctx.params)
         return (grad,) + (None,) * len(ctx.params)
-
-
-class Silu(_Pointwise):
-    f = staticmethod(lambda x: x * _sigmoid(x))
-
-    @staticmethod
-    def df(x):
-        s = _sigmoid(x)
-        return s * (1 + x * (1 - s))
 
 
 class Mish(_Pointwise):
@@ -146,17 +135,6 @@ class Threshold(_Pointwise):
     df = staticmethod(lambda x, threshold, value: np.where(x > threshold, 1 + 0 * x, 0 * x))
 
 
-class GeluTanh(_Pointwise):
-    """0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), GELU's approximate='tanh'."""
-
-    f = staticmethod(lambda x: 0.5 * x * (1 + np.tanh(_GELU_K * (x + 0.044715 * x * x * x))))
-
-    @staticmethod
-    def df(x):
-        t = np.tanh(_GELU_K * (x + 0.044715 * x * x * x))
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _GELU_K * (1 + 3 * 0.044715 * x * x)
-
-
 def _float(name, value, what):
     try:
         return float(value)
@@ -171,7 +149,7 @@ def silu(input, inplace: bool = False):
     >>> silu(ag.tensor([0.0]))
     tensor([0.])
     """
-    return Silu.apply(input)
+    return silu_op(input)
 
 
 def mish(input, inplace: bool = False):
@@ -257,11 +235,7 @@ def threshold(input, threshold: float, value: float, inplace: bool = False):
 
 def gelu(input, approximate: str = "none"):
     """x·Φ(x); approximate='tanh' uses the tanh approximation (its own op here)."""
-    if approximate == "none":
-        return gelu_exact(input)
-    if approximate == "tanh":
-        return GeluTanh.apply(input)
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return gelu_op(input, approximate)
 
 
 def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype=None):

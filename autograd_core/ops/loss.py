@@ -42,12 +42,16 @@ class CrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, logits, target, label_smoothing, ignore_index, reduction):
-        rows, log_probs = K.cross_entropy_forward(logits, target, label_smoothing, ignore_index)
-        if target.ndim == 1:
+        # cross_entropy() below checked the class indices (IndexError, as PyTorch). With class
+        # indices the kernel keeps softmax(logits), and the backward is softmax - q, with no exp.
+        indices = target.ndim == 1
+        rows, kept = K.cross_entropy_forward(logits, target, label_smoothing, ignore_index, checked=True,
+                                             probs=indices)
+        if indices:
             count = int(np.count_nonzero(target != ignore_index))
         else:
             count = logits.shape[0]
-        ctx.saved = (log_probs, target)
+        ctx.saved = (kept, target)  # probabilities (class indices) or log-probabilities
         ctx.info = (label_smoothing, ignore_index, reduction, count)
         if reduction == "none":
             return rows
@@ -58,18 +62,19 @@ class CrossEntropy(Op):
 
     @staticmethod
     def backward(ctx, g):
-        log_probs, target = ctx.saved
+        kept, target = ctx.saved
         label_smoothing, ignore_index, reduction, count = ctx.info
-        n = log_probs.shape[0]
+        n = kept.shape[0]
         if reduction == "none":
             rows = g
         else:
             scale = (g / count if count else g * 0) if reduction == "mean" else g
-            rows = np.full(n, scale, dtype=log_probs.dtype)
-        dlogits = K.cross_entropy_backward(log_probs, target, label_smoothing, rows, ignore_index)
+            rows = np.full(n, scale, dtype=kept.dtype)
+        dlogits = K.cross_entropy_backward(kept, target, label_smoothing, rows, ignore_index, checked=True,
+                                           from_probs=target.ndim == 1)
         dtarget = None
         if ctx.next[1] is not None:  # probability targets: d/dp of -Σ ((1-ε)p + ε/C) log q
-            dtarget = -(1 - label_smoothing) * log_probs * np.asarray(rows)[:, None]
+            dtarget = -(1 - label_smoothing) * kept * np.asarray(rows)[:, None]
         return dlogits, dtarget, None, None, None
 
     @staticmethod
@@ -123,11 +128,12 @@ def cross_entropy(input, target, reduction: str = "mean", label_smoothing: float
     if not probs:
         if t.dtype.kind not in "iu":
             raise TypeError(f"cross_entropy: class-index targets must be integers, got {t.dtype}")
-        bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-        if bad.any():
-            raise IndexError(
-                f"cross_entropy: target {int(t[bad].flat[0])} is out of bounds for {n_classes} classes"
-            )
+        if t.size and (t.min() < 0 or t.max() >= n_classes):  # two cheap passes, then the details
+            bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+            if bad.any():
+                raise IndexError(
+                    f"cross_entropy: target {int(t[bad].flat[0])} is out of bounds for {n_classes} classes"
+                )
     if probs and isinstance(target, Tensor) and target.requires_grad:
         t = target  # keep it in the graph: probability targets get a gradient too
     logits = input

@@ -14,9 +14,12 @@ arrays, outside the graph), with the unbiased batch variance, as PyTorch.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..function import Op, ShapeError
+from ..kernels import norm as KN
 from .axis_index import axis_take
 from .padding import pad
 from .reduce import norm as norm_
@@ -111,8 +114,44 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     shape, axes = _trailing("layer_norm", input, normalized_shape)
     _check_param("layer_norm", "weight", weight, shape)
     _check_param("layer_norm", "bias", bias, shape)
+    dtype = input.dtype
+    if input.size and dtype.kind == "f" and all(p is None or p.dtype == dtype for p in (weight, bias)):
+        return LayerNorm.apply(input, weight, bias, len(shape), float(eps))
     y, _, _ = _standardize(input, axes, eps)
     return _affine(y, weight, bias, None)
+
+
+class LayerNorm(Op):
+    """layer_norm as one node: the fused row kernels of `kernels.norm` (one pass each way, the
+    statistics kept from forward), and `composite` (Standardize and the affine step) for the
+    recorded backward."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, k, eps):
+        d = math.prod(x.shape[x.ndim - k:])
+        rows = x.reshape(-1, d)
+        w = None if weight is None else weight.reshape(d)
+        b = None if bias is None else bias.reshape(d)
+        y, mean, rstd = KN.layer_norm_forward(rows, w, b, eps)
+        ctx.saved = (x, weight, mean, rstd)  # mean, rstd: first-order only (see composite)
+        ctx.k = k
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight, mean, rstd = ctx.saved
+        shape = x.shape[x.ndim - ctx.k:]
+        d = math.prod(shape)
+        w = None if weight is None else weight.reshape(d)
+        dx, dw, db = KN.layer_norm_backward(g.reshape(-1, d), x.reshape(-1, d), w, mean, rstd)
+        dw = dw.reshape(shape) if ctx.next[1] is not None else None
+        db = db.reshape(shape) if ctx.next[2] is not None else None
+        return dx.reshape(x.shape), dw, db, None, None
+
+    @staticmethod
+    def composite(ctx, x, weight, bias, k, eps):
+        y, _, _ = _standardize(x, tuple(range(x.ndim - k, x.ndim)), eps)
+        return _affine(y, weight, bias, None)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps: float | None = None):

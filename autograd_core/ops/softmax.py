@@ -17,7 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op
+from ..grad_mode import state
 from ..kernels import softmax as K
+
+KEEP_PROBS_MIN = 4096
 
 
 def _to_last(a, axis):
@@ -47,21 +50,32 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
+    """With `keep` (a gradient will be needed) the forward also keeps softmax(x), computed from the
+    same exps, and the backward needs no exp."""
+
     @staticmethod
-    def forward(ctx, a, axis):
-        out = _from_last(K.log_softmax_forward(_to_last(a, axis)), axis)
-        ctx.saved = (out,)
+    def forward(ctx, a, axis, keep=False):
         ctx.axis = axis
+        if keep:
+            lp, ctx.probs = K.log_softmax_forward(_to_last(a, axis), probs=True)
+        else:
+            lp, ctx.probs = K.log_softmax_forward(_to_last(a, axis)), None
+        out = _from_last(lp, axis)
+        ctx.saved = (out,)
         return out
 
     @staticmethod
     def backward(ctx, g):
         axis = ctx.axis
+        rest = (None,) * (len(ctx.next) - 1)
         if type(g) is not np.ndarray:
             y = ctx.saved[0]
-            return g - np.exp(y) * g.sum(axis=axis, keepdims=True), None
-        y = _to_last(ctx.saved[0], axis)
-        return _from_last(K.log_softmax_backward(y, _to_last(g, axis)), axis), None
+            return (g - np.exp(y) * g.sum(axis=axis, keepdims=True),) + rest
+        if ctx.probs is not None:
+            grad = K.log_softmax_backward(ctx.probs, _to_last(g, axis), from_probs=True)
+        else:
+            grad = K.log_softmax_backward(_to_last(ctx.saved[0], axis), _to_last(g, axis))
+        return (_from_last(grad, axis),) + rest
 
 
 def _axis(a, dim, name):
@@ -88,4 +102,6 @@ def log_softmax(a, dim=None):
         from .shape import reshape
 
         return reshape(LogSoftmax.apply(reshape(a, (1,)), 0), ())
-    return LogSoftmax.apply(a, _axis(a, dim, "log_softmax"))
+    # keeping softmax(x) repays its array from a few thousand elements (an exp costs ~0.25 ns)
+    keep = state.grad_enabled and getattr(a, "requires_grad", False) and a._data.size >= KEEP_PROBS_MIN
+    return LogSoftmax.apply(a, _axis(a, dim, "log_softmax"), keep)

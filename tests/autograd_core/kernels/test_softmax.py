@@ -231,3 +231,112 @@ def test_float32_softmax_within_two_ulp_of_float64():
     want = e / e.sum(axis=1, keepdims=True)
     ulps = np.abs(got - want) / np.spacing(want.astype(np.float32)).astype(np.float64)
     assert ulps.max() <= 2.0
+
+
+def _f32_ulps(got, want64):
+    return np.abs(got.astype(np.float64) - want64) / np.spacing(np.abs(want64).astype(np.float32)).astype(np.float64)
+
+
+def test_float32_log_softmax_and_cross_entropy_within_two_ulp_of_float64():
+    # float32 rows take the float32-arithmetic exp (x - m's rounding error carried into it)
+    rng = np.random.default_rng(12)
+    x = (rng.standard_normal((64, 300)) * 6).astype(np.float32)
+    x64 = x.astype(np.float64)
+    shifted = x64 - x64.max(axis=1, keepdims=True)
+    want = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    lp = S.log_softmax_forward(x)
+    assert lp.dtype == np.float32 and _f32_ulps(lp, want).max() <= 2.0
+    target = rng.integers(0, 300, 64)
+    loss, log_probs = S.cross_entropy_forward(x, target)
+    np.testing.assert_array_equal(log_probs, lp)
+    assert _f32_ulps(loss, -want[np.arange(64), target]).max() <= 2.0
+    grad = S.cross_entropy_backward(log_probs, target, 0.0, np.ones(64, np.float32))
+    want_grad = np.exp(want)
+    want_grad[np.arange(64), target] -= 1
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-6, atol=1e-7)
+
+
+def test_float32_log_softmax_backward_matches_float64():
+    rng = np.random.default_rng(13)
+    x = (rng.standard_normal((16, 200)) * 4).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    got = S.log_softmax_backward(S.log_softmax_forward(x), g)
+    want = S.log_softmax_backward(S.log_softmax_forward(x.astype(np.float64)), g.astype(np.float64))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rows_with_infinities_and_nan_match_torch(dtype):
+    torch = pytest.importorskip("torch")
+    inf = np.inf
+    rows = np.array([[-inf, 0, 1], [inf, 0, 1], [np.nan, 0, 1], [-inf, -inf, -inf], [-0.0, 0.0, -1e-40],
+                     [-3e3, -1e3, -2e3]], dtype)
+    for ours, theirs in ((S.softmax_forward, torch.softmax), (S.log_softmax_forward, torch.log_softmax)):
+        want = theirs(torch.from_numpy(rows), -1).numpy()
+        np.testing.assert_allclose(ours(rows), want, rtol=2e-7 if dtype == np.float32 else 1e-15)
+
+
+def test_row_max_as_integers_orders_every_float32():
+    values = np.array([-np.inf, -3e38, -1.0, -1e-45, -0.0, 0.0, 1e-45, 1.0, 3e38, np.inf], np.float32)
+    for k in range(1, values.size + 1):
+        head = values[:k]
+        assert S._row_max32(head) == head.max() and S._row_max32(head[::-1].copy()) == head.max()
+    assert np.signbit(S._row_max32(np.array([-0.0, -1.0], np.float32)))
+    assert np.isnan(S._row_max32(np.array([1.0, np.nan], np.float32)))
+
+
+def test_non_contiguous_rows_are_accepted():
+    x, _ = _x((6, 5), np.float32, seed=4)
+    np.testing.assert_allclose(S.softmax_forward(x.T), S.softmax_forward(np.ascontiguousarray(x.T)))
+    np.testing.assert_allclose(S.log_softmax_forward(x[:, ::2]), naive_rows(naive_log_softmax_row, x[:, ::2]),
+                               rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_through_probabilities_matches_log_probabilities(impl, dtype, smoothing):
+    # probs=True keeps softmax(logits) (one fused pass on float32), and the backward from it is p - q
+    module = MODULES[impl]
+    x, _ = _x((9, 13), dtype, seed=14)
+    target = np.array([0, 12, 3, -100, 5, 5, 7, 1, -100])
+    grad_rows = np.linspace(0.5, 2.0, 9).astype(dtype)
+    loss, log_probs = module.cross_entropy_forward(x, target, smoothing)
+    loss_p, probs = module.cross_entropy_forward(x, target, smoothing, probs=True)
+    tol = dict(rtol=2e-3, atol=2e-3) if dtype == np.float16 else TOL[dtype]
+    if impl == "kernel":  # the twins compute float16 in float32 and leave it there
+        assert loss_p.dtype == probs.dtype == dtype
+    np.testing.assert_allclose(loss_p, loss, **tol)
+    np.testing.assert_allclose(probs, np.exp(log_probs.astype(np.float64)), **tol)
+    np.testing.assert_allclose(loss_p, naive_cross_entropy(x, target, smoothing), **tol)
+    want = module.cross_entropy_backward(log_probs, target, smoothing, grad_rows)
+    got = module.cross_entropy_backward(probs, target, smoothing, grad_rows, from_probs=True)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, **tol)
+    assert (got[3] == 0).all() and (got[8] == 0).all()
+
+
+def test_cross_entropy_probabilities_need_class_indices():
+    x, _ = _x((3, 4), np.float32)
+    p = np.full((3, 4), 0.25, np.float32)
+    with pytest.raises(ValueError, match="class-index"):
+        S.cross_entropy_forward(x, p, probs=True)
+    with pytest.raises(ValueError, match="class-index"):
+        S.cross_entropy_backward(p, p, 0.0, np.ones(3, np.float32), from_probs=True)
+
+
+@pytest.mark.parametrize("impl", MODULES)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(5,), (3, 7), (2, 3, 40)])
+def test_log_softmax_through_probabilities(impl, dtype, shape):
+    module = MODULES[impl]
+    x, g = _x(shape, dtype, seed=15)
+    lp, p = module.log_softmax_forward(x, probs=True)
+    tol = dict(rtol=2e-3, atol=2e-3) if dtype == np.float16 else TOL[dtype]
+    np.testing.assert_array_equal(lp, module.log_softmax_forward(x))
+    np.testing.assert_allclose(p, naive_softmax(x), **tol)
+    np.testing.assert_allclose(module.log_softmax_backward(p, g, from_probs=True),
+                               module.log_softmax_backward(lp, g), **tol)
+    if impl == "kernel":
+        assert lp.dtype == p.dtype == dtype
