@@ -299,12 +299,22 @@ def linear(cls, args, kwargs):
     return out if bias is None else E.Add.apply(out, bias)
 
 
+def layer_norm(cls, args, kwargs):
+    """One fused node over more rows when only x is batched; per-example weight or bias (the
+    stand-ins of func.grad inside vmap) go through the op's composite and its pieces' rules."""
+    x, w, bias = args[:3]
+    if batched_of(w) is None and batched_of(bias) is None:
+        core, levels, _ = _single(cls, (x,))
+        return BatchedTensor.make(cls.apply(core, *args[1:], **kwargs), levels)
+    return cls.composite(None, *args, **kwargs)
+
+
 RULES: dict = {}
 
 _ELEMENTWISE = [
     E.Add, E.Sub, E.Mul, E.Div, E.Pow, E.Neg, E.Abs, E.Exp, E.Log, E.Log1p, E.Sqrt, E.Sin, E.Cos,
     E.Clamp, E.Maximum, E.Minimum, E.Where, E.Cast, E.Clone,
-    A.Tanh, A.Sigmoid, A.Relu, A.LeakyRelu, A.Gelu, A.GeluTanh, A.Softplus,
+    A.Tanh, A.Sigmoid, A.Relu, A.LeakyRelu, A.Gelu, A.GeluTanh, A.Silu, A.Softplus,
     R.StdFromVar, MK.MaskedFill, LS.BCEWithLogits,
     PW.Remainder, PW.Fmod, PW.Atan2, PW.Hypot, PW.LogAddExp, PW.CopySign, PW.XLogY,
 ]
@@ -323,7 +333,7 @@ RULES.update({
     S.Reshape: reshape, SMR.ViewReshape: reshape, S.Permute: permute, SMR.MovePermute: permute,
     S.Expand: expand, S.Repeat: repeat, S.Flip: along_axes, S.Pad: pad, S.Cat: joined, S.Stack: joined,
     I.GetItem: getitem, I.IndexSelect: index_select, AX.AxisTake: index_select, I.Gather: gather,
-    L.MatMul: matmul, L.Linear: linear, P.Einsum: einsum,
+    L.MatMul: matmul, L.Linear: linear, P.Einsum: einsum, N.LayerNorm: layer_norm,
     CV.Conv1d: conv, CV.Conv2d: conv,
     PL.MaxPool1d: fold_leading, PL.MaxPool2d: fold_leading, PL.AvgPool2d: fold_leading,
 })
