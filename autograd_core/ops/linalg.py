@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op, ShapeError
-from ..kernels._threads import batched_matmul, gemm_threads
+from ..kernels._threads import batched_matmul, cores, gemm_threads
 
 
 def _swap(x):
@@ -37,11 +37,33 @@ def _flat_matmul(x, w):
     return out.reshape(tuple(x.shape[:-1]) + (w.shape[-1],))
 
 
-def _stack_matmul(x, y):
-    """x @ y; two array stacks with the same batch dims are split over the cores."""
-    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
-        return batched_matmul(x, y)
-    return x @ y  # Tensors, when a backward is itself differentiated
+def stack_matmul(x, y):
+    """x @ y for stacks of matrices (arrays or, when a backward is differentiated, Tensors).
+
+    For arrays, one of two ways to use the cores, never both at once (that would run two BLAS
+    threads in each of two pool threads on two cores): a batch of at least `cores()` matrices is
+    split over the cores, each share one single-threaded GEMM loop (`batched_matmul`; a batch
+    that broadcasts is expanded first, as views); fewer, larger matrices get BLAS's own threads.
+
+        >>> stack_matmul(np.ones((4, 2, 3)), np.ones((1, 3, 5))).shape
+        (4, 2, 5)
+    """
+    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+        return x @ y
+    if x.ndim >= 3 and y.ndim >= 3 and x.shape[-1] == y.shape[-2]:
+        if x.shape[:-2] != y.shape[:-2]:
+            try:
+                batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+            except ValueError:
+                batch = None
+            if batch is not None:
+                x = np.broadcast_to(x, batch + x.shape[-2:])
+                y = np.broadcast_to(y, batch + y.shape[-2:])
+        if x.shape[:-2] == y.shape[:-2] and x.shape[0] >= cores():
+            return batched_matmul(x, y)
+    m = x.shape[-2] if x.ndim >= 2 else 1
+    with gemm_threads(m, x.shape[-1], y.shape[-1] if y.ndim >= 2 else 1):
+        return np.matmul(x, y)
 
 
 def _rows_of(shape) -> int:
@@ -59,9 +81,7 @@ class MatMul(Op):
             with gemm_threads(_rows_of(a.shape), b.shape[0], b.shape[1]):
                 return _flat_matmul(a, b)
         try:
-            m = a.shape[-2] if a.ndim >= 2 else 1
-            with gemm_threads(m, a.shape[-1], b.shape[-1] if b.ndim >= 2 else 1):
-                return batched_matmul(a, b)
+            return stack_matmul(a, b)
         except (ValueError, IndexError):
             raise ShapeError(f"matmul: shapes {np.shape(a)} and {np.shape(b)} are not aligned") from None
 
@@ -94,11 +114,10 @@ class MatMul(Op):
                 if need_b is not None:
                     gb = _rows(a).T @ _rows(g)
             return ga, gb
-        with gemm_threads(a.shape[-2], a.shape[-1], b.shape[-1]):
-            if need_a is not None:
-                ga = _stack_matmul(g, _swap(b))
-            if need_b is not None:
-                gb = _stack_matmul(_swap(a), g)
+        if need_a is not None:
+            ga = stack_matmul(g, _swap(b))
+        if need_b is not None:
+            gb = stack_matmul(_swap(a), g)
         return ga, gb
 
 
