@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op, ShapeError
+from ..kernels import norm as _norm_kernels
+from .flat import is_raw
 from .axis_index import axis_take
 from .padding import pad
 from .reduce import norm as norm_
@@ -101,6 +103,55 @@ def _check_param(name, what, p, shape):
         raise ShapeError(f"{name}: {what} of shape {tuple(p.shape)} does not match {tuple(shape)}")
 
 
+class LayerNorm(Op):
+    """layer_norm with its affine as one node: the fused row kernels of kernels/norm.py each way
+    (one pass per row forward, one backward) instead of the Standardize node, a product and a sum.
+
+    The kernel's per-row mean and 1/std are kept as constants for the first-order backward. When the
+    backward is itself differentiated they are recomputed from x with Tensor operations (the formula
+    of `Standardize`), so the second-order gradient sees them as functions of x."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, k, eps):
+        d = 1
+        for n in x.shape[x.ndim - k:]:
+            d *= n
+        rows = x.reshape(x.shape[: x.ndim - k] + (d,))
+        flat = [None if p is None else p.reshape(d) for p in (weight, bias)]
+        y, mean, rstd = _norm_kernels.layer_norm_forward(rows, flat[0], flat[1], eps)
+        ctx.saved = (x, weight)
+        ctx.info = (k, d, eps, mean, rstd)
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved
+        k, d, eps, mean, rstd = ctx.info
+        need_x, need_w, need_b = (ctx.next[i] is not None for i in range(3))
+        lead = tuple(range(x.ndim - k))
+        if is_raw(g):
+            rows = x.shape[: x.ndim - k] + (d,)
+            dx, dw, db = _norm_kernels.layer_norm_backward(
+                g.reshape(rows), x.reshape(rows), None if weight is None else weight.reshape(d), mean, rstd)
+            shape = x.shape[x.ndim - k:]
+            return (dx.reshape(x.shape) if need_x else None, dw.reshape(shape) if need_w else None,
+                    db.reshape(shape) if need_b else None, None, None)
+        axes = tuple(range(x.ndim - k, x.ndim))
+        n, centered, r = Standardize._stats(x, axes, eps)
+        xhat = centered * r
+        gw = g if weight is None else g * weight
+        dx = dw = db = None
+        if need_x:
+            inv_n = 1.0 / max(n, 1)
+            dx = r * (gw - gw.sum(axis=axes, keepdims=True) * inv_n
+                      - xhat * (gw * xhat).sum(axis=axes, keepdims=True) * inv_n)
+        if need_w:
+            dw = (g * xhat).sum(axis=lead) if lead else g * xhat
+        if need_b:
+            db = g.sum(axis=lead) if lead else g
+        return dx, dw, db, None, None
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     """Normalise over the trailing `normalized_shape` dims, then scale and shift.
 
@@ -111,7 +162,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     shape, axes = _trailing("layer_norm", input, normalized_shape)
     _check_param("layer_norm", "weight", weight, shape)
     _check_param("layer_norm", "bias", bias, shape)
-    y, _, _ = _standardize(input, axes, eps)
+    if input.dtype.kind == "f" and input.size and all(shape):
+        return LayerNorm.apply(input, weight, bias, len(shape), float(eps))
+    y, _, _ = _standardize(input, axes, eps)  # empty rows: the composed form handles them
     return _affine(y, weight, bias, None)
 
 
