@@ -1,14 +1,14 @@
-"""matmul of two stacks of matrices ((B, T, C) @ (B, C, T), attention shapes): values and gradients
-against NumPy and PyTorch for broadcast batch dims, transposed (non-contiguous) operands, 1-D
-operands, empty dims and each float dtype, on the serial path and on the path that splits the batch
-over the cores."""
+"""matmul of two stacks of matrices ((B, T, C) @ (B, C, T), attention shapes), and 2-D and Linear
+GEMMs: values and gradients against NumPy and PyTorch for broadcast batch dims, transposed
+(non-contiguous) operands, 1-D operands, empty dims and each float dtype, on the serial path and on
+the paths that split the batch or the rows over the cores."""
 
 import numpy as np
 import pytest
 
 import autograd_core as ag
 from autograd_core.kernels import _threads
-from autograd_core.ops.linalg import stack_matmul
+from autograd_core.ops.linalg import gemm, stack_matmul
 
 
 @pytest.fixture(params=["serial", "split"])
@@ -22,6 +22,8 @@ def path(request, monkeypatch):
         monkeypatch.setattr(_threads, "BATCHED_PARALLEL_MIN", 0)
         monkeypatch.setattr(_threads, "cores", lambda: 2)
         monkeypatch.setattr("autograd_core.ops.linalg.cores", lambda: 2)
+        monkeypatch.setattr("autograd_core.ops.linalg.GEMM_PARALLEL_MIN", 0)
+        monkeypatch.setattr("autograd_core.ops.linalg._MIN_SHARE_ROWS", 1)
     return request.param
 
 
@@ -118,3 +120,31 @@ def test_bmm_matches_torch_float32(path):
     ((torch.bmm(ta, tb)) ** 2).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("sa, sb", [((7, 5), (5, 3)), ((2, 7, 5), (5, 3)), ((1, 5), (5, 4)), ((0, 5), (5, 2))])
+def test_matrix_products_match_numpy(sa, sb, path):
+    _check(_r(*sa), _r(*sb, seed=1))
+
+
+def test_gemm_of_transposed_and_mixed_dtypes(path):
+    a, b = _r(6, 9).T, _r(6, 4, seed=1)  # (9, 6) F-ordered, as the weight gradient gᵀ x
+    np.testing.assert_allclose(gemm(a, b), a @ b, rtol=1e-13)
+    c = gemm(a.astype(np.float32), b)
+    assert c.dtype == np.float64
+    np.testing.assert_allclose(c, a.astype(np.float32) @ b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("xshape", [(9, 4), (3, 5, 4), (4,)])
+def test_linear_matches_numpy_with_gradients(xshape, path):
+    x0, w0, b0 = _r(*xshape), _r(6, 4, seed=1), _r(6, seed=2)
+    x, w, b = (ag.tensor(v, requires_grad=True) for v in (x0, w0, b0))
+    y = ag.functional.linear(x, w, b)
+    np.testing.assert_allclose(y.detach().numpy(), x0 @ w0.T + b0, rtol=1e-12)
+    g0 = _r(*y.shape, seed=3)
+    y.backward(ag.tensor(g0))
+    x2, g2 = x0.reshape(-1, 4), g0.reshape(-1, 6)
+    np.testing.assert_allclose(x.grad.numpy(), (g2 @ w0).reshape(xshape), rtol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), g2.T @ x2, rtol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), g2.sum(0), rtol=1e-12)
+    assert ag.gradgradcheck(lambda x, w, b: ag.functional.linear(x, w, b), (x, w, b))
