@@ -18,8 +18,8 @@ import numpy as np
 
 from ..function import Op, ShapeError
 from ..kernels import norm as _norm_kernels
-from .flat import is_raw
 from .axis_index import axis_take
+from .flat import is_raw
 from .padding import pad
 from .reduce import norm as norm_
 from .reduce import sum as sum_
