@@ -60,7 +60,7 @@ def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     m, k = a.shape
     n = b.shape[1]
     state = _threads._state
-    parts = min(state["blas_high"] or 1, m // _MIN_SHARE_ROWS)
+    parts = min(state["blas_high"] or 1, cores(), m // _MIN_SHARE_ROWS)  # the pool has cores() - 1 threads
     if (state["blas_low"] is None or parts < 2 or m * k * n < GEMM_PARALLEL_MIN or state["serial_only"]
             or machine_busy()):
         return a @ b
