@@ -21,7 +21,7 @@ import numpy as np
 
 from ..function import Op, ShapeError
 from ..kernels import _threads
-from ..kernels._threads import GEMM_PARALLEL_MIN, batched_matmul, cores, gemm_threads, machine_busy
+from ..kernels._threads import batched_matmul, cores, gemm_threads, machine_busy
 
 
 def _swap(x):
@@ -40,12 +40,15 @@ def _flat_matmul(x, w):
     return out.reshape(tuple(x.shape[:-1]) + (w.shape[-1],))
 
 
-# Rows of `a` below which a share is too small to repay waking a pool thread.
+# Handing a share to a pool thread costs ~20-25 us (split minus serial time of 2-8M multiply-add
+# GEMMs, measured on this machine); one core does ~60 G multiply-adds/s. So split from 4M on,
+# where each of two shares saves ~35 us, and never into shares of fewer than 32 rows.
+SPLIT_MIN = 1 << 22
 _MIN_SHARE_ROWS = 32
 
 
 def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for two 2-D arrays; a product of at least `GEMM_PARALLEL_MIN` multiply-adds is split by
+    """a @ b for two 2-D arrays; a product of at least `SPLIT_MIN` multiply-adds is split by
     rows of `a` over the cores, each share one single-threaded BLAS call writing into one output.
 
     Why not BLAS's own threads: an idle OpenBLAS worker spins for 10-30 ms of CPU after each call,
@@ -61,7 +64,7 @@ def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     n = b.shape[1]
     state = _threads._state
     parts = min(state["blas_high"] or 1, cores(), m // _MIN_SHARE_ROWS)  # the pool has cores() - 1 threads
-    if (state["blas_low"] is None or parts < 2 or m * k * n < GEMM_PARALLEL_MIN or state["serial_only"]
+    if (state["blas_low"] is None or parts < 2 or m * k * n < SPLIT_MIN or state["serial_only"]
             or machine_busy()):
         return a @ b
     out = np.empty((m, n), np.result_type(a, b))

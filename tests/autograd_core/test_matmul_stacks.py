@@ -22,7 +22,7 @@ def path(request, monkeypatch):
         monkeypatch.setattr(_threads, "BATCHED_PARALLEL_MIN", 0)
         monkeypatch.setattr(_threads, "cores", lambda: 2)
         monkeypatch.setattr("autograd_core.ops.linalg.cores", lambda: 2)
-        monkeypatch.setattr("autograd_core.ops.linalg.GEMM_PARALLEL_MIN", 0)
+        monkeypatch.setattr("autograd_core.ops.linalg.SPLIT_MIN", 0)
         monkeypatch.setattr("autograd_core.ops.linalg._MIN_SHARE_ROWS", 1)
     return request.param
 
