@@ -21,7 +21,7 @@ import numpy as np
 
 from ..function import Op, ShapeError
 from ..kernels import _threads
-from ..kernels._threads import batched_matmul, cores, gemm_threads, machine_busy
+from ..kernels._threads import batched_matmul, cores, machine_busy
 
 
 def _swap(x):
@@ -47,7 +47,7 @@ SPLIT_MIN = 1 << 22
 _MIN_SHARE_ROWS = 32
 
 
-def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """a @ b for two 2-D arrays; a product of at least `SPLIT_MIN` multiply-adds is split by
     rows of `a` over the cores, each share one single-threaded BLAS call writing into one output.
 
@@ -66,8 +66,9 @@ def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     parts = min(state["blas_high"] or 1, cores(), m // _MIN_SHARE_ROWS)  # the pool has cores() - 1 threads
     if (state["blas_low"] is None or parts < 2 or m * k * n < SPLIT_MIN or state["serial_only"]
             or machine_busy()):
-        return a @ b
-    out = np.empty((m, n), np.result_type(a, b))
+        return np.matmul(a, b, out=out)
+    if out is None:
+        out = np.empty((m, n), np.result_type(a, b))
     bounds = [m * i // parts for i in range(parts + 1)]
     pool = _threads._pool()
     jobs = [pool.submit(np.matmul, a[lo:hi], b, out=out[lo:hi]) for lo, hi in zip(bounds[1:-1], bounds[2:])]
@@ -80,17 +81,17 @@ def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def stack_matmul(x, y):
     """x @ y for stacks of matrices (arrays or, when a backward is differentiated, Tensors).
 
-    For arrays, one of two ways to use the cores, never both at once (that would run two BLAS
-    threads in each of two pool threads on two cores): a batch of at least `cores()` matrices is
-    split over the cores, each share one single-threaded GEMM loop (`batched_matmul`; a batch
-    that broadcasts is expanded first, as views); fewer, larger matrices get BLAS's own threads.
+    For arrays, BLAS stays on one thread and the cores share the work one of two ways: a batch of at
+    least `cores()` matrices is split by batch, each share one GEMM loop (`batched_matmul`; a batch
+    that broadcasts is expanded first, as views); fewer matrices are each split by rows (`gemm`).
+    Work below `SPLIT_MIN` multiply-adds stays on the calling thread.
 
         >>> stack_matmul(np.ones((4, 2, 3)), np.ones((1, 3, 5))).shape
         (4, 2, 5)
     """
     if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
         return x @ y
-    if x.ndim >= 3 and y.ndim >= 3 and x.shape[-1] == y.shape[-2]:
+    if min(x.ndim, y.ndim) >= 2 and max(x.ndim, y.ndim) >= 3 and x.shape[-1] == y.shape[-2]:
         if x.shape[:-2] != y.shape[:-2]:
             try:
                 batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
@@ -99,11 +100,15 @@ def stack_matmul(x, y):
             if batch is not None:
                 x = np.broadcast_to(x, batch + x.shape[-2:])
                 y = np.broadcast_to(y, batch + y.shape[-2:])
-        if x.shape[:-2] == y.shape[:-2] and x.shape[0] >= cores():
-            return batched_matmul(x, y)
-    m = x.shape[-2] if x.ndim >= 2 else 1
-    with gemm_threads(m, x.shape[-1], y.shape[-1] if y.ndim >= 2 else 1):
-        return np.matmul(x, y)
+        if x.shape[:-2] == y.shape[:-2]:
+            if x.shape[0] >= cores() and x.size * y.shape[-1] >= SPLIT_MIN:  # multiply-adds
+                return batched_matmul(x, y)
+            if x.ndim == 3 and x.shape[0] < cores():  # a few large matrices: split each by rows
+                out = np.empty(x.shape[:-1] + y.shape[-1:], np.result_type(x, y))
+                for i in range(x.shape[0]):
+                    gemm(x[i], y[i], out=out[i])
+                return out
+    return np.matmul(x, y)
 
 
 def _product(a, b):

@@ -68,6 +68,9 @@ def _r(*shape, seed=0, dtype=np.float64):
     ((2, 1, 4, 5), (1, 3, 5, 2)),     # both batch dims broadcast
     ((3, 4, 5), (2, 3, 5, 2)),        # fewer batch dims on one side
     ((1, 4, 5), (6, 5, 3)),           # a batch of one against six
+    ((1, 7, 5), (1, 5, 3)),           # fewer matrices than cores: each split by rows
+    ((4, 5), (3, 5, 2)),              # a matrix against a stack
+    ((2, 3, 4, 5), (5, 2)),           # a stack against a matrix
     ((5,), (3, 5, 2)),                # 1-D on the left
     ((3, 4, 5), (5,)),                # 1-D on the right
     ((0, 4, 5), (0, 5, 3)),           # empty batch
