@@ -1,5 +1,6 @@
-"""Batch and layer normalisation, composed from Tensor ops (mean, multiply, power) so
-their gradients come from the engine with no hand-written backward.
+"""Batch and layer normalisation. Batch norm is composed from Tensor ops (mean, multiply, power) so
+its gradients come from the engine with no hand-written backward; LayerNorm calls the functional
+`layer_norm`, one graph node with a fused kernel each way.
 
     >>> import autograd_core as ag
     >>> import nn
@@ -13,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_core import Tensor, ones, zeros
+from autograd_core.ops.norm import layer_norm
 
 from . import _checks, init
 from .module import Module
@@ -174,12 +176,7 @@ class LayerNorm(Module):
                 f"shape [*, {', '.join(map(str, self.normalized_shape))}], "
                 f"but got input of size {list(x.shape)}"
             )
-        y, _, _ = _normalize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
-        if self.weight is not None:
-            y = y * self.weight
-        if self.bias is not None:
-            y = y + self.bias
-        return y
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "

@@ -35,6 +35,7 @@ from .. import random as _random
 from ..function import Op, ShapeError
 from ..kernels import softmax as K
 from ..kernels.dropout import dropout_mask
+from .linalg import stack_matmul
 
 
 def _swap(x):
@@ -69,9 +70,23 @@ def _check_mask(mask_shape: tuple, scores_shape: tuple) -> None:
                          f"to the attention scores of shape {scores_shape}")
 
 
+def _dead_rows(bias, keep):
+    """Where no key may be attended, as a (..., L, 1) bool array in the masks' own (broadcastable)
+    shape, or None when every query row has one: read from the masks, which are usually a single
+    (L, S) plane, instead of from the full (..., L, S) scores."""
+    allowed = keep
+    if bias is not None:
+        finite = bias > -np.inf
+        allowed = finite if allowed is None else allowed & finite
+    if allowed is None:
+        return None
+    dead = ~allowed.any(axis=-1, keepdims=True)
+    return dead if dead.any() else None
+
+
 def _probabilities(q, k, scale, bias, keep):
     """P = softmax(Q Kᵀ·scale + bias, masked by keep) on raw arrays; rows with no key allowed are 0."""
-    s = q @ _swap(k)
+    s = stack_matmul(q, _swap(k))
     for m in (bias, keep):
         if m is not None:
             _check_mask(m.shape, s.shape)
@@ -81,10 +96,9 @@ def _probabilities(q, k, scale, bias, keep):
     if keep is not None:
         np.copyto(s, -np.inf, where=~keep)
     p = K.softmax_forward(s)
-    if keep is not None or bias is not None:
-        dead = ~(s > -np.inf).any(axis=-1, keepdims=True)
-        if dead.any():
-            p[np.broadcast_to(dead, p.shape)] = 0.0
+    dead = _dead_rows(bias, keep)
+    if dead is not None:
+        np.copyto(p, 0.0, where=dead)
     return p
 
 
@@ -114,17 +128,22 @@ def _gradients(g, q, k, v, p, drop, scale, groups, need):
     need_q, need_k, need_v, need_b = need
     kk, vv = _repeat_heads(k, groups), _repeat_heads(v, groups)
     pd = p if drop is None else p * drop
-    dv = _sum_heads(_swap(pd) @ g, groups) if need_v else None
+    dv = _sum_heads(stack_matmul(_swap(pd), g), groups) if need_v else None
     dq = dk = ds = None
     if need_q or need_k or need_b:
-        dp = g @ _swap(vv)
+        dp = stack_matmul(g, _swap(vv))
         if drop is not None:
             dp = dp * drop
-        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+        if isinstance(dp, np.ndarray):  # a fresh array: the same formula in place, no (L, S) temporaries
+            dp -= (dp * p).sum(axis=-1, keepdims=True)
+            dp *= p
+            ds = dp
+        else:
+            ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
         if need_q:
-            dq = (ds @ kk) * scale
+            dq = stack_matmul(ds, kk) * scale
         if need_k:
-            dk = _sum_heads((_swap(ds) @ q) * scale, groups)
+            dk = _sum_heads(stack_matmul(_swap(ds), q) * scale, groups)
     return dq, dk, dv, (ds if need_b else None)
 
 
@@ -136,7 +155,7 @@ class ScaledDotProductAttention(Op):
         drop = None
         if dropout_p > 0.0:
             drop = dropout_mask(p.shape, dropout_p, _random.generator(), p.dtype)
-        out = (p if drop is None else p * drop) @ vv
+        out = stack_matmul(p if drop is None else p * drop, vv)
         ctx.saved = (q, k, v, bias, p, drop)
         ctx.info = (keep, scale, groups)
         return out

@@ -7,7 +7,8 @@ batch dims that were broadcast are summed back by the engine.
 A batched operand against a 2-D matrix, (..., m, k) @ (k, n), is one GEMM over the
 flattened batch, (B·m, k) @ (k, n), forward and backward, and so is dB = Aᵀ G summed over
 the batch: numpy.matmul would run B small GEMMs (and the engine would then sum B partial
-weight gradients). Large GEMMs get every core for BLAS (`kernels._threads.gemm_threads`).
+weight gradients). A large GEMM is split by rows over the cores, one single-threaded BLAS
+call per share (`gemm`); a stack of matrices is split by batch (`stack_matmul`).
 
     >>> import autograd_core as ag
     >>> (ag.ones(2, 3) @ ag.ones(3)).shape
@@ -19,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op, ShapeError
-from ..kernels._threads import batched_matmul, gemm_threads
+from ..kernels import _threads
+from ..kernels._threads import batched_matmul, cores, machine_busy
 
 
 def _swap(x):
@@ -33,20 +35,90 @@ def _rows(x):
 
 def _flat_matmul(x, w):
     """x (..., m, k) @ w (k, n) as one GEMM over the flattened batch; works on arrays and Tensors."""
-    out = _rows(x) @ w
+    x2 = _rows(x)
+    out = gemm(x2, w) if isinstance(x2, np.ndarray) and isinstance(w, np.ndarray) else x2 @ w
     return out.reshape(tuple(x.shape[:-1]) + (w.shape[-1],))
 
 
-def _stack_matmul(x, y):
-    """x @ y; two array stacks with the same batch dims are split over the cores."""
-    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
-        if x.shape[-1] == 1:
-            # One outer product per matrix (the weight gradient of per-example products, as
-            # under func.vmap): a broadcast multiply is the same numbers, ~3x faster than
-            # NumPy's matmul, which runs each (k, 1) @ (1, n) as its own tiny product.
-            return x * y
-        return batched_matmul(x, y)
-    return x @ y  # Tensors, when a backward is itself differentiated
+# Handing a share to a pool thread costs ~20-25 us (split minus serial time of 2-8M multiply-add
+# GEMMs, measured on this machine); one core does ~60 G multiply-adds/s. So split from 4M on,
+# where each of two shares saves ~35 us, and never into shares of fewer than 32 rows.
+SPLIT_MIN = 1 << 22
+_MIN_SHARE_ROWS = 32
+
+
+def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """a @ b for two 2-D arrays; a product of at least `SPLIT_MIN` multiply-adds is split by
+    rows of `a` over the cores, each share one single-threaded BLAS call writing into one output.
+
+    Why not BLAS's own threads: an idle OpenBLAS worker spins for 10-30 ms of CPU after each call,
+    and the Numba kernels that run between the GEMMs of a training step (bias, GELU, LayerNorm,
+    softmax) then share a core with it. Four Linear-sized GEMMs each followed by a LayerNorm kernel,
+    on this 2-core machine: best of 100 rounds 5.8 ms with BLAS on 2 threads, 4.2 ms split here, 3.7
+    ms all on one core; median under load 72, 17 and 20 ms. The pool threads sleep when idle.
+
+        >>> gemm(np.ones((2, 3)), np.ones((3, 4))).shape
+        (2, 4)
+    """
+    m, k = a.shape
+    n = b.shape[1]
+    state = _threads._state
+    parts = min(state["blas_high"] or 1, cores(), m // _MIN_SHARE_ROWS)  # the pool has cores() - 1 threads
+    if (state["blas_low"] is None or parts < 2 or m * k * n < SPLIT_MIN or state["serial_only"]
+            or machine_busy()):
+        return np.matmul(a, b, out=out)
+    if out is None:
+        out = np.empty((m, n), np.result_type(a, b))
+    bounds = [m * i // parts for i in range(parts + 1)]
+    pool = _threads._pool()
+    jobs = [pool.submit(np.matmul, a[lo:hi], b, out=out[lo:hi]) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    np.matmul(a[: bounds[1]], b, out=out[: bounds[1]])
+    for job in jobs:
+        job.result()
+    return out
+
+
+def stack_matmul(x, y):
+    """x @ y for stacks of matrices (arrays or, when a backward is differentiated, Tensors).
+
+    For arrays, BLAS stays on one thread and the cores share the work one of two ways: a batch of at
+    least `cores()` matrices is split by batch, each share one GEMM loop (`batched_matmul`; a batch
+    that broadcasts is expanded first, as views); fewer matrices are each split by rows (`gemm`).
+    Work below `SPLIT_MIN` multiply-adds stays on the calling thread.
+
+        >>> stack_matmul(np.ones((4, 2, 3)), np.ones((1, 3, 5))).shape
+        (4, 2, 5)
+    """
+    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+        return x @ y
+    if x.ndim >= 3 and y.ndim >= 3 and x.shape[-1] == 1 and y.shape[-2] == 1:
+        # One outer product per matrix (the weight gradient of per-example products, as under
+        # func.vmap): a broadcast multiply is the same numbers, ~3x faster than NumPy's
+        # matmul, which runs each (k, 1) @ (1, n) as its own tiny product.
+        return x * y
+    if min(x.ndim, y.ndim) >= 2 and max(x.ndim, y.ndim) >= 3 and x.shape[-1] == y.shape[-2]:
+        if x.shape[:-2] != y.shape[:-2]:
+            try:
+                batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+            except ValueError:
+                batch = None
+            if batch is not None:
+                x = np.broadcast_to(x, batch + x.shape[-2:])
+                y = np.broadcast_to(y, batch + y.shape[-2:])
+        if x.shape[:-2] == y.shape[:-2]:
+            if x.shape[0] >= cores() and x.size * y.shape[-1] >= SPLIT_MIN:  # multiply-adds
+                return batched_matmul(x, y)
+            if x.ndim == 3 and x.shape[0] < cores():  # a few large matrices: split each by rows
+                out = np.empty(x.shape[:-1] + y.shape[-1:], np.result_type(x, y))
+                for i in range(x.shape[0]):
+                    gemm(x[i], y[i], out=out[i])
+                return out
+    return np.matmul(x, y)
+
+
+def _product(a, b):
+    """a @ b of two 2-D operands: `gemm` for arrays, the matmul op for Tensors (double backward)."""
+    return gemm(a, b) if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) else a @ b
 
 
 def _rows_of(shape) -> int:
@@ -61,12 +133,9 @@ class MatMul(Op):
     def forward(ctx, a, b):
         ctx.saved = (a, b)
         if a.ndim >= 2 and b.ndim == 2 and a.shape[-1] == b.shape[0]:
-            with gemm_threads(_rows_of(a.shape), b.shape[0], b.shape[1]):
-                return _flat_matmul(a, b)
+            return _flat_matmul(a, b)
         try:
-            m = a.shape[-2] if a.ndim >= 2 else 1
-            with gemm_threads(m, a.shape[-1], b.shape[-1] if b.ndim >= 2 else 1):
-                return batched_matmul(a, b)
+            return stack_matmul(a, b)
         except (ValueError, IndexError):
             raise ShapeError(f"matmul: shapes {np.shape(a)} and {np.shape(b)} are not aligned") from None
 
@@ -92,18 +161,15 @@ class MatMul(Op):
                 gb = (_swap(a) @ g2)[..., 0]
             return ga, gb
         if b.ndim == 2:  # (..., m, k) @ (k, n): every gradient is one GEMM over the flat batch
-            k, n = b.shape
-            with gemm_threads(_rows_of(a.shape), k, n):
-                if need_a is not None:
-                    ga = _flat_matmul(g, b.T)
-                if need_b is not None:
-                    gb = _rows(a).T @ _rows(g)
-            return ga, gb
-        with gemm_threads(a.shape[-2], a.shape[-1], b.shape[-1]):
             if need_a is not None:
-                ga = _stack_matmul(g, _swap(b))
+                ga = _flat_matmul(g, b.T)
             if need_b is not None:
-                gb = _stack_matmul(_swap(a), g)
+                gb = _product(_rows(a).T, _rows(g))
+            return ga, gb
+        if need_a is not None:
+            ga = stack_matmul(g, _swap(b))
+        if need_b is not None:
+            gb = stack_matmul(_swap(a), g)
         return ga, gb
 
 
@@ -126,8 +192,7 @@ class Linear(Op):
                 f"linear: input of shape {x.shape} does not fit weight of shape {w.shape} "
                 f"(expected last dim {w.shape[-1]})"
             )
-        with gemm_threads(_rows_of(x.shape), w.shape[1], w.shape[0]):
-            out = _flat_matmul(x, w.T) if x.ndim >= 2 else np.matmul(x, w.T)
+        out = _flat_matmul(x, w.T) if x.ndim >= 2 else np.matmul(x, w.T)
         if b is not None:
             out += b  # the matmul result is fresh: add the bias in place
         return out
@@ -137,15 +202,14 @@ class Linear(Op):
         x, w = ctx.saved
         need_x, need_w, need_b = ctx.next
         gx = gw = gb = None
-        with gemm_threads(_rows_of(x.shape), w.shape[1], w.shape[0]):
-            if need_x is not None:
-                gx = _flat_matmul(g, w) if g.ndim >= 2 else g @ w
-            if need_w is not None or need_b is not None:
-                g2 = _rows(g)
-                if need_w is not None:
-                    gw = g2.T @ _rows(x)
-                if need_b is not None:
-                    gb = g2.sum(axis=0)
+        if need_x is not None:
+            gx = _flat_matmul(g, w) if g.ndim >= 2 else g @ w
+        if need_w is not None or need_b is not None:
+            g2 = _rows(g)
+            if need_w is not None:
+                gw = _product(g2.T, _rows(x))
+            if need_b is not None:
+                gb = g2.sum(axis=0)
         return gx, gw, gb
 
 
