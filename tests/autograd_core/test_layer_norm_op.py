@@ -34,7 +34,8 @@ def test_gradcheck_and_gradgradcheck(shape, normalized, affine):
 
 def test_it_is_one_graph_node():
     x = ag.tensor(_r(2, 4), requires_grad=True)
-    w, b = ag.ones(4, requires_grad=True), ag.zeros(4, requires_grad=True)
+    w = ag.ones(4, dtype=ag.float64, requires_grad=True)
+    b = ag.zeros(4, dtype=ag.float64, requires_grad=True)
     y = layer_norm(x, (4,), w, b)
     assert isinstance(y.grad_fn, LayerNorm) or type(y.grad_fn).__name__.startswith("LayerNorm")
 
