@@ -431,6 +431,15 @@ def _scalar_array(value, dtype):
     return arr
 
 
+def constant(value, dtype):
+    """`value` as the cached read-only 0-d array of float `dtype` the ops pass to NumPy (faster
+    than a Python number there), or `value` itself where no such array is kept."""
+    s = _scalars.get((value, dtype))
+    if s is None:
+        s = _scalar_array(value, dtype)
+    return value if s is None else s
+
+
 def _scalar_output(ctx, data) -> np.ndarray:
     arr = np.asarray(data)
     if ctx.saved is not None:  # keep the saved output recognisable as the output

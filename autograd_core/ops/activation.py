@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
+from ..function import Op, constant
 from ..grad_mode import state
 from ..kernels import activations as K
 
@@ -33,8 +33,10 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, g):
         y = ctx.saved[0]
-        if type(g) is not np.ndarray or (g.size < SMALL and g.dtype == y.dtype and y.dtype.char in "fd"):
-            return g * (1 - y * y)  # the kernel's formula (differentiable when recorded)
+        if type(g) is not np.ndarray:
+            return g * (1 - y * y)  # the kernel's formula, differentiable when recorded
+        if g.size < SMALL and g.dtype is y.dtype and y.dtype.char in "fd":
+            return g * (constant(1, y.dtype) - y * y)
         return K.tanh_backward(y, g)
 
 
