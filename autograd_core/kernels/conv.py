@@ -241,27 +241,32 @@ class _Plan:
         phase = ((ki * dh) % self.sh) * self.sw + (kj * dw) % self.sw
         self.offset = ((ci * plane + phase * self.hq * self.wq + ((ki * dh) // self.sh) * self.wq
                         + (kj * dw) // self.sw).reshape(-1).astype(np.int64))
+        self._input_taps = None
 
     def input_taps(self, w, groups):
         """dx as a convolution of g (see conv_fused.backward): the weights wx (C, O/groups * k) with
         columns ordered by phase, then output channel, then kernel position; each column's offset
-        into a row of g of length margin + Hq*Wq; where each phase's columns start; the margin."""
-        o, cg, kh, kw = w.shape
-        k = kh * kw
-        per_plane = self.hq * self.wq
-        phase, shift = self.offset[:k] // per_plane, self.offset[:k] % per_plane  # channel 0's taps
-        margin = int(shift.max()) if shift.size else 0
-        row_len = margin + per_plane
-        og = o // groups
-        w5 = w.reshape(groups, og, cg, k)
-        blocks, offsets, start = [], [], [0]
-        for p in range(self.sh * self.sw):
-            ks = np.flatnonzero(phase == p)
-            blocks.append(w5[:, :, :, ks].transpose(0, 2, 1, 3).reshape(groups * cg, og * ks.size))
-            offsets.append((np.arange(og)[:, None] * row_len + margin - shift[ks][None, :]).reshape(-1))
-            start.append(start[-1] + og * ks.size)
-        wx = np.ascontiguousarray(np.concatenate(blocks, axis=1))
-        return wx, np.concatenate(offsets).astype(np.int64), np.array(start, np.int64), margin
+        into a row of g of length margin + Hq*Wq; where each phase's columns start; the margin.
+        The index work is done once per plan; a call only gathers w."""
+        if self._input_taps is None:
+            o, cg, kh, kw = w.shape
+            k = kh * kw
+            per_plane = self.hq * self.wq
+            phase, shift = self.offset[:k] // per_plane, self.offset[:k] % per_plane  # channel 0's taps
+            margin = int(shift.max()) if shift.size else 0
+            row_len = margin + per_plane
+            og = o // groups
+            index = np.arange(w.size).reshape(groups, og, cg, k)  # where each weight sits in w
+            blocks, offsets, start = [], [], [0]
+            for p in range(self.sh * self.sw):
+                ks = np.flatnonzero(phase == p)
+                blocks.append(index[:, :, :, ks].transpose(0, 2, 1, 3).reshape(groups * cg, og * ks.size))
+                offsets.append((np.arange(og)[:, None] * row_len + margin - shift[ks][None, :]).reshape(-1))
+                start.append(start[-1] + og * ks.size)
+            self._input_taps = (np.concatenate(blocks, axis=1), np.concatenate(offsets).astype(np.int64),
+                                np.array(start, np.int64), margin)
+        index, offsets, start, margin = self._input_taps
+        return w.reshape(-1)[index], offsets, start, margin
 
     def phases(self, x):
         if self.trivial:
@@ -279,6 +284,19 @@ class _Plan:
         return gw, bias_part
 
 
+_PLANS: dict = {}  # plans by shapes and geometry: a training loop meets the same few every step
+
+
+def _plan(x_shape, w_shape, stride, padding, dilation, groups, out_size) -> _Plan:
+    key = (tuple(x_shape), tuple(w_shape), stride, padding, dilation, groups)
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) >= 64:  # a program sweeping shapes keeps only the recent ones
+            _PLANS.clear()
+        plan = _PLANS[key] = _Plan(x_shape, w_shape, stride, padding, dilation, groups, out_size)
+    return plan
+
+
 def _jobs_per_sample(n, o):
     """Forward jobs per sample: one when the batch alone gives every thread a few samples, else the
     output channels are split (in blocks of 4) so that a small batch still uses every core."""
@@ -287,7 +305,7 @@ def _jobs_per_sample(n, o):
 
 
 def _forward_2d(x, w, b, stride, padding, dilation, groups, out_size):
-    plan = _Plan(x.shape, w.shape, stride, padding, dilation, groups, out_size)
+    plan = _plan(x.shape, w.shape, stride, padding, dilation, groups, out_size)
     bias = b if b is not None else np.zeros(w.shape[0], x.dtype)
     y = np.empty((x.shape[0], w.shape[0], *out_size), x.dtype)
     conv_fused.forward(x, w, bias, plan.offset, plan.geo, groups, _jobs_per_sample(x.shape[0], w.shape[0]), y)
@@ -416,7 +434,7 @@ def _backward(kernel, nd, x, w, g, stride, padding, dilation, need_x, need_w, ne
         if need_b:
             db = g.sum(axis=(0, *range(2, g.ndim)), dtype=np.float64).astype(x.dtype)
         return dx, dw, db
-    plan = _Plan(x4.shape, w4.shape, *geometry, groups, out_size)
+    plan = _plan(x4.shape, w4.shape, *geometry, groups, out_size)
     dx, dw, db_sum = _gradients_2d(plan, x4, w4, g4, groups, need_x, need_w)
     if need_b:
         db = db_sum.astype(x.dtype)
@@ -452,7 +470,7 @@ def _input_grad(kernel, nd, g, w, x_shape, stride, padding, dilation, groups):
     _, w, _, x4, w4, geometry, groups, out_size = _setup(kernel, probe, w, nd, stride, padding, dilation,
                                                          groups)
     g = _check_grad(kernel, g, (x_shape[0], w.shape[0], *out_size[2 - nd:]), probe)
-    plan = _Plan(x4.shape, w4.shape, *geometry, groups, out_size)
+    plan = _plan(x4.shape, w4.shape, *geometry, groups, out_size)
     dx, _, _ = _gradients_2d(plan, x4, w4, _as_2d(g) if nd == 1 else g, groups, True, False)
     return dx.reshape(x_shape)
 
@@ -463,7 +481,7 @@ def _weight_grad(kernel, nd, x, g, w_shape, stride, padding, dilation, groups):
     x, w, _, x4, w4, geometry, groups, out_size = _setup(kernel, x, probe, nd, stride, padding, dilation,
                                                          groups)
     g = _check_grad(kernel, g, (x.shape[0], w_shape[0], *out_size[2 - nd:]), x)
-    plan = _Plan(x4.shape, w4.shape, *geometry, groups, out_size)
+    plan = _plan(x4.shape, w4.shape, *geometry, groups, out_size)
     _, dw, _ = _gradients_2d(plan, x4, w4, _as_2d(g) if nd == 1 else g, groups, False, True)
     return dw.reshape(w_shape)
 
