@@ -30,6 +30,8 @@ import numpy as np
 
 from ._jit import FASTMATH, njit, prange
 
+LANES = 16  # float32 lanes of an AVX-512 register: the unit of work of the inner loops
+
 # geo = (ph, pw, sh, sw, hq, wq): padding, stride and the phase-plane size of the 2-D problem.
 
 
@@ -39,13 +41,15 @@ def _pad(xn, c0, cg, geo, buf):
     are written: the rest is padding, zeroed once when the caller allocates buf (np.zeros), and the
     same for every channel and sample.
 
-    Every loop here and below indexes a slice with its own range variable: an index such as
-    `buf[row + j]` may be negative as far as numba knows, and its wrap-around test kept LLVM from
-    vectorising the copy (8x slower; padding took half the time of a depthwise forward)."""
+    The copies here and below index with unsigned integers: an int64 index such as `buf[row + j]`
+    may be negative as far as numba knows, and its wrap-around test kept LLVM from vectorising the
+    copy (8x slower: padding took half the time of a depthwise forward). A slice per row would do
+    too, but each costs two atomic reference-count updates, which showed on rows of 16."""
     ph, pw, sh, sw, hq, wq = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5]
     h, w = xn.shape[1], xn.shape[2]
     plane = sh * sw * hq * wq
     flat = xn.reshape(xn.shape[0] * h * w)
+    step = np.uint64(sw)
     for c in range(cg):
         channel = (c0 + c) * h * w
         for a in range(sh):
@@ -55,16 +59,16 @@ def _pad(xn, c0, cg, geo, buf):
                 base = c * plane + (a * sw + b) * hq * wq
                 j_lo = min(wq, max(0, (pw - b + sw - 1) // sw))  # the phase columns inside x
                 j_hi = max(j_lo, min(wq, (w - 1 + pw - b) // sw + 1))
-                count = j_hi - j_lo
+                count = np.uint64(j_hi - j_lo)
                 for i in range(i_lo, i_hi):
-                    dst = buf[base + i * wq + j_lo:base + i * wq + j_hi]
-                    src = channel + (i * sh + a - ph) * w + j_lo * sw + b - pw
+                    dst = np.uint64(base + i * wq + j_lo)
+                    src = np.uint64(channel + (i * sh + a - ph) * w + j_lo * sw + b - pw)
                     if sw == 1:
-                        row = flat[src:src + count]
+                        for j in range(count):
+                            buf[dst + j] = flat[src + j]
                     else:
-                        row = flat[src:src + (count - 1) * sw + 1:sw]
-                    for j in range(count):
-                        dst[j] = row[j]
+                        for j in range(count):
+                            buf[dst + j] = flat[src + j * step]
 
 
 @njit(cache=True)
@@ -76,49 +80,56 @@ def _unpad_phase(plane, a, b, geo, dxc):
     if col0 >= w:
         return
     j0 = (col0 + pw) // sw
-    count = (w - 1 - col0) // sw + 1
+    count = np.uint64((w - 1 - col0) // sw + 1)
+    step = np.uint64(sw)
+    flat = dxc.reshape(h * w)
     for r in range((a - ph) % sh, h, sh):
-        src = ((r + ph) // sh) * wq + j0
-        values = plane[src:src + count]
+        src = np.uint64(((r + ph) // sh) * wq + j0)
+        dst = np.uint64(r * w + col0)
         if sw == 1:
-            dst = dxc[r, col0:col0 + count]
             for k in range(count):
-                dst[k] = values[k]
+                flat[dst + k] = plane[src + k]
         else:
-            dst_strided = dxc[r, col0:col0 + (count - 1) * sw + 1:sw]
             for k in range(count):
-                dst_strided[k] = values[k]
+                flat[dst + k * step] = plane[src + k]
 
 
 @njit(cache=True, fastmath=FASTMATH)
 def _rows(buf, wmat, offset, o, count, t0, t1, span, acc):
     """acc[r, p] += sum_{t0 <= t < t1} wmat[o + r, t] * buf[offset[t] + p] for r < count (at most 4).
     The forward (rows: output channels, taps: input channel x kernel position) and dx (rows: input
-    channels, taps: output channel x kernel position) both take this loop."""
+    channels, taps: output channel x kernel position) both take this loop.
+
+    span is a multiple of LANES (the caller computes a few positions past the end, into buffers long
+    enough, and drops them), which shortens the scalar tail LLVM leaves after its SIMD loop.
+
+    Each tap's input is buf from an unsigned offset, not a slice: creating a slice costs two atomic
+    reference-count updates, and with spans of 128-256 positions those took half the time."""
+    positions = np.uint64(span)
     if count == 4:
         acc0, acc1, acc2, acc3 = acc[0], acc[1], acc[2], acc[3]
         t = t0
         while t + 4 <= t1:
-            a0 = buf[offset[t]:offset[t] + span]
-            a1 = buf[offset[t + 1]:offset[t + 1] + span]
-            a2 = buf[offset[t + 2]:offset[t + 2] + span]
-            a3 = buf[offset[t + 3]:offset[t + 3] + span]
+            b0 = np.uint64(offset[t])
+            b1 = np.uint64(offset[t + 1])
+            b2 = np.uint64(offset[t + 2])
+            b3 = np.uint64(offset[t + 3])
             w00, w01, w02, w03 = wmat[o, t], wmat[o, t + 1], wmat[o, t + 2], wmat[o, t + 3]
             w10, w11, w12, w13 = wmat[o + 1, t], wmat[o + 1, t + 1], wmat[o + 1, t + 2], wmat[o + 1, t + 3]
             w20, w21, w22, w23 = wmat[o + 2, t], wmat[o + 2, t + 1], wmat[o + 2, t + 2], wmat[o + 2, t + 3]
             w30, w31, w32, w33 = wmat[o + 3, t], wmat[o + 3, t + 1], wmat[o + 3, t + 2], wmat[o + 3, t + 3]
-            for p in range(span):
-                x0, x1, x2, x3 = a0[p], a1[p], a2[p], a3[p]
+            for p in range(positions):
+                x0, x1, x2, x3 = buf[b0 + p], buf[b1 + p], buf[b2 + p], buf[b3 + p]
                 acc0[p] += w00 * x0 + w01 * x1 + w02 * x2 + w03 * x3
                 acc1[p] += w10 * x0 + w11 * x1 + w12 * x2 + w13 * x3
                 acc2[p] += w20 * x0 + w21 * x1 + w22 * x2 + w23 * x3
                 acc3[p] += w30 * x0 + w31 * x1 + w32 * x2 + w33 * x3
             t += 4
         for rest in range(t, t1):  # the last taps % 4
-            a0 = buf[offset[rest]:offset[rest] + span]
+            b0 = np.uint64(offset[rest])
             w0, w1, w2, w3 = wmat[o, rest], wmat[o + 1, rest], wmat[o + 2, rest], wmat[o + 3, rest]
-            for p in range(span):
-                x0 = a0[p]
+            for p in range(positions):
+                x0 = buf[b0 + p]
                 acc0[p] += w0 * x0
                 acc1[p] += w1 * x0
                 acc2[p] += w2 * x0
@@ -129,19 +140,19 @@ def _rows(buf, wmat, offset, o, count, t0, t1, span, acc):
         w_row = wmat[o + r]
         t = t0
         while t + 4 <= t1:
-            a0 = buf[offset[t]:offset[t] + span]
-            a1 = buf[offset[t + 1]:offset[t + 1] + span]
-            a2 = buf[offset[t + 2]:offset[t + 2] + span]
-            a3 = buf[offset[t + 3]:offset[t + 3] + span]
+            b0 = np.uint64(offset[t])
+            b1 = np.uint64(offset[t + 1])
+            b2 = np.uint64(offset[t + 2])
+            b3 = np.uint64(offset[t + 3])
             w0, w1, w2, w3 = w_row[t], w_row[t + 1], w_row[t + 2], w_row[t + 3]
-            for p in range(span):
-                out[p] += w0 * a0[p] + w1 * a1[p] + w2 * a2[p] + w3 * a3[p]
+            for p in range(positions):
+                out[p] += w0 * buf[b0 + p] + w1 * buf[b1 + p] + w2 * buf[b2 + p] + w3 * buf[b3 + p]
             t += 4
         for rest in range(t, t1):
-            a0 = buf[offset[rest]:offset[rest] + span]
+            b0 = np.uint64(offset[rest])
             w0 = w_row[rest]
-            for p in range(span):
-                out[p] += w0 * a0[p]
+            for p in range(positions):
+                out[p] += w0 * buf[b0 + p]
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
@@ -152,14 +163,16 @@ def forward(x, w, b, offset, geo, groups, splits, y):
     og = o_ // groups
     ho, wo, wq = y.shape[2], y.shape[3], geo[5]
     span = (ho - 1) * wq + wo
+    wide = -(-span // LANES) * LANES  # positions computed: span rounded up (see _rows)
     plane = geo[2] * geo[3] * geo[4] * wq
     wmat = w.reshape(o_, cg * kh_ * kw_)
+    yflat = y.reshape(y.size)
     per = (o_ + splits - 1) // splits
     for job in prange(n_ * splits):
         n, s = job // splits, job % splits
         o, o_hi = s * per, min(o_, s * per + per)
-        buf = np.zeros(cg * plane, x.dtype)  # its padding stays zero (see _pad)
-        acc = np.empty((4, span), y.dtype)
+        buf = np.zeros(cg * plane + LANES, x.dtype)  # its padding stays zero (see _pad)
+        acc = np.empty((4, wide), y.dtype)
         while o < o_hi:
             gi = o // og
             group_end = min(o_hi, gi * og + og)
@@ -168,14 +181,14 @@ def forward(x, w, b, offset, geo, groups, splits, y):
                 count = min(4, group_end - o)
                 for r in range(count):
                     acc[r, :] = b[o + r]
-                _rows(buf, wmat, offset, o, count, 0, wmat.shape[1], span, acc)
+                _rows(buf, wmat, offset, o, count, 0, wmat.shape[1], wide, acc)
                 for r in range(count):
                     out = acc[r]
                     for i in range(ho):
-                        values = out[i * wq:i * wq + wo]
-                        dst = y[n, o + r, i]
-                        for j in range(wo):
-                            dst[j] = values[j]
+                        src = np.uint64(i * wq)
+                        dst = np.uint64(((n * o_ + o + r) * ho + i) * wo)
+                        for j in range(np.uint64(wo)):
+                            yflat[dst + j] = out[src + j]
                 o += count
 
 
@@ -184,6 +197,7 @@ def _rows_weight(xbuf, gflat, row_len, margin, offset, first, o, count, cg, k_, 
     """dwp[o + r, t] += sum_p g[o + r, p] * x[offset[t] + p] for r < count, every tap t; row r of g
     is gflat[r * row_len + margin:][:span] (1-D slices of a contiguous array, which LLVM vectorises)."""
     zero = np.zeros(1, xbuf.dtype)[0]
+    positions = np.uint64(span)  # unsigned offsets, not slices, into xbuf (see _rows)
     at = (o - first) * row_len + margin
     g0 = gflat[at:at + span]
     g1 = gflat[at + row_len:at + row_len + span]
@@ -194,14 +208,14 @@ def _rows_weight(xbuf, gflat, row_len, margin, offset, first, o, count, cg, k_, 
             k = 0
             while k + 4 <= k_:
                 t = c * k_ + k
-                a0 = xbuf[offset[t]:offset[t] + span]
-                a1 = xbuf[offset[t + 1]:offset[t + 1] + span]
-                a2 = xbuf[offset[t + 2]:offset[t + 2] + span]
-                a3 = xbuf[offset[t + 3]:offset[t + 3] + span]
+                b0 = np.uint64(offset[t])
+                b1 = np.uint64(offset[t + 1])
+                b2 = np.uint64(offset[t + 2])
+                b3 = np.uint64(offset[t + 3])
                 s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = zero
                 s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = zero
-                for p in range(span):
-                    x0, x1, x2, x3 = a0[p], a1[p], a2[p], a3[p]
+                for p in range(positions):
+                    x0, x1, x2, x3 = xbuf[b0 + p], xbuf[b1 + p], xbuf[b2 + p], xbuf[b3 + p]
                     q0, q1, q2, q3 = g0[p], g1[p], g2[p], g3[p]
                     s00 += q0 * x0
                     s01 += q0 * x1
@@ -238,10 +252,10 @@ def _rows_weight(xbuf, gflat, row_len, margin, offset, first, o, count, cg, k_, 
                 k += 4
             for rest in range(k, k_):
                 t = c * k_ + rest
-                a0 = xbuf[offset[t]:offset[t] + span]
+                b0 = np.uint64(offset[t])
                 s0 = s1 = s2 = s3 = zero
-                for p in range(span):
-                    x0 = a0[p]
+                for p in range(positions):
+                    x0 = xbuf[b0 + p]
                     s0 += g0[p] * x0
                     s1 += g1[p] * x0
                     s2 += g2[p] * x0
@@ -256,17 +270,17 @@ def _rows_weight(xbuf, gflat, row_len, margin, offset, first, o, count, cg, k_, 
             k = 0
             while k + 4 <= k_:
                 t = c * k_ + k
-                a0 = xbuf[offset[t]:offset[t] + span]
-                a1 = xbuf[offset[t + 1]:offset[t + 1] + span]
-                a2 = xbuf[offset[t + 2]:offset[t + 2] + span]
-                a3 = xbuf[offset[t + 3]:offset[t + 3] + span]
+                b0 = np.uint64(offset[t])
+                b1 = np.uint64(offset[t + 1])
+                b2 = np.uint64(offset[t + 2])
+                b3 = np.uint64(offset[t + 3])
                 s0 = s1 = s2 = s3 = zero
-                for p in range(span):
+                for p in range(positions):
                     q = gs[p]
-                    s0 += q * a0[p]
-                    s1 += q * a1[p]
-                    s2 += q * a2[p]
-                    s3 += q * a3[p]
+                    s0 += q * xbuf[b0 + p]
+                    s1 += q * xbuf[b1 + p]
+                    s2 += q * xbuf[b2 + p]
+                    s3 += q * xbuf[b3 + p]
                 dwp[o + r, t] += s0
                 dwp[o + r, t + 1] += s1
                 dwp[o + r, t + 2] += s2
@@ -274,10 +288,10 @@ def _rows_weight(xbuf, gflat, row_len, margin, offset, first, o, count, cg, k_, 
                 k += 4
             for rest in range(k, k_):
                 t = c * k_ + rest
-                a0 = xbuf[offset[t]:offset[t] + span]
+                b0 = np.uint64(offset[t])
                 s0 = zero
-                for p in range(span):
-                    s0 += gs[p] * a0[p]
+                for p in range(positions):
+                    s0 += gs[p] * xbuf[b0 + p]
                 dwp[o + r, t] += s0
 
 
@@ -299,13 +313,14 @@ def backward(x, w, g, offset, geo, groups, need_x, need_w, chunks, wx, offset_x,
     sw, phases = geo[3], geo[2] * geo[3]
     plane = phases * hq * wq
     row_len = margin + hq * wq
+    plane_wide = -(-(hq * wq) // LANES) * LANES  # dx positions computed per phase plane (see _rows)
     k_ = kh_ * kw_
+    g_all = g.reshape(g.size)
     per = (n_ + chunks - 1) // chunks
     for job in prange(chunks):
         xbuf = np.zeros(cg * plane, x.dtype)  # its padding stays zero (see _pad)
-        gext = np.zeros((og, row_len), g.dtype)  # zero outside each row's [margin, margin + span)
-        gflat = gext.reshape(og * row_len)
-        acc = np.empty((4, hq * wq), x.dtype)
+        gflat = np.zeros(og * row_len + LANES, g.dtype)  # rows zero outside [margin, margin + span)
+        acc = np.empty((4, plane_wide), x.dtype)
         dwp, dbp = dw_part[job], db_part[job]
         for n in range(job * per, min(n_, job * per + per)):
             for gi in range(groups):
@@ -314,11 +329,12 @@ def backward(x, w, g, offset, geo, groups, need_x, need_w, chunks, wx, offset_x,
                     s = 0.0
                     at = r * row_len + margin
                     for i in range(ho):
-                        src = g[n, first + r, i]
-                        dst = gflat[at + i * wq:at + i * wq + wo]
-                        for j in range(wo):
-                            dst[j] = src[j]
-                            s += src[j]
+                        src = np.uint64(((n * o_ + first + r) * ho + i) * wo)
+                        dst = np.uint64(at + i * wq)
+                        for j in range(np.uint64(wo)):
+                            v = g_all[src + j]
+                            gflat[dst + j] = v
+                            s += v
                     dbp[first + r] += s
                 if need_w:
                     _pad(x[n], gi * cg, cg, geo, xbuf)
@@ -334,7 +350,7 @@ def backward(x, w, g, offset, geo, groups, need_x, need_w, chunks, wx, offset_x,
                         for phase in range(phases):
                             acc[:count, :] = 0
                             _rows(gflat, wx, offset_x, c, count, tap_start[phase], tap_start[phase + 1],
-                                  hq * wq, acc)
+                                  plane_wide, acc)
                             for r in range(count):
                                 _unpad_phase(acc[r], phase // sw, phase % sw, geo, dx[n, c + r])
                         c += count
