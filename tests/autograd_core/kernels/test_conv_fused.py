@@ -3,6 +3,11 @@
 strides, padding, dilation, groups, odd sizes, channel counts that do and do not fill the blocks of
 four, and an empty batch."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -131,3 +136,24 @@ def test_per_sample_kernels_match_torch(case):
                                **TOL[np.float64])
     for got, want in zip(ours["backward"](x, w, g, stride, padding, dilation, groups=groups), (tx, tw, tb)):
         np.testing.assert_allclose(got, want.grad.numpy(), **TOL[np.float64])
+
+
+def test_per_sample_kernels_run_as_python_with_numba_disabled():
+    """The loops are plain Python under NUMBA_DISABLE_JIT=1 (unsigned offsets included)."""
+    code = """
+import numpy as np
+from autograd_core.kernels import conv, reference
+rng = np.random.default_rng(0)
+n = 2 * conv._threads.cores() + 1
+x, w, b = rng.standard_normal((n, 4, 6, 5)), rng.standard_normal((6, 2, 3, 2)), rng.standard_normal(6)
+y = conv.conv2d_forward(x, w, b, 2, 1, (2, 1), 2)
+g = rng.standard_normal(y.shape)
+got = [y, *conv.conv2d_backward(x, w, g, 2, 1, (2, 1), groups=2)]
+want = [reference.conv2d_forward(x, w, b, 2, 1, (2, 1), 2), *reference.conv2d_backward(x, w, g, 2, 1, (2, 1), groups=2)]
+print(max(float(np.abs(a - e).max()) for a, e in zip(got, want)))
+"""
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=300,
+                            env={**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": str(root)})
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout.split()[-1]) < 1e-12
