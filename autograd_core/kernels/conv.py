@@ -25,8 +25,13 @@ Why not im2col + BLAS: it was slower here. On 2 cores NumPy's OpenBLAS threads a
 each spin while the other pool works, and even with BLAS on one thread im2col stayed ~2x slower than
 these loops on the target layers (benchmarks/bench_kernels.py).
 
-Parallel loops: forward over (n, o), dx over (n, c), dw over (o, c): each iteration owns its output.
-float16 data is computed in float32 and returned as float16.
+Where the loops live: `conv_fused` holds the per-sample kernels that run the forward always and
+the backward for batches of two samples per thread or more: one job pads one sample's channels into
+a buffer that stays in cache and computes from it (forward over (sample, block of output
+channels); backward over chunks of samples, each with its own float64 partial sums of dw and db).
+The whole-batch passes below (phase planes of the batch, then dx over (n, c) and dw over (o, c))
+serve smaller batches, whose (n, c) loops still keep every core busy. Each iteration owns its
+output. float16 data is computed in float32 and returned as float16.
 
     >>> conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), None, 1, 0, 1)[0, 0]
     array([[4., 4.],
