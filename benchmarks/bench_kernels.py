@@ -161,7 +161,7 @@ def bench_softmax(table, shapes):
                   partial(reference.cross_entropy_backward, log_probs, target, 0.1, rows_grad), theirs_b)
 
 
-CONV_LAYERS = [  # (label, x shape, w shape, stride, padding)
+CONV_LAYERS = [  # (label, x shape, w shape, stride, padding[, groups])
     ("Conv2d(1->8,3,p=1)", (64, 1, 28, 28), (8, 1, 3, 3), 1, 1),
     ("Conv2d(8->16,3,p=1)", (64, 8, 14, 14), (16, 8, 3, 3), 1, 1),
     ("Conv2d(1->8,3,p=1)", (64, 1, 14, 14), (8, 1, 3, 3), 1, 1),
@@ -169,13 +169,20 @@ CONV_LAYERS = [  # (label, x shape, w shape, stride, padding)
     ("Conv1d(4->16,5,p=2)", (32, 4, 256), (16, 4, 5), 1, 2),
     ("Conv1d(16->32,5,p=2)", (32, 16, 128), (32, 16, 5), 1, 2),
     ("Conv2d(8->16,3,s=2,p=1)", (64, 8, 28, 28), (16, 8, 3, 3), 2, 1),
+    # the layers of bench_training's `mobile` net, and a grouped and a larger depthwise layer
+    ("Conv2d(3->16,3,s=2,p=1)", (32, 3, 32, 32), (16, 3, 3, 3), 2, 1),
+    ("Conv2d(16,3,p=1,g=16)", (32, 16, 16, 16), (16, 1, 3, 3), 1, 1, 16),
+    ("Conv2d(16->32,1)", (32, 16, 16, 16), (32, 16, 1, 1), 1, 0),
+    ("Conv2d(16->32,3,p=1,g=4)", (64, 16, 14, 14), (32, 4, 3, 3), 1, 1, 4),
+    ("Conv2d(32,3,p=1,g=32)", (64, 32, 28, 28), (32, 1, 3, 3), 1, 1, 32),
 ]
 
 
 def bench_conv(table, layers):
     rng = np.random.default_rng(2)
     totals = []
-    for label, x_shape, w_shape, stride, padding in layers:
+    for label, x_shape, w_shape, stride, padding, *rest in layers:
+        groups = rest[0] if rest else 1
         nd = len(x_shape) - 2
         forward, backward = getattr(conv, f"conv{nd}d_forward"), getattr(conv, f"conv{nd}d_backward")
         twin_forward = getattr(reference, f"conv{nd}d_forward")
@@ -183,15 +190,15 @@ def bench_conv(table, layers):
         x = rng.standard_normal(x_shape).astype(np.float32)
         w = (rng.standard_normal(w_shape) * 0.1).astype(np.float32)
         b = rng.standard_normal(w_shape[0]).astype(np.float32)
-        g = rng.standard_normal(forward(x, w, b, stride, padding, 1).shape).astype(np.float32)
+        g = rng.standard_normal(forward(x, w, b, stride, padding, 1, groups).shape).astype(np.float32)
         size = "x" + str(x_shape).replace(" ", "")
-        ours_f = partial(forward, x, w, b, stride, padding, 1)
-        ours_b = partial(backward, x, w, g, stride, padding, 1)
-        twin_f = partial(twin_forward, x, w, b, stride, padding, 1)
-        twin_b = partial(twin_backward, x, w, g, stride, padding, 1)
+        ours_f = partial(forward, x, w, b, stride, padding, 1, groups)
+        ours_b = partial(backward, x, w, g, stride, padding, 1, groups=groups)
+        twin_f = partial(twin_forward, x, w, b, stride, padding, 1, groups)
+        twin_b = partial(twin_backward, x, w, g, stride, padding, 1, groups=groups)
         theirs_f = theirs_b = theirs_fb = None
         if torch is not None:
-            fn = partial(getattr(F, f"conv{nd}d"), stride=stride, padding=padding)
+            fn = partial(getattr(F, f"conv{nd}d"), stride=stride, padding=padding, groups=groups)
             theirs_f = partial(fn, _tensor(x), _tensor(w), _tensor(b))
             theirs_b = _torch_backward(fn, [x, w, b], g)
             theirs_fb = _torch_forward_backward(fn, [x, w, b], g)

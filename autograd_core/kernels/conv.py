@@ -25,8 +25,13 @@ Why not im2col + BLAS: it was slower here. On 2 cores NumPy's OpenBLAS threads a
 each spin while the other pool works, and even with BLAS on one thread im2col stayed ~2x slower than
 these loops on the target layers (benchmarks/bench_kernels.py).
 
-Parallel loops: forward over (n, o), dx over (n, c), dw over (o, c): each iteration owns its output.
-float16 data is computed in float32 and returned as float16.
+Where the loops live: `conv_fused` holds the per-sample kernels that run the forward always and
+the backward for batches of two samples per thread or more: one job pads one sample's channels into
+a buffer that stays in cache and computes from it (forward over (sample, block of output
+channels); backward over chunks of samples, each with its own float64 partial sums of dw and db).
+The whole-batch passes below (phase planes of the batch, then dx over (n, c) and dw over (o, c))
+serve smaller batches, whose (n, c) loops still keep every core busy. Each iteration owns its
+output. float16 data is computed in float32 and returned as float16.
 
     >>> conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), None, 1, 0, 1)[0, 0]
     array([[4., 4.],
@@ -37,6 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _threads, conv_fused
 from ._jit import FASTMATH, Size2, float_array, half_in_float32, int_pair, int_single, njit, prange
 
 # ---- loops ---------------------------------------------------------------------------------------
@@ -81,43 +87,6 @@ def _from_phases(dq, ph, pw, sh, sw, dx):
                 j0 = (col0 + pw) // sw
                 count = (w - 1 - col0) // sw + 1
                 dx[n, c, r, col0::sw] = dq[n, c, a, b, i, j0:j0 + count]
-
-
-@njit(cache=True, parallel=True, fastmath=FASTMATH)
-def _forward(xq, w, b, offset, group_stride, wq, y):
-    """y[n, o] from the phase planes; offset[t] is tap t's start within its group's channels."""
-    n_ = xq.shape[0]
-    o_, cg, kh_, kw_ = w.shape
-    og = o_ // (xq.shape[1] // cg)
-    ho, wo = y.shape[2], y.shape[3]
-    span = (ho - 1) * wq + wo
-    taps = cg * kh_ * kw_
-    wmat = w.reshape(o_, taps)
-    xmat = xq.reshape(n_, xq[0].size)
-    for no in prange(n_ * o_):
-        n, o = no // o_, no % o_
-        xn = xmat[n][(o // og) * group_stride:]
-        w_row = wmat[o]
-        acc = np.empty(span, y.dtype)
-        acc[:] = b[o]
-        t = 0
-        while t + 4 <= taps:
-            a0 = xn[offset[t]:offset[t] + span]
-            a1 = xn[offset[t + 1]:offset[t + 1] + span]
-            a2 = xn[offset[t + 2]:offset[t + 2] + span]
-            a3 = xn[offset[t + 3]:offset[t + 3] + span]
-            w0, w1, w2, w3 = w_row[t], w_row[t + 1], w_row[t + 2], w_row[t + 3]
-            for p in range(span):
-                acc[p] += w0 * a0[p] + w1 * a1[p] + w2 * a2[p] + w3 * a3[p]
-            t += 4
-        for rest in range(t, taps):  # the last taps % 4
-            a0 = xn[offset[rest]:offset[rest] + span]
-            w0 = w_row[rest]
-            for p in range(span):
-                acc[p] += w0 * a0[p]
-        for i in range(ho):
-            for j in range(wo):
-                y[n, o, i, j] = acc[i * wq + j]
 
 
 @njit(cache=True, parallel=True)
@@ -269,6 +238,7 @@ class _Plan:
         self.wq = -(-(w + 2 * self.pw) // self.sw)
         self.ho, self.wo = out_size
         self.span = (self.ho - 1) * self.wq + self.wo
+        self.geo = np.array([self.ph, self.pw, self.sh, self.sw, self.hq, self.wq], np.int64)
         self.phases_shape = (n, c, self.sh, self.sw, self.hq, self.wq)
         plane = self.sh * self.sw * self.hq * self.wq  # one channel's phase planes
         self.group_stride = cg * plane
@@ -276,6 +246,32 @@ class _Plan:
         phase = ((ki * dh) % self.sh) * self.sw + (kj * dw) % self.sw
         self.offset = ((ci * plane + phase * self.hq * self.wq + ((ki * dh) // self.sh) * self.wq
                         + (kj * dw) // self.sw).reshape(-1).astype(np.int64))
+        self._input_taps = None
+
+    def input_taps(self, w, groups):
+        """dx as a convolution of g (see conv_fused.backward): the weights wx (C, O/groups * k) with
+        columns ordered by phase, then output channel, then kernel position; each column's offset
+        into a row of g of length margin + Hq*Wq; where each phase's columns start; the margin.
+        The index work is done once per plan; a call only gathers w."""
+        if self._input_taps is None:
+            o, cg, kh, kw = w.shape
+            k = kh * kw
+            per_plane = self.hq * self.wq
+            phase, shift = self.offset[:k] // per_plane, self.offset[:k] % per_plane  # channel 0's taps
+            margin = int(shift.max()) if shift.size else 0
+            row_len = margin + per_plane
+            og = o // groups
+            index = np.arange(w.size).reshape(groups, og, cg, k)  # where each weight sits in w
+            blocks, offsets, start = [], [], [0]
+            for p in range(self.sh * self.sw):
+                ks = np.flatnonzero(phase == p)
+                blocks.append(index[:, :, :, ks].transpose(0, 2, 1, 3).reshape(groups * cg, og * ks.size))
+                offsets.append((np.arange(og)[:, None] * row_len + margin - shift[ks][None, :]).reshape(-1))
+                start.append(start[-1] + og * ks.size)
+            self._input_taps = (np.concatenate(blocks, axis=1), np.concatenate(offsets).astype(np.int64),
+                                np.array(start, np.int64), margin)
+        index, offsets, start, margin = self._input_taps
+        return w.reshape(-1)[index], offsets, start, margin
 
     def phases(self, x):
         if self.trivial:
@@ -293,12 +289,55 @@ class _Plan:
         return gw, bias_part
 
 
+_PLANS: dict = {}  # plans by shapes and geometry: a training loop meets the same few every step
+
+
+def _plan(x_shape, w_shape, stride, padding, dilation, groups, out_size) -> _Plan:
+    key = (tuple(x_shape), tuple(w_shape), stride, padding, dilation, groups)
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) >= 64:  # a program sweeping shapes keeps only the recent ones
+            _PLANS.clear()
+        plan = _PLANS[key] = _Plan(x_shape, w_shape, stride, padding, dilation, groups, out_size)
+    return plan
+
+
+def _jobs_per_sample(n, o):
+    """Forward jobs per sample: one when the batch alone gives every thread a few samples, else the
+    output channels are split (in blocks of 4) so that a small batch still uses every core."""
+    want = 2 * _threads.cores()
+    return 1 if n >= want else max(1, min(-(-o // 4), -(-want // max(n, 1))))
+
+
 def _forward_2d(x, w, b, stride, padding, dilation, groups, out_size):
-    plan = _Plan(x.shape, w.shape, stride, padding, dilation, groups, out_size)
+    plan = _plan(x.shape, w.shape, stride, padding, dilation, groups, out_size)
     bias = b if b is not None else np.zeros(w.shape[0], x.dtype)
     y = np.empty((x.shape[0], w.shape[0], *out_size), x.dtype)
-    _forward(plan.phases(x), w, bias, plan.offset, plan.group_stride, plan.wq, y)
+    conv_fused.forward(x, w, bias, plan.offset, plan.geo, groups, _jobs_per_sample(x.shape[0], w.shape[0]), y)
     return y
+
+
+def _gradients_2d(plan, x, w, g, groups, need_x, need_w):
+    """(dx or None, dw or None, db in float64) of the 4-D problem.
+
+    A batch of at least two samples per thread runs the per-sample kernels (conv_fused: padding,
+    spread and both gradients of a sample in cache); a smaller one runs the whole-batch passes below,
+    whose parallel loops are over (sample, channel) and so keep every core busy."""
+    n, o = g.shape[:2]
+    chunks = 2 * _threads.cores()
+    if n < chunks:
+        gw, bias_part = plan.spread(g)
+        dx = _input_grad_2d(plan, gw, w, x.shape) if need_x else None
+        dw = _weight_grad_2d(plan, x, gw, w.shape) if need_w else None
+        return dx, dw, bias_part.sum(axis=0)
+    dx = np.empty(x.shape if need_x else (1, 1, 1, 1), x.dtype)
+    dw_part = np.zeros((chunks, o, w[0].size if need_w else 0), np.float64)
+    db_part = np.zeros((chunks, o), np.float64)
+    wx, offset_x, tap_start, margin = plan.input_taps(w, groups)
+    conv_fused.backward(x, w, g, plan.offset, plan.geo, groups, need_x, need_w, chunks, wx, offset_x,
+                        tap_start, margin, dx, dw_part, db_part)
+    dw = dw_part.sum(axis=0).astype(x.dtype).reshape(w.shape) if need_w else None
+    return (dx if need_x else None), dw, db_part.sum(axis=0)
 
 
 def _input_grad_2d(plan, gw, w, x_shape):
@@ -400,15 +439,11 @@ def _backward(kernel, nd, x, w, g, stride, padding, dilation, need_x, need_w, ne
         if need_b:
             db = g.sum(axis=(0, *range(2, g.ndim)), dtype=np.float64).astype(x.dtype)
         return dx, dw, db
-    plan = _Plan(x4.shape, w4.shape, *geometry, groups, out_size)
-    gw, bias_part = plan.spread(g4)
+    plan = _plan(x4.shape, w4.shape, *geometry, groups, out_size)
+    dx, dw, db_sum = _gradients_2d(plan, x4, w4, g4, groups, need_x, need_w)
     if need_b:
-        db = bias_part.sum(axis=0).astype(x.dtype)
-    if need_x:
-        dx = _input_grad_2d(plan, gw, w4, x4.shape).reshape(x.shape)
-    if need_w:
-        dw = _weight_grad_2d(plan, x4, gw, w4.shape).reshape(w.shape)
-    return dx, dw, db
+        db = db_sum.astype(x.dtype)
+    return (dx.reshape(x.shape) if need_x else None), (dw.reshape(w.shape) if need_w else None), db
 
 
 @half_in_float32
@@ -440,9 +475,9 @@ def _input_grad(kernel, nd, g, w, x_shape, stride, padding, dilation, groups):
     _, w, _, x4, w4, geometry, groups, out_size = _setup(kernel, probe, w, nd, stride, padding, dilation,
                                                          groups)
     g = _check_grad(kernel, g, (x_shape[0], w.shape[0], *out_size[2 - nd:]), probe)
-    plan = _Plan(x4.shape, w4.shape, *geometry, groups, out_size)
-    gw, _ = plan.spread(_as_2d(g) if nd == 1 else g)
-    return _input_grad_2d(plan, gw, w4, x4.shape).reshape(x_shape)
+    plan = _plan(x4.shape, w4.shape, *geometry, groups, out_size)
+    dx, _, _ = _gradients_2d(plan, x4, w4, _as_2d(g) if nd == 1 else g, groups, True, False)
+    return dx.reshape(x_shape)
 
 
 def _weight_grad(kernel, nd, x, g, w_shape, stride, padding, dilation, groups):
@@ -451,9 +486,9 @@ def _weight_grad(kernel, nd, x, g, w_shape, stride, padding, dilation, groups):
     x, w, _, x4, w4, geometry, groups, out_size = _setup(kernel, x, probe, nd, stride, padding, dilation,
                                                          groups)
     g = _check_grad(kernel, g, (x.shape[0], w_shape[0], *out_size[2 - nd:]), x)
-    plan = _Plan(x4.shape, w4.shape, *geometry, groups, out_size)
-    gw, _ = plan.spread(_as_2d(g) if nd == 1 else g)
-    return _weight_grad_2d(plan, x4, gw, w4.shape).reshape(w_shape)
+    plan = _plan(x4.shape, w4.shape, *geometry, groups, out_size)
+    _, dw, _ = _gradients_2d(plan, x4, w4, _as_2d(g) if nd == 1 else g, groups, False, True)
+    return dw.reshape(w_shape)
 
 
 @half_in_float32
