@@ -98,18 +98,20 @@ def chain_numpy(n: int, x0: np.ndarray, w0: np.ndarray) -> float:
     return time.perf_counter() - t0
 
 
-def interleaved_us_per_op(fns: dict, n: int, repeats: int) -> dict:
-    """Median µs/op of each engine, the engines taking turns in every repeat so that a
-    change in the machine's load falls on all of them alike."""
+def interleaved_us_per_op(fns: dict, n: int, repeats: int, blocks: int = 4) -> dict:
+    """Median µs/op of each engine. The engines take turns in `blocks` blocks of repeats, so
+    that a change in the machine's load falls on all of them alike; each block starts with an
+    untimed warm-up run, so that no engine is timed on caches the other one just filled (a
+    program runs one engine at a time: alternating every run cost both ~10%)."""
     rng = np.random.default_rng(0)
     x0 = rng.standard_normal(SHAPE).astype(np.float32)
     w0 = rng.standard_normal(SHAPE).astype(np.float32)
-    for fn in fns.values():
-        fn(n, x0, w0)  # warm-up
     times = {name: [] for name in fns}
-    for _ in range(repeats):
+    per_block = max(1, repeats // blocks)
+    for _ in range(blocks):
         for name, fn in fns.items():
-            times[name].append(fn(n, x0, w0))
+            fn(n, x0, w0)  # warm-up
+            times[name].extend(fn(n, x0, w0) for _ in range(per_block))
     return {name: statistics.median(t) / n * 1e6 for name, t in times.items()}
 
 
@@ -134,7 +136,7 @@ def main(argv=None) -> dict:
     base = rows["autograd_core"]
     torch_key = next((k for k in rows if k.startswith("torch")), None)
     print(f"chain of {args.ops} elementwise ops on {SHAPE}, forward + backward, median of {args.repeats} "
-          "(the engines take turns)")
+          "(the engines take turns in blocks)")
     print(f"{'engine':<22}{'µs/op':>10}{'vs torch':>10}")
     for name, us in rows.items():
         ratio = f"{us / rows[torch_key]:.2f}x" if torch_key else "-"
