@@ -4,13 +4,21 @@ Three problems, measured on 2 cores, and what this module does about each:
 
 1. Beside PyTorch. `torch` ships its own `libgomp.so.1`; once it is loaded, Numba's OpenMP layer
    binds to that same runtime (same soname), which read its wait policy when torch was imported:
-   its idle threads spin for ~3 ms after every parallel kernel and starve the BLAS threads of the
-   matmul that follows (MLP batch 1024: 4.8 ms a step alone, 40 ms with torch imported first).
-   So when an OpenMP runtime is already loaded before our first kernel and was not told to wait
-   passively, the kernels use Numba's `workqueue` layer, which owns its threads and sleeps when
-   idle (~1.2x slower launches than OpenMP on the CNN step, against 8x). Otherwise Numba's default
-   order applies (tbb if installed, then `omp` with OMP_WAIT_POLICY=PASSIVE, set before libgomp
-   starts). A layer the user chose with NUMBA_THREADING_LAYER is kept.
+   unless told otherwise its idle threads spin ~300,000 pauses (~3.5 ms of CPU, measured) after
+   every parallel kernel and starve the BLAS threads and the next kernel (CNN step 1.8x, MLP
+   batch 1024 8x slower than alone). Numba's own `workqueue` layer avoids that runtime but costs
+   ~32 us a launch against ~7 us (OpenMP, passive) and wakes two threads per launch, which a
+   loaded machine makes worse: the CNN step's 22 launches made it 1.3-1.8x slower than alone.
+   So the kernels use Numba's `tbb` layer whenever the `tbb` package is installed (a dependency
+   on the platforms it has wheels for): Intel TBB is a runtime of its own, so nothing torch
+   loaded or configured touches it, whichever was imported first, and it launches in ~1.3 us
+   with ~12 us of worker CPU per launch. pip puts libtbb in `<prefix>/lib`, off the loader's
+   path, so `_load_tbb` loads it by its full path before Numba looks for it. Without tbb:
+   OpenMP told to wait passively (OMP_WAIT_POLICY=PASSIVE, set before libgomp starts), or
+   `workqueue` when another library's OpenMP runtime is already loaded and spins. A layer the
+   user chose (NUMBA_THREADING_LAYER, NUMBA_THREADING_LAYER_PRIORITY) is kept. torch's own
+   threads and settings are never changed, except that in the OpenMP fallback the passive wait
+   policy is also what a torch imported later reads (it then shares that runtime).
 
 2. fork. GNU OpenMP cannot run a parallel region in a child forked after the parent used it (the
    child aborts: "fork() called from a process already using GNU OpenMP"), so a `multiprocessing`
@@ -110,12 +118,68 @@ def _foreign_openmp_spins() -> bool:
     return any(name.startswith(("libgomp", "libiomp", "libomp")) for name in names)
 
 
+_TBB_NAMES = {"linux": "libtbb.so.12", "darwin": "libtbb.12.dylib", "win32": "tbb12.dll"}
+TBB_MIN_INTERFACE = 12060  # the oldest TBB Numba's tbb layer accepts (2021 update 6)
+
+
+def _load_tbb() -> bool:
+    """Make the TBB runtime of the `tbb` package loadable by Numba; True when it is.
+
+    Loaded once with RTLD_GLOBAL by its full path, later lookups by name (Numba's, and the
+    dynamic loader's for Numba's tbbpool extension) find it already in the process."""
+    import ctypes
+    import sys
+
+    name = _TBB_NAMES.get(sys.platform)
+    if name is None:
+        return False
+    try:
+        lib = ctypes.CDLL(name)  # already on the loader's path (conda, a system package)
+    except OSError:
+        lib = None
+        try:
+            from importlib import metadata
+
+            files = metadata.distribution("tbb").files or []
+            found = [f for f in files if f.name == name]
+        except Exception:  # not installed, or metadata without a file list
+            found = []
+        for entry in found:
+            path = str(entry.locate())
+            try:
+                if sys.platform == "win32":
+                    os.add_dll_directory(os.path.dirname(path))
+                lib = ctypes.CDLL(path, mode=getattr(ctypes, "RTLD_GLOBAL", 0))
+                break
+            except OSError:
+                continue
+    if lib is None:
+        return False
+    try:
+        version = lib.TBB_runtime_interface_version
+        version.restype = ctypes.c_int
+        return version() >= TBB_MIN_INTERFACE
+    except AttributeError:
+        return False
+
+
 def choose_threading_layer(numba) -> None:
     """Called once, after `import numba` and before the first parallel kernel (see point 1)."""
     _state["layer_chosen"] = True
-    if not os.environ.get("NUMBA_THREADING_LAYER") and _foreign_openmp_spins():
-        numba.config.THREADING_LAYER = "workqueue"  # else numba's default order: tbb, omp, workqueue
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when libgomp starts
+    if os.environ.get("NUMBA_THREADING_LAYER") or os.environ.get("NUMBA_THREADING_LAYER_PRIORITY"):
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # the user's layer; if it is omp, no spinning
+        return
+    if _load_tbb():
+        # "default" tries the layers in this order and falls back if one fails to load.
+        numba.config.THREADING_LAYER = "default"
+        numba.config.THREADING_LAYER_PRIORITY = ["tbb", "omp", "workqueue"]
+        if _foreign_openmp_spins():
+            numba.config.THREADING_LAYER_PRIORITY = ["tbb", "workqueue", "omp"]
+        return
+    if _foreign_openmp_spins():
+        numba.config.THREADING_LAYER = "workqueue"
+    else:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when libgomp starts
 
 
 def layer_chosen() -> bool:
