@@ -36,8 +36,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
-# The environment as it was before any kernel ran: the kernels set OMP_WAIT_POLICY for
-# their own process, and a child timing torch must not inherit that.
+# The environment as it was before any kernel ran: without the tbb package the kernels set
+# OMP_WAIT_POLICY for their own process, and a child timing torch must not inherit that.
 CHILD_ENV = dict(os.environ)
 LR = 0.01
 
@@ -218,9 +218,10 @@ def _child(engine: str, names, steps: int, ratios: bool = False) -> dict:
     """Time one engine's workloads in a fresh process.
 
     `autograd_core_torch` is this project with `torch` imported first, as in a notebook that
-    compares the two: both bring an OpenMP runtime, and before the kernels chose their threading
-    layer for themselves (kernels/_threads.py) that cost 6-8x. The other two never import the
-    other engine.
+    compares the two: torch brings its own OpenMP runtime, which Numba's OpenMP layer would share
+    (6-8x slower before the kernels chose their threading layer for themselves, 1.2-1.8x with the
+    workqueue layer; the same speed with the tbb layer, kernels/_threads.py). The other two never
+    import the other engine.
     """
     cmd = [sys.executable, os.path.abspath(__file__), "--engine", engine, "--steps", str(steps), "--json"]
     if names:
