@@ -24,7 +24,9 @@ Three problems, measured on 2 cores, and what this module does about each:
    child aborts: "fork() called from a process already using GNU OpenMP"), so a `multiprocessing`
    pool or DataLoader workers started after training would die. A fork handler marks the child,
    and there every parallel kernel runs its serial twin (one thread per worker, as PyTorch gives
-   its DataLoader workers).
+   its DataLoader workers). The tbb layer survives a fork from the main thread (Numba stops and
+   restarts TBB around it), so there the child keeps its threads, as with workqueue; after a fork
+   from another thread Numba cannot stop TBB first, and the child runs serial twins.
 
 3. Oversubscription. OpenBLAS's idle threads spin too, and on a loaded machine a multi-threaded
    small GEMM or LAPACK call can take 10-20x its single-threaded time (a sweep of np.linalg.lstsq
@@ -69,7 +71,8 @@ BATCHED_PARALLEL_MIN = 1 << 19
 
 _launch_lock = threading.Lock()
 _state = {
-    "serial_only": False,  # set in a child forked after GNU OpenMP ran in the parent
+    "serial_only": False,  # set in a child forked after GNU OpenMP ran in the parent (point 2)
+    "fork_from_main": True,  # the last fork came from the main thread
     "blas": None,  # the BLAS controllers from threadpoolctl, found once
     "blas_low": None,  # threads BLAS keeps outside large GEMMs (None: leave BLAS alone)
     "blas_high": None,  # threads for a large GEMM
@@ -186,22 +189,28 @@ def layer_chosen() -> bool:
     return _state["layer_chosen"]
 
 
+def _before_fork() -> None:
+    _state["fork_from_main"] = threading.current_thread() is threading.main_thread()
+
+
 def _after_fork_in_child() -> None:
     _state["pool"] = None  # its threads did not survive the fork
-    # Only GNU OpenMP breaks in the child; the workqueue layer restarts its threads itself.
+    # GNU OpenMP breaks in the child, and TBB may when the fork came from a thread other than the
+    # one that started it (Numba can stop TBB only from that one, as a rule the main thread);
+    # workqueue restarts its threads itself.
     if _state["layer_chosen"]:
         try:
             from numba.np.ufunc import parallel
 
-            started_omp = parallel._is_initialized and parallel._threading_layer == "omp"
+            layer = parallel._threading_layer if parallel._is_initialized else None
         except (ImportError, AttributeError):
-            started_omp = True  # cannot tell: be safe
-        if started_omp:
+            layer = "omp"  # cannot tell: be safe
+        if layer == "omp" or (layer == "tbb" and not _state.get("fork_from_main", True)):
             _state["serial_only"] = True
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 def launch(kernel, args):
