@@ -4,19 +4,22 @@ Three problems, measured on 2 cores, and what this module does about each:
 
 1. Beside PyTorch. `torch` ships its own `libgomp.so.1`; once it is loaded, Numba's OpenMP layer
    binds to that same runtime (same soname), which read its wait policy when torch was imported:
-   unless told otherwise its idle threads spin ~300,000 pauses (~3.5 ms of CPU, measured) after
-   every parallel kernel and starve the BLAS threads and the next kernel (CNN step 1.8x, MLP
-   batch 1024 8x slower than alone). Numba's own `workqueue` layer avoids that runtime but costs
-   ~32 us a launch against ~7 us (OpenMP, passive) and wakes two threads per launch, which a
-   loaded machine makes worse: the CNN step's 22 launches made it 1.3-1.8x slower than alone.
+   unless told otherwise its idle threads spin ~300,000 pauses after every parallel kernel
+   (measured: 2-5 ms of CPU per launch, against ~0.04 ms with OMP_WAIT_POLICY=PASSIVE) and starve
+   the BLAS threads and the next kernel (CNN step 1.8x, MLP batch 1024 8x slower than alone).
+   Numba's own `workqueue` layer avoids that runtime but costs ~32 us a small launch against
+   ~7.5 us (OpenMP, passive) and wakes two threads per launch, which a loaded machine makes
+   worse: the CNN step's 22 launches made it 1.2-1.8x slower than alone.
    So the kernels use Numba's `tbb` layer whenever the `tbb` package is installed (a dependency
    on the platforms it has wheels for): Intel TBB is a runtime of its own, so nothing torch
-   loaded or configured touches it, whichever was imported first, and it launches in ~1.3 us
-   with ~12 us of worker CPU per launch. pip puts libtbb in `<prefix>/lib`, off the loader's
-   path, so `_load_tbb` loads it by its full path before Numba looks for it. Without tbb:
-   OpenMP told to wait passively (OMP_WAIT_POLICY=PASSIVE, set before libgomp starts), or
-   `workqueue` when another library's OpenMP runtime is already loaded and spins. A layer the
-   user chose (NUMBA_THREADING_LAYER, NUMBA_THREADING_LAYER_PRIORITY) is kept. torch's own
+   loaded or configured touches it, whichever was imported first. It launches in ~1.3 us; its
+   idle workers do spin ~0.5 ms after a kernel (yielding, measured not to slow a two-thread GEMM
+   that follows), which only matters when the machine has no spare core, where point 4 runs the
+   kernels serially anyway. pip puts libtbb in `<prefix>/lib`, off the loader's path, so
+   `_load_tbb` loads it by its full path before Numba looks for it. Without tbb: OpenMP told to
+   wait passively (OMP_WAIT_POLICY=PASSIVE, set before libgomp starts), or `workqueue` when
+   another library's OpenMP runtime is already loaded and spins. A layer the user chose
+   (NUMBA_THREADING_LAYER, NUMBA_THREADING_LAYER_PRIORITY, numba.config) is kept. torch's own
    threads and settings are never changed, except that in the OpenMP fallback the passive wait
    policy is also what a torch imported later reads (it then shares that runtime).
 
@@ -169,18 +172,19 @@ def _load_tbb() -> bool:
 def choose_threading_layer(numba) -> None:
     """Called once, after `import numba` and before the first parallel kernel (see point 1)."""
     _state["layer_chosen"] = True
-    if os.environ.get("NUMBA_THREADING_LAYER") or os.environ.get("NUMBA_THREADING_LAYER_PRIORITY"):
+    config = numba.config
+    if (os.environ.get("NUMBA_THREADING_LAYER") or os.environ.get("NUMBA_THREADING_LAYER_PRIORITY")
+            or str(config.THREADING_LAYER).lower() != "default"
+            or list(config.THREADING_LAYER_PRIORITY) != ["tbb", "omp", "workqueue"]):
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # the user's layer; if it is omp, no spinning
         return
     if _load_tbb():
-        # "default" tries the layers in this order and falls back if one fails to load.
-        numba.config.THREADING_LAYER = "default"
-        numba.config.THREADING_LAYER_PRIORITY = ["tbb", "omp", "workqueue"]
+        # "default" tries the priority order and falls back to the next layer if one fails to load.
         if _foreign_openmp_spins():
-            numba.config.THREADING_LAYER_PRIORITY = ["tbb", "workqueue", "omp"]
+            config.THREADING_LAYER_PRIORITY = ["tbb", "workqueue", "omp"]
         return
     if _foreign_openmp_spins():
-        numba.config.THREADING_LAYER = "workqueue"
+        config.THREADING_LAYER = "workqueue"
     else:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when libgomp starts
 
