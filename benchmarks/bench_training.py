@@ -36,8 +36,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
-# The environment as it was before any kernel ran: the kernels set OMP_WAIT_POLICY for
-# their own process, and a child timing torch must not inherit that.
+# The environment as it was before any kernel ran: without the tbb package the kernels set
+# OMP_WAIT_POLICY for their own process, and a child timing torch must not inherit that.
 CHILD_ENV = dict(os.environ)
 LR = 0.01
 
@@ -212,15 +212,18 @@ def median_ms(step, steps: int, warmup: int = 5) -> float:
 
 
 ENGINES = ("autograd_core", "autograd_core_torch", "torch")
+# The other order: this project's kernels first, `torch` imported after (`--torch-after`).
+TORCH_AFTER = "autograd_core_torch_after"
 
 
 def _child(engine: str, names, steps: int, ratios: bool = False) -> dict:
     """Time one engine's workloads in a fresh process.
 
     `autograd_core_torch` is this project with `torch` imported first, as in a notebook that
-    compares the two: both bring an OpenMP runtime, and before the kernels chose their threading
-    layer for themselves (kernels/_threads.py) that cost 6-8x. The other two never import the
-    other engine.
+    compares the two: torch brings its own OpenMP runtime, which Numba's OpenMP layer would share
+    (6-8x slower before the kernels chose their threading layer for themselves, 1.2-1.8x with the
+    workqueue layer; the same speed with the tbb layer, kernels/_threads.py). The other two never
+    import the other engine.
     """
     cmd = [sys.executable, os.path.abspath(__file__), "--engine", engine, "--steps", str(steps), "--json"]
     if names:
@@ -269,7 +272,13 @@ def _time_here(engine: str, names, steps: int, ratios: bool = False) -> dict:
             ratio_engine = "torch" if engine == "torch" else "autograd_core"
             out[name] = backward_forward_ratio(ratio_engine, weights, x, y, forward, steps)
         else:
-            out[name] = median_ms(make(weights, x, y, forward), steps)
+            step = make(weights, x, y, forward)
+            if engine == TORCH_AFTER:  # the kernels' threads are running when torch arrives
+                step()
+                import torch
+
+                torch.set_num_threads(THREADS)
+            out[name] = median_ms(step, steps)
     return out
 
 
@@ -309,17 +318,20 @@ def main(argv=None) -> dict:
     parser.add_argument("--only", nargs="*", help="workload names to run")
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)
+    parser.add_argument("--torch-after", action="store_true",
+                        help="also time the project with torch imported after its first step")
+    parser.add_argument("--engine", choices=ENGINES + (TORCH_AFTER,), help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ratios", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.engine:  # a child process started by run()
         print(json.dumps(_time_here(args.engine, args.only, args.steps, args.ratios)))
         return {}
-    results = run(args.only, args.steps, args.rounds)
+    results = run(args.only, args.steps, args.rounds, engines=ENGINES + ((TORCH_AFTER,) if args.torch_after else ()))
     print(f"training step, float32, {THREADS} threads, median of {args.steps} steps per process, "
           f"{args.rounds} interleaved rounds: ratio min / median / max over rounds")
-    print(f"{'workload':<12}{'ours ms':>9}{'torch ms':>10}{'ours/torch':>22}{'torch-first/solo':>22}")
+    print(f"{'workload':<12}{'ours ms':>9}{'torch ms':>10}{'ours/torch':>22}{'torch-first/solo':>22}"
+          + (f"{'torch-after/solo':>22}" if args.torch_after else ""))
     for name, r in results.items():
         ours = statistics.median(r["autograd_core"])
         line = f"{name:<12}{ours:>9.2f}"
@@ -329,6 +341,9 @@ def main(argv=None) -> dict:
             line += (f"{statistics.median(r['torch']):>10.2f}"
                      f"{vs['min']:>10.2f}/{vs['median']:.2f}/{vs['max']:.2f}"
                      f"{first['min']:>10.2f}/{first['median']:.2f}/{first['max']:.2f}")
+        if TORCH_AFTER in r:
+            after = round_ratios(r[TORCH_AFTER], r["autograd_core"])
+            line += f"{after['min']:>10.2f}/{after['median']:.2f}/{after['max']:.2f}"
         print(line)
     return results
 

@@ -32,8 +32,8 @@ from . import _threads
 from ._cache import jit_cached
 
 # Below these sizes a kernel runs its serial loop. A parallel launch costs ~2 us while numba's OpenMP
-# threads still spin from the last launch and ~20 us once they sleep (OMP_WAIT_POLICY=PASSIVE);
-# measured on 2 cores, loops of plain arithmetic break even near 1e5 elements, loops calling
+# threads still spin from the last launch and ~20 us once they sleep (OMP_WAIT_POLICY=PASSIVE), ~1.3 us
+# with the tbb layer (kernels/_threads.py) and ~32 us with workqueue; measured on 2 cores, loops of plain arithmetic break even near 1e5 elements, loops calling
 # exp/erf/log near 1e4.
 PARALLEL_MIN_CHEAP = 1 << 17
 PARALLEL_MIN_MATH = 1 << 14
@@ -147,9 +147,10 @@ def _import_numba():
     On few cores, threads that spin after a parallel kernel starve the BLAS threads of
     the matmul that usually comes next: measured on 2 cores, a pooling kernel followed by
     a matmul took 8 ms instead of 1.6 ms, and under outside load spinning made steps
-    10-60x slower. `_threads.choose_threading_layer` picks OpenMP told to wait passively
-    (libgomp reads OMP_WAIT_POLICY when numba's layer starts, so setting it here works),
-    or numba's own workqueue when another library's OpenMP runtime is already loaded.
+    10-60x slower. `_threads.choose_threading_layer` picks Numba's tbb layer (a runtime of
+    its own, whatever torch loaded first), else OpenMP told to wait passively (libgomp reads
+    OMP_WAIT_POLICY when numba's layer starts, so setting it here works), or numba's own
+    workqueue when another library's OpenMP runtime is already loaded.
     """
     import numba
 

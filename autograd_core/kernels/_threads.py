@@ -4,19 +4,32 @@ Three problems, measured on 2 cores, and what this module does about each:
 
 1. Beside PyTorch. `torch` ships its own `libgomp.so.1`; once it is loaded, Numba's OpenMP layer
    binds to that same runtime (same soname), which read its wait policy when torch was imported:
-   its idle threads spin for ~3 ms after every parallel kernel and starve the BLAS threads of the
-   matmul that follows (MLP batch 1024: 4.8 ms a step alone, 40 ms with torch imported first).
-   So when an OpenMP runtime is already loaded before our first kernel and was not told to wait
-   passively, the kernels use Numba's `workqueue` layer, which owns its threads and sleeps when
-   idle (~1.2x slower launches than OpenMP on the CNN step, against 8x). Otherwise Numba's default
-   order applies (tbb if installed, then `omp` with OMP_WAIT_POLICY=PASSIVE, set before libgomp
-   starts). A layer the user chose with NUMBA_THREADING_LAYER is kept.
+   unless told otherwise its idle threads spin ~300,000 pauses after every parallel kernel
+   (measured: 2-5 ms of CPU per launch, against ~0.04 ms with OMP_WAIT_POLICY=PASSIVE) and starve
+   the BLAS threads and the next kernel (CNN step 1.8x, MLP batch 1024 8x slower than alone).
+   Numba's own `workqueue` layer avoids that runtime but costs ~32 us a small launch against
+   ~7.5 us (OpenMP, passive) and wakes two threads per launch, which a loaded machine makes
+   worse: the CNN step's 22 launches made it 1.2-1.8x slower than alone.
+   So the kernels use Numba's `tbb` layer whenever the `tbb` package is installed (a dependency
+   on the platforms it has wheels for): Intel TBB is a runtime of its own, so nothing torch
+   loaded or configured touches it, whichever was imported first. It launches in ~1.3 us; its
+   idle workers do spin ~0.5 ms after a kernel (yielding, measured not to slow a two-thread GEMM
+   that follows), which only matters when the machine has no spare core, where point 4 runs the
+   kernels serially anyway. pip puts libtbb in `<prefix>/lib`, off the loader's path, so
+   `_load_tbb` loads it by its full path before Numba looks for it. Without tbb: OpenMP told to
+   wait passively (OMP_WAIT_POLICY=PASSIVE, set before libgomp starts), or `workqueue` when
+   another library's OpenMP runtime is already loaded and spins. A layer the user chose
+   (NUMBA_THREADING_LAYER, NUMBA_THREADING_LAYER_PRIORITY, numba.config) is kept. torch's own
+   threads and settings are never changed, except that in the OpenMP fallback the passive wait
+   policy is also what a torch imported later reads (it then shares that runtime).
 
 2. fork. GNU OpenMP cannot run a parallel region in a child forked after the parent used it (the
    child aborts: "fork() called from a process already using GNU OpenMP"), so a `multiprocessing`
    pool or DataLoader workers started after training would die. A fork handler marks the child,
    and there every parallel kernel runs its serial twin (one thread per worker, as PyTorch gives
-   its DataLoader workers).
+   its DataLoader workers). The tbb layer survives a fork from the main thread (Numba stops and
+   restarts TBB around it), so there the child keeps its threads, as with workqueue; after a fork
+   from another thread Numba cannot stop TBB first, and the child runs serial twins.
 
 3. Oversubscription. OpenBLAS's idle threads spin too, and on a loaded machine a multi-threaded
    small GEMM or LAPACK call can take 10-20x its single-threaded time (a sweep of np.linalg.lstsq
@@ -61,7 +74,8 @@ BATCHED_PARALLEL_MIN = 1 << 19
 
 _launch_lock = threading.Lock()
 _state = {
-    "serial_only": False,  # set in a child forked after GNU OpenMP ran in the parent
+    "serial_only": False,  # set in a child forked after GNU OpenMP ran in the parent (point 2)
+    "fork_from_main": True,  # the last fork came from the main thread
     "blas": None,  # the BLAS controllers from threadpoolctl, found once
     "blas_low": None,  # threads BLAS keeps outside large GEMMs (None: leave BLAS alone)
     "blas_high": None,  # threads for a large GEMM
@@ -110,34 +124,97 @@ def _foreign_openmp_spins() -> bool:
     return any(name.startswith(("libgomp", "libiomp", "libomp")) for name in names)
 
 
+_TBB_NAMES = {"linux": "libtbb.so.12", "darwin": "libtbb.12.dylib", "win32": "tbb12.dll"}
+TBB_MIN_INTERFACE = 12060  # the oldest TBB Numba's tbb layer accepts (2021 update 6)
+
+
+def _load_tbb() -> bool:
+    """Make the TBB runtime of the `tbb` package loadable by Numba; True when it is.
+
+    Loaded once with RTLD_GLOBAL by its full path, later lookups by name (Numba's, and the
+    dynamic loader's for Numba's tbbpool extension) find it already in the process."""
+    import ctypes
+    import sys
+
+    name = _TBB_NAMES.get(sys.platform)
+    if name is None:
+        return False
+    try:
+        lib = ctypes.CDLL(name)  # already on the loader's path (conda, a system package)
+    except OSError:
+        lib = None
+        try:
+            from importlib import metadata
+
+            files = metadata.distribution("tbb").files or []
+            found = [f for f in files if f.name == name]
+        except Exception:  # not installed, or metadata without a file list
+            found = []
+        for entry in found:
+            path = str(entry.locate())
+            try:
+                if sys.platform == "win32":
+                    os.add_dll_directory(os.path.dirname(path))
+                lib = ctypes.CDLL(path, mode=getattr(ctypes, "RTLD_GLOBAL", 0))
+                break
+            except OSError:
+                continue
+    if lib is None:
+        return False
+    try:
+        version = lib.TBB_runtime_interface_version
+        version.restype = ctypes.c_int
+        return version() >= TBB_MIN_INTERFACE
+    except AttributeError:
+        return False
+
+
 def choose_threading_layer(numba) -> None:
     """Called once, after `import numba` and before the first parallel kernel (see point 1)."""
     _state["layer_chosen"] = True
-    if not os.environ.get("NUMBA_THREADING_LAYER") and _foreign_openmp_spins():
-        numba.config.THREADING_LAYER = "workqueue"  # else numba's default order: tbb, omp, workqueue
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when libgomp starts
+    config = numba.config
+    if (os.environ.get("NUMBA_THREADING_LAYER") or os.environ.get("NUMBA_THREADING_LAYER_PRIORITY")
+            or str(config.THREADING_LAYER).lower() != "default"
+            or list(config.THREADING_LAYER_PRIORITY) != ["tbb", "omp", "workqueue"]):
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # the user's layer; if it is omp, no spinning
+        return
+    if _load_tbb():
+        # "default" tries the priority order and falls back to the next layer if one fails to load.
+        if _foreign_openmp_spins():
+            config.THREADING_LAYER_PRIORITY = ["tbb", "workqueue", "omp"]
+        return
+    if _foreign_openmp_spins():
+        config.THREADING_LAYER = "workqueue"
+    else:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when libgomp starts
 
 
 def layer_chosen() -> bool:
     return _state["layer_chosen"]
 
 
+def _before_fork() -> None:
+    _state["fork_from_main"] = threading.current_thread() is threading.main_thread()
+
+
 def _after_fork_in_child() -> None:
     _state["pool"] = None  # its threads did not survive the fork
-    # Only GNU OpenMP breaks in the child; the workqueue layer restarts its threads itself.
+    # GNU OpenMP breaks in the child, and TBB may when the fork came from a thread other than the
+    # one that started it (Numba can stop TBB only from that one, as a rule the main thread);
+    # workqueue restarts its threads itself.
     if _state["layer_chosen"]:
         try:
             from numba.np.ufunc import parallel
 
-            started_omp = parallel._is_initialized and parallel._threading_layer == "omp"
+            layer = parallel._threading_layer if parallel._is_initialized else None
         except (ImportError, AttributeError):
-            started_omp = True  # cannot tell: be safe
-        if started_omp:
+            layer = "omp"  # cannot tell: be safe
+        if layer == "omp" or (layer == "tbb" and not _state.get("fork_from_main", True)):
             _state["serial_only"] = True
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 def launch(kernel, args):

@@ -15,58 +15,129 @@ from autograd_core.kernels import _threads, activations, reference
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _run(code, timeout=240, **env):
+def _run(code, *args, timeout=240, script=None, **env):
     full_env = {k: v for k, v in os.environ.items()
                 if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                              "AUTOGRAD_CORE_BLAS_THREADS", "NUMBA_THREADING_LAYER", "OMP_WAIT_POLICY")}
     full_env.update(env, PYTHONPATH=str(ROOT))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+    command = [sys.executable, str(script)] if script else [sys.executable, "-c", code]
+    result = subprocess.run(command + [str(a) for a in args], capture_output=True, text=True, cwd=ROOT,
                             env=full_env, timeout=timeout)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout.split()
 
 
+def _run_file(script, *args, timeout=240, **env):
+    return _run(None, *args, timeout=timeout, script=script, **env)
+
+
 FORK_POOL = """
 import multiprocessing as mp
+import sys
+import threading
 import numpy as np
+import numba
 import autograd_core as ag
-from autograd_core.kernels import activations
+from autograd_core.kernels import _threads, activations
 
 x = np.linspace(-3, 3, 1 << 18, dtype=np.float32)
 activations.relu_forward(x)  # large enough for the parallel loop: the threading layer starts here
 ag.functional.gelu(ag.tensor(x)).sum()
 
 def work(i):
-    return float(activations.relu_forward(x + i).sum())
+    return float(activations.relu_forward(x + i).sum()), _threads._state["serial_only"]
 
 if __name__ == "__main__":
-    with mp.get_context("fork").Pool(2) as pool:
-        got = pool.map_async(work, range(3)).get(timeout=120)
-    want = [work(i) for i in range(3)]
-    print(all(abs(a - b) <= 1e-6 * abs(b) for a, b in zip(got, want)))
+    got = []
+    def run_pool():
+        with mp.get_context("fork").Pool(2) as pool:
+            got.extend(pool.map_async(work, range(3)).get(timeout=120))
+    if sys.argv[1] == "main":
+        run_pool()
+    else:
+        thread = threading.Thread(target=run_pool)
+        thread.start()
+        thread.join()
+    want = [work(i)[0] for i in range(3)]
+    print(numba.threading_layer(), all(abs(a - b) <= 1e-6 * abs(b) for (a, _), b in zip(got, want)),
+          all(serial for _, serial in got))
 """
 
 
-def test_a_forked_pool_runs_kernels_after_the_parent_ran_parallel_ones(tmp_path):
+@pytest.mark.parametrize("forking_thread", ["main", "other"])
+def test_a_forked_pool_runs_kernels_after_the_parent_ran_parallel_ones(tmp_path, forking_thread):
     script = tmp_path / "pool.py"
     script.write_text(FORK_POOL)
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT),
-                                 "AUTOGRAD_CORE_ADAPTIVE_THREADS": "0"},
+    result = subprocess.run([sys.executable, str(script), forking_thread], capture_output=True, text=True,
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT),
+                                           "AUTOGRAD_CORE_ADAPTIVE_THREADS": "0"},
                             timeout=240)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split() == ["True"]
+    layer, ok, serial = result.stdout.split()
+    assert ok == "True"
+    # children of a fork from another thread run serial twins under tbb, and under GNU OpenMP always
+    assert serial == str(layer == "omp" or (layer == "tbb" and forking_thread == "other"))
 
 
-def test_with_torch_imported_first_the_kernels_do_not_share_its_openmp_runtime():
+# One script, three import orders: torch before the project, torch after the first kernel, no torch.
+# It prints the layer, whether OMP_WAIT_POLICY was set for torch to read, and the kernels' results.
+ORDERS = """
+import os, sys
+import numpy as np
+order = sys.argv[1]
+if order == "torch_first":
+    import torch
+from autograd_core.kernels import _threads, activations, conv, pool, softmax
+if sys.argv[2] == "no_tbb":
+    _threads._load_tbb = lambda: False  # as on a machine without the tbb package
+rng = np.random.default_rng(0)
+x = rng.standard_normal((16, 4, 32, 32)).astype(np.float32)
+w = rng.standard_normal((8, 4, 3, 3)).astype(np.float32)
+y = conv.conv2d_forward(x, w, None, 1, 1, 1)  # parallel loops from the first call on
+if order == "torch_after":
+    import torch
+    torch.ones(512, 512).sum()
+g = rng.standard_normal(y.shape).astype(np.float32)
+dx, dw, _ = conv.conv2d_backward(x, w, g, 1, 1, 1, need_x=True, need_w=True, need_b=False)
+big = rng.standard_normal(1 << 18).astype(np.float32)
+out = dict(y=y, dx=dx, dw=dw, relu=activations.relu_forward(big), gelu=activations.gelu_forward(big),
+           pool=pool.max_pool2d_forward(y, 2)[0], soft=softmax.softmax_forward(big.reshape(256, -1)))
+np.savez(sys.argv[3], **out)
+import numba
+print(numba.threading_layer(), os.environ.get("OMP_WAIT_POLICY", "unset"))
+"""
+
+
+def _orders(tmp_path, tbb):
+    script = tmp_path / "orders.py"
+    script.write_text(ORDERS)
+    found = {}
+    for order in ("solo", "torch_first", "torch_after"):
+        npz = tmp_path / f"{order}.npz"
+        # a parallel kernel runs even on a busy machine
+        found[order] = _run_file(script, order, tbb, npz, AUTOGRAD_CORE_ADAPTIVE_THREADS="0")
+        found[order].append(dict(np.load(npz)))
+    for order in ("torch_first", "torch_after"):
+        for name, want in found["solo"][2].items():
+            np.testing.assert_array_equal(found[order][2][name], want, err_msg=f"{order}: {name}")
+    return {order: tuple(v[:2]) for order, v in found.items()}
+
+
+def test_tbb_layer_is_used_in_every_import_order_with_the_same_results(tmp_path):
     pytest.importorskip("torch")
-    out = _run("""
-import torch, numpy as np, numba
-from autograd_core.kernels import activations
-activations.relu_forward(np.ones(1 << 18, np.float32))
-print(numba.threading_layer())
-""", AUTOGRAD_CORE_ADAPTIVE_THREADS="0")  # a parallel kernel runs even on a busy machine
-    assert out == ["workqueue"]
+    if not _threads._load_tbb():
+        pytest.skip("the tbb package (a dependency on this platform) is not installed")
+    # torch's own wait policy is left alone: OMP_WAIT_POLICY is not set for it to read
+    assert _orders(tmp_path, "tbb") == {order: ("tbb", "unset")
+                                         for order in ("solo", "torch_first", "torch_after")}
+
+
+def test_without_tbb_torch_first_selects_workqueue_with_the_same_results(tmp_path):
+    pytest.importorskip("torch")
+    # Without tbb: passive OpenMP alone or before torch (torch then shares that runtime), and
+    # workqueue when torch's spinning libgomp is already loaded.
+    assert _orders(tmp_path, "no_tbb") == {"solo": ("omp", "PASSIVE"), "torch_first": ("workqueue", "unset"),
+                                           "torch_after": ("omp", "PASSIVE")}
 
 
 def test_a_layer_the_user_chose_is_kept():
