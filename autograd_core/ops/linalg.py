@@ -7,8 +7,8 @@ batch dims that were broadcast are summed back by the engine.
 A batched operand against a 2-D matrix, (..., m, k) @ (k, n), is one GEMM over the
 flattened batch, (B·m, k) @ (k, n), forward and backward, and so is dB = Aᵀ G summed over
 the batch: numpy.matmul would run B small GEMMs (and the engine would then sum B partial
-weight gradients). A large GEMM is split by rows over the cores, one single-threaded BLAS
-call per share (`gemm`); a stack of matrices is split by batch (`stack_matmul`).
+weight gradients). A large GEMM gets every core for BLAS (`gemm`); a stack of matrices is
+split by batch over the cores (`stack_matmul`).
 
     >>> import autograd_core as ag
     >>> (ag.ones(2, 3) @ ag.ones(3)).shape
@@ -21,7 +21,7 @@ import numpy as np
 
 from ..function import Op, ShapeError
 from ..kernels import _threads
-from ..kernels._threads import batched_matmul, cores, machine_busy
+from ..kernels._threads import batched_matmul, cores
 
 
 def _swap(x):
@@ -40,42 +40,25 @@ def _flat_matmul(x, w):
     return out.reshape(tuple(x.shape[:-1]) + (w.shape[-1],))
 
 
-# Handing a share to a pool thread costs ~20-25 us (split minus serial time of 2-8M multiply-add
-# GEMMs, measured on this machine); one core does ~60 G multiply-adds/s. So split from 4M on,
-# where each of two shares saves ~35 us, and never into shares of fewer than 32 rows.
+# A stack of matrices is split over the cores (batched_matmul) from this many multiply-adds on.
 SPLIT_MIN = 1 << 22
-_MIN_SHARE_ROWS = 32
 
 
 def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """a @ b for two 2-D arrays; a product of at least `SPLIT_MIN` multiply-adds is split by
-    rows of `a` over the cores, each share one single-threaded BLAS call writing into one output.
+    """a @ b for two 2-D arrays, with every core for BLAS while a large product runs
+    (`kernels._threads.gemm_threads`; one BLAS thread otherwise, so that BLAS and the
+    kernels' threads never add up to more than the cores).
 
-    Why not BLAS's own threads: an idle OpenBLAS worker spins for 10-30 ms of CPU after each call,
-    and the Numba kernels that run between the GEMMs of a training step (bias, GELU, LayerNorm,
-    softmax) then share a core with it. Four Linear-sized GEMMs each followed by a LayerNorm kernel,
-    on this 2-core machine: best of 100 rounds 5.8 ms with BLAS on 2 threads, 4.2 ms split here, 3.7
-    ms all on one core; median under load 72, 17 and 20 ms. The pool threads sleep when idle.
+    Splitting a large GEMM by rows over the kernels' pool threads instead, one single-threaded
+    BLAS call per share, was measured too: on a quiet 2-core machine it made the MLP step at
+    batch 128 40% slower (1.18 against 0.85 ms; the hand-off costs ~20 us per share) and the
+    GPT step no faster, so BLAS keeps its own threads.
 
         >>> gemm(np.ones((2, 3)), np.ones((3, 4))).shape
         (2, 4)
     """
-    m, k = a.shape
-    n = b.shape[1]
-    state = _threads._state
-    parts = min(state["blas_high"] or 1, cores(), m // _MIN_SHARE_ROWS)  # the pool has cores() - 1 threads
-    if (state["blas_low"] is None or parts < 2 or m * k * n < SPLIT_MIN or state["serial_only"]
-            or machine_busy()):
+    with _threads.gemm_threads(a.shape[0], a.shape[1], b.shape[1]):
         return np.matmul(a, b, out=out)
-    if out is None:
-        out = np.empty((m, n), np.result_type(a, b))
-    bounds = [m * i // parts for i in range(parts + 1)]
-    pool = _threads._pool()
-    jobs = [pool.submit(np.matmul, a[lo:hi], b, out=out[lo:hi]) for lo, hi in zip(bounds[1:-1], bounds[2:])]
-    np.matmul(a[: bounds[1]], b, out=out[: bounds[1]])
-    for job in jobs:
-        job.result()
-    return out
 
 
 def stack_matmul(x, y):
@@ -83,7 +66,7 @@ def stack_matmul(x, y):
 
     For arrays, BLAS stays on one thread and the cores share the work one of two ways: a batch of at
     least `cores()` matrices is split by batch, each share one GEMM loop (`batched_matmul`; a batch
-    that broadcasts is expanded first, as views); fewer matrices are each split by rows (`gemm`).
+    that broadcasts is expanded first, as views); fewer matrices each get BLAS's threads (`gemm`).
     Work below `SPLIT_MIN` multiply-adds stays on the calling thread.
 
         >>> stack_matmul(np.ones((4, 2, 3)), np.ones((1, 3, 5))).shape
@@ -108,7 +91,7 @@ def stack_matmul(x, y):
         if x.shape[:-2] == y.shape[:-2]:
             if x.shape[0] >= cores() and x.size * y.shape[-1] >= SPLIT_MIN:  # multiply-adds
                 return batched_matmul(x, y)
-            if x.ndim == 3 and x.shape[0] < cores():  # a few large matrices: split each by rows
+            if x.ndim == 3 and x.shape[0] < cores():  # a few large matrices: BLAS threads for each
                 out = np.empty(x.shape[:-1] + y.shape[-1:], np.result_type(x, y))
                 for i in range(x.shape[0]):
                     gemm(x[i], y[i], out=out[i])

@@ -1,7 +1,7 @@
 """matmul of two stacks of matrices ((B, T, C) @ (B, C, T), attention shapes), and 2-D and Linear
 GEMMs: values and gradients against NumPy and PyTorch for broadcast batch dims, transposed
 (non-contiguous) operands, 1-D operands, empty dims and each float dtype, on the serial path and on
-the paths that split the batch or the rows over the cores."""
+the path that splits the batch over the cores (and BLAS's threads for a few large matrices)."""
 
 import numpy as np
 import pytest
@@ -23,7 +23,6 @@ def path(request, monkeypatch):
         monkeypatch.setattr(_threads, "cores", lambda: 2)
         monkeypatch.setattr("autograd_core.ops.linalg.cores", lambda: 2)
         monkeypatch.setattr("autograd_core.ops.linalg.SPLIT_MIN", 0)
-        monkeypatch.setattr("autograd_core.ops.linalg._MIN_SHARE_ROWS", 1)
     return request.param
 
 
@@ -68,7 +67,7 @@ def _r(*shape, seed=0, dtype=np.float64):
     ((2, 1, 4, 5), (1, 3, 5, 2)),     # both batch dims broadcast
     ((3, 4, 5), (2, 3, 5, 2)),        # fewer batch dims on one side
     ((1, 4, 5), (6, 5, 3)),           # a batch of one against six
-    ((1, 7, 5), (1, 5, 3)),           # fewer matrices than cores: each split by rows
+    ((1, 7, 5), (1, 5, 3)),           # fewer matrices than cores: one GEMM each
     ((4, 5), (3, 5, 2)),              # a matrix against a stack
     ((2, 3, 4, 5), (5, 2)),           # a stack against a matrix
     ((5,), (3, 5, 2)),                # 1-D on the left
