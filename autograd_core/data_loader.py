@@ -92,7 +92,8 @@ class _Fetcher:
 
     def __init__(self, dataset: Any, auto_collation: bool, collate_fn: Callable | None, drop_last: bool,
                  batch_size: int | None) -> None:
-        self.dataset, self.auto_collation, self.drop_last, self.batch_size = dataset, auto_collation, drop_last, batch_size
+        self.dataset, self.auto_collation = dataset, auto_collation
+        self.drop_last, self.batch_size = drop_last, batch_size
         self.fast = collate_fn is None and auto_collation and isinstance(dataset, TensorDataset)
         self.collate_fn = collate_fn or (default_collate if auto_collation else default_convert)
         self.iterator: Iterator | None = None

@@ -38,7 +38,7 @@ class Sampler(abc.ABC):
         [0, 2, 4]
     """
 
-    def __init__(self, data_source: Sized | None = None) -> None:
+    def __init__(self, data_source: Sized | None = None) -> None:  # noqa: B027 - optional, as PyTorch's
         pass
 
     @abc.abstractmethod

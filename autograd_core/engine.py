@@ -515,9 +515,8 @@ def accumulate_grad_node(leaf) -> AccumulateGrad:
 def vjp_through(node, grad) -> tuple:
     """Recorded backward of a fused op: differentiate its `composite` (the same function
     written with differentiable ops) at the node's inputs, with `create_graph=True`."""
-    from .tensor import Tensor
-
     from .ops.elementwise import clone
+    from .tensor import Tensor
 
     wanted = [i for i, edge in enumerate(node.next) if edge is not None]
     args, seen = list(node.args), set()

@@ -33,8 +33,8 @@ from ._cache import jit_cached
 
 # Below these sizes a kernel runs its serial loop. A parallel launch costs ~2 us while numba's OpenMP
 # threads still spin from the last launch and ~20 us once they sleep (OMP_WAIT_POLICY=PASSIVE), ~1.3 us
-# with the tbb layer (kernels/_threads.py) and ~32 us with workqueue; measured on 2 cores, loops of plain arithmetic break even near 1e5 elements, loops calling
-# exp/erf/log near 1e4.
+# with the tbb layer (kernels/_threads.py) and ~32 us with workqueue; measured on 2 cores, loops of
+# plain arithmetic break even near 1e5 elements, loops calling exp/erf/log near 1e4.
 PARALLEL_MIN_CHEAP = 1 << 17
 PARALLEL_MIN_MATH = 1 << 14
 
