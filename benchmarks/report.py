@@ -247,8 +247,9 @@ NOTEBOOK_GOAL_S = 20.0
 
 
 def _met(q: dict, goal: float) -> str:
-    """A goal holds when the median meets it and the maximum is within 10% of the median."""
-    if q["median"] <= goal and q["max"] <= 1.1 * q["median"]:
+    """A goal holds when the median meets it and the slowest round is within 10% of the median
+    or meets the goal too (a round far below the goal is not a miss)."""
+    if q["median"] <= goal and q["max"] <= max(goal, 1.1 * q["median"]):
         return "yes"
     return "no" if q["median"] > goal else "median only"
 
@@ -272,7 +273,8 @@ def render(r: dict) -> str:
         f"{r['load_before']} at the start and {r['load_after']} at the end, on {m['cores']} cores. "
         f"Every figure below is therefore taken in {rounds} interleaved rounds of fresh processes; "
         "ratios are min / **median** / max over the rounds, and a goal is met only when its median "
-        "meets it and its maximum is within 10% of the median (\"median only\" otherwise). Above "
+        "meets it and its maximum is within 10% of the median or meets the goal as well (\"median "
+        "only\" otherwise). Above "
         "a load average of cores + 1 the kernels run serially and large GEMMs keep one BLAS thread "
         "(autograd_core/kernels/_threads.py); PyTorch keeps its 2 OpenMP threads.",
         "",
