@@ -34,9 +34,12 @@ Three problems, measured on 2 cores, and what this module does about each:
 3. Oversubscription. OpenBLAS's idle threads spin too, and on a loaded machine a multi-threaded
    small GEMM or LAPACK call can take 10-20x its single-threaded time (a sweep of np.linalg.lstsq
    on (100, d): 9.3 s with 2 threads, 0.5 s with one, while other processes ran). So at import
-   BLAS is held to one thread, and `gemm_threads` lets the matmul ops raise it to every core for a
-   GEMM large enough to repay it, and lower it again after. BLAS and the kernels therefore never
-   hold more threads than cores while either is busy. A thread count the user set through
+   BLAS is held to one thread. A GEMM large enough to repay more cores is cut into blocks on the
+   kernels' own threads, one single-threaded BLAS call each (`gemm_parts`, `kernels/gemm.py`), so
+   that BLAS's threads never start: they would spin ~0.1 s after each call and halve the speed of
+   the parallel kernel that follows. Where NumPy's BLAS cannot be called that way, `gemm_threads`
+   raises BLAS to every core for the large GEMM and lowers it again after. BLAS and the kernels
+   therefore never hold more threads than cores while either is busy. A thread count the user set through
    OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS or AUTOGRAD_CORE_BLAS_THREADS is kept.
 
 4. Other processes. On a shared machine (this project's benchmarks ran beside six other jobs on
@@ -259,6 +262,16 @@ def configure_blas() -> None:
     _set_blas(1)
 
 
+def gemm_parts(m: int, k: int, n: int) -> int:
+    """Blocks a GEMM of m*k*n multiply-adds is cut into, one per kernel thread (`gemm.split`);
+    1 for one BLAS call on the calling thread (small work, a loaded machine, a forked child, or a
+    BLAS thread count the user chose, which BLAS's own threads then honour)."""
+    if (_state["blas_low"] is None or m * k * n < GEMM_PARALLEL_MIN or _state["serial_only"]
+            or machine_busy()):
+        return 1
+    return _state["blas_high"]
+
+
 class gemm_threads:  # noqa: N801 - used as a context manager, like a function
     """Every core for BLAS while a GEMM of m*k*n multiply-adds at least `GEMM_PARALLEL_MIN` runs.
     A small class rather than a generator: it wraps every matmul, so its cost matters."""
@@ -292,9 +305,11 @@ def batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """np.matmul(a, b) for stacks with the same batch dims, the batch split over the cores.
 
     numpy.matmul runs a stack as one small GEMM after another, and with BLAS held to one thread
-    (point 3) that uses one core. NumPy releases the GIL inside the GEMMs, so the calling thread
-    and `cores() - 1` pool threads each take a share of the batch into one output array: about
-    2x on 2 cores for attention-sized stacks (32 x (64, 32) @ (32, 64)).
+    (point 3) that uses one core. `gemm.stacked` splits the stack in a parallel kernel, one BLAS call
+    per matrix (1.5-1.9x on 2 cores for attention-sized stacks, 32 x (64, 32) @ (32, 64) and up).
+    Where it does not apply (no BLAS address found, other dtypes, more than two batch dims) the
+    calling thread and `cores() - 1` pool threads each take a share of the batch into one output
+    array, NumPy releasing the GIL inside the GEMMs (~20 us a hand-off).
 
         >>> batched_matmul(np.ones((2, 1, 3)), np.ones((2, 3, 1)))[:, 0, 0]
         array([3., 3.])
@@ -305,6 +320,11 @@ def batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             or a.shape[-1] != b.shape[-2]
             or int(np.prod(a.shape[:-1], dtype=np.int64)) * a.shape[-1] * b.shape[-1] < BATCHED_PARALLEL_MIN):
         return np.matmul(a, b)
+    from .gemm import stacked
+
+    out = stacked(a, b)
+    if out is not None:
+        return out
     out = np.empty(a.shape[:-1] + b.shape[-1:], np.result_type(a, b))
     bounds = np.linspace(0, a.shape[0], parts + 1).astype(int)
     jobs = [_pool().submit(np.matmul, a[lo:hi], b[lo:hi], out=out[lo:hi])

@@ -22,6 +22,7 @@ import numpy as np
 from ..function import Op, ShapeError
 from ..kernels import _threads
 from ..kernels._threads import batched_matmul, cores
+from ..kernels.gemm import split as split_gemm
 
 
 def _swap(x):
@@ -45,19 +46,27 @@ SPLIT_MIN = 1 << 22
 
 
 def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """a @ b for two 2-D arrays, with every core for BLAS while a large product runs
-    (`kernels._threads.gemm_threads`; one BLAS thread otherwise, so that BLAS and the
-    kernels' threads never add up to more than the cores).
+    """a @ b for two 2-D arrays. A product large enough to repay a second core is cut into one
+    block per core, each one single-threaded BLAS call on the kernels' threads (`gemm.split`), so
+    BLAS never starts threads of its own: OpenBLAS's idle threads spin ~0.1 s after a multi-threaded
+    call and halved the speed of the parallel kernel that came next (measured: a (1024, 128) @
+    (128, 64) GEMM followed by sigmoid over 3e5 elements, 162 us with BLAS's threads, 137 us split).
+    Where NumPy's BLAS cannot be called that way, BLAS gets every core for the product instead
+    (`kernels._threads.gemm_threads`).
 
-    Splitting a large GEMM by rows over the kernels' pool threads instead, one single-threaded
-    BLAS call per share, was measured too: on a quiet 2-core machine it made the MLP step at
-    batch 128 40% slower (1.18 against 0.85 ms; the hand-off costs ~20 us per share) and the
-    GPT step no faster, so BLAS keeps its own threads.
+    Splitting over Python threads was measured too, and rejected: the ~20 us hand-off made the MLP
+    step at batch 128 40% slower.
 
         >>> gemm(np.ones((2, 3)), np.ones((3, 4))).shape
         (2, 4)
     """
-    with _threads.gemm_threads(a.shape[0], a.shape[1], b.shape[1]):
+    m, k, n = a.shape[0], a.shape[1], b.shape[1]
+    parts = _threads.gemm_parts(m, k, n)
+    if parts > 1:
+        result = split_gemm(a, b, parts, out)
+        if result is not None:
+            return result
+    with _threads.gemm_threads(m, k, n):
         return np.matmul(a, b, out=out)
 
 
