@@ -466,8 +466,7 @@ def _accumulate_leaf(leaf, grad, Tensor, create_graph=False, owned=False) -> Non
         with _accumulate_lock:
             current = leaf.grad
             if current is None or current.shape != grad.shape:
-                if (owned and type(grad) is np.ndarray and grad.dtype == dtype and grad.base is None
-                        and grad.flags.writeable and grad.shape == leaf.shape):
+                if owned and _takeable(grad, dtype, leaf.shape):
                     leaf.grad = Tensor._make(grad, None)
                 else:  # a copy: `grad` may be shared with other leaves or be a broadcast view
                     leaf.grad = Tensor._make(np.array(grad, dtype=dtype, copy=True), None)
@@ -479,6 +478,21 @@ def _accumulate_leaf(leaf, grad, Tensor, create_graph=False, owned=False) -> Non
     if _post_accumulate_hooks:
         for hook in tuple(_post_accumulate_hooks.get(id(leaf), ())):
             hook(leaf)
+
+
+def _takeable(grad, dtype, shape) -> bool:
+    """True when `grad`, an array nothing else refers to, may become a leaf's `.grad` as it is:
+    writeable, of the leaf's dtype and shape, and owning its memory, or a reshaped view of a whole
+    base array that only this view refers to (ops return `dx.reshape(x.shape)`)."""
+    if type(grad) is not np.ndarray or grad.dtype != dtype or grad.shape != shape or not grad.flags.writeable:
+        return False
+    if grad.base is None:
+        return True
+    # The view's reference is the base's only one: the attribute read below is the call's argument,
+    # counted as a local's would be in `_SOLE`.
+    return (type(grad.base) is np.ndarray and grad.base.base is None and grad.size == grad.base.size
+            and grad.flags.c_contiguous and grad.base.flags.c_contiguous
+            and getrefcount(grad.base) == _SOLE)
 
 
 def _run_tensor_hooks(t, grad, Tensor):

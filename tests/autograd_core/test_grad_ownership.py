@@ -124,3 +124,39 @@ def test_the_engine_takes_a_fresh_gradient_without_copying():
         engine._accumulate_leaf = real
     assert taken[0] is True        # sigmoid's backward made a fresh array
     assert taken[1:] == [False, True] or taken[1:] == [True, False]  # one array for both: copied once
+
+
+def test_a_view_of_a_kept_tensor_is_not_taken():
+    """A gradient that is a reshaped view of an array something else still holds is copied.
+    (Ours only: PyTorch's AccumulateGrad counts references to the view, not to its storage, and
+    does take such a view.)"""
+    import autograd_core as ag
+
+    kept = {}
+
+    class Keep(ag.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            kept["grad"] = (g * 2).reshape(-1)
+            return kept["grad"].reshape(g.shape)
+
+    x = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    Keep.apply(x).sum().backward()
+    _poke(ag, x)
+    assert kept["grad"].tolist() == [2.0] * 6
+    assert x.grad.tolist() == [[200.0] * 3] * 2
+
+
+def test_a_reshaped_fresh_gradient_is_taken():
+    """layer_norm returns its gradients as reshaped views of fresh arrays: they are kept, not copied."""
+    import autograd_core as ag
+
+    x = ag.tensor(np.random.default_rng(0).standard_normal((4, 8)).astype(np.float32), requires_grad=True)
+    w = ag.tensor(np.ones(8, np.float32), requires_grad=True)
+    y = ag.functional.layer_norm(x, (8,), w)
+    y.backward(ag.ones(4, 8))
+    assert x.grad._data.base is not None and w.grad._data.base is not None  # the views themselves
