@@ -389,7 +389,7 @@ def softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """
     y = float_array(y, "softmax_backward", "y")
     g = same_shape(g, y, "softmax_backward", "g", "y")
-    return _rows("softmax_backward", _softmax_grad, PARALLEL_MIN_CHEAP, (y, g))
+    return _rows("softmax_backward", _softmax_grad, PARALLEL_MIN_ROWS, (y, g))  # the forward's split
 
 
 @half_in_float32
