@@ -106,6 +106,27 @@ def matmul_efficiency(runs: int) -> list[dict]:
     return rows
 
 
+def _blocks(fns, runs: int, rounds: int = 3, pause_s: float = 0.3) -> tuple:
+    """Seconds per call of each function: the smallest of the medians of `rounds` alternating blocks
+    of runs, with a pause between blocks. NumPy's reference raises BLAS's threads, and OpenBLAS's
+    idle threads spin ~0.1 s after a multi-threaded call, slowing whatever is timed next
+    (alternating call by call halved our figures); and a whole block sometimes runs at about half
+    speed on this shared 2-core machine, for either engine, so each keeps its best block."""
+    medians = [[] for _ in fns]
+    for _ in range(rounds):
+        for fn, found in zip(fns, medians):
+            for _ in range(3):
+                fn()
+            times = []
+            for _ in range(max(1, runs // rounds)):
+                t0 = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t0)
+            found.append(statistics.median(times))
+            time.sleep(pause_s)
+    return tuple(min(found) for found in medians)
+
+
 def _batched_row(b: int, m: int, k: int, n: int, runs: int, two_d: bool) -> dict:
     """(b, m, k) @ (k, n) [two_d] or @ (b, k, n): forward + backward against NumPy's three GEMMs
     on the flattened work, (b*m, k) @ (k, n) and its two gradient GEMMs, as one product each."""
@@ -130,17 +151,8 @@ def _batched_row(b: int, m: int, k: int, n: int, runs: int, two_d: bool) -> dict
             flat_g @ flat_b.T
             flat_a.T @ flat_g
 
-    for _ in range(3):
-        ours()
-        numpy_flat()
-    ours_t, np_t = [], []
-    for _ in range(runs):
-        for fn, times in ((ours, ours_t), (numpy_flat, np_t)):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
+    ours_s, np_s = _blocks((ours, numpy_flat), runs)
     flops = 3 * 2 * b * m * k * n
-    ours_s, np_s = statistics.median(ours_t), statistics.median(np_t)
     shape = f"({b},{m},{k})@({k},{n})" if two_d else f"({b},{m},{k})@({b},{k},{n})"
     return {"shape": shape, "ours_gflops": flops / ours_s / 1e9, "numpy_gflops": flops / np_s / 1e9,
             "fraction": np_s / ours_s}

@@ -60,6 +60,7 @@ instead of doubling the threads).
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -88,6 +89,7 @@ _state = {
     "busy": False,  # the machine's run queue exceeds its cores (point 4)
     "busy_checked": -1e9,
     "adaptive": os.environ.get("AUTOGRAD_CORE_ADAPTIVE_THREADS", "1") != "0",
+    "cores": None,  # CPUs this process may run on (`cores`)
 }
 
 LOAD_CHECK_S = 1.0  # how often the load average is read (a ~5 us read of /proc/loadavg)
@@ -108,11 +110,16 @@ def machine_busy() -> bool:
 
 
 def cores() -> int:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+    """CPUs this process may run on, read once (a system call of ~1 us, and the matmul ops ask on
+    every call); as PyTorch's thread count, it does not follow later affinity changes."""
+    found = _state["cores"]
+    if found is None:
+        try:
+            found = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            found = os.cpu_count() or 1
+        _state["cores"] = found
+    return found
 
 
 def _foreign_openmp_spins() -> bool:
@@ -318,7 +325,7 @@ def batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if (parts < 2 or _state["serial_only"] or machine_busy()
             or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2]
             or a.shape[-1] != b.shape[-2]
-            or int(np.prod(a.shape[:-1], dtype=np.int64)) * a.shape[-1] * b.shape[-1] < BATCHED_PARALLEL_MIN):
+            or math.prod(a.shape[:-1]) * a.shape[-1] * b.shape[-1] < BATCHED_PARALLEL_MIN):
         return np.matmul(a, b)
     from .gemm import stacked
 
