@@ -207,9 +207,10 @@ def stacked(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
 
 
 @njit(cache=True, parallel=True)
-def _gemm_split(fn, a, b, out, ta, lda, tb, ldb, alpha, parts, by_rows):
-    """out = a @ b for 2-D operands, out's rows (or columns) cut into `parts` blocks, one BLAS call
-    each; out is C-contiguous."""
+def _gemm_split(fn, a, b, out, ta, lda, tb, ldb, alpha, parts, by_rows, bias, with_bias):
+    """out = a @ b (+ bias on every row) for 2-D operands, out's rows (or columns) cut into `parts`
+    blocks, one BLAS call each, the bias added to a block while it is still in that core's cache;
+    out is C-contiguous."""
     m, n, k = out.shape[0], out.shape[1], a.shape[1]
     size = out.itemsize
     pa, pb, pc = a.ctypes.data, b.ctypes.data, out.ctypes.data
@@ -218,18 +219,34 @@ def _gemm_split(fn, a, b, out, ta, lda, tb, ldb, alpha, parts, by_rows):
             lo, hi = m * p // parts, m * (p + 1) // parts
             row = lda if ta == _NO_TRANS else 1  # where row `lo` of a starts, in elements
             call_gemm(fn, ta, tb, hi - lo, n, k, alpha, pa + lo * row * size, lda, pb, ldb, pc + lo * n * size, n)
+            if with_bias:
+                for i in range(lo, hi):
+                    for j in range(n):
+                        out[i, j] += bias[j]
         else:
             lo, hi = n * p // parts, n * (p + 1) // parts
             col = 1 if tb == _NO_TRANS else ldb
             call_gemm(fn, ta, tb, m, hi - lo, k, alpha, pa, lda, pb + lo * col * size, ldb, pc + lo * size, n)
+            if with_bias:
+                for i in range(m):
+                    for j in range(lo, hi):
+                        out[i, j] += bias[j]
 
 
-def split(a: np.ndarray, b: np.ndarray, parts: int, out: np.ndarray | None = None) -> np.ndarray | None:
-    """a @ b for 2-D float32/float64 operands, cut into `parts` blocks run on the kernels' threads,
-    BLAS on one thread in each; None where this path does not apply (use numpy.matmul)."""
+def split(a: np.ndarray, b: np.ndarray, parts: int, out: np.ndarray | None = None,
+          bias: np.ndarray | None = None) -> np.ndarray | None:
+    """a @ b (+ bias, a vector of b.shape[1] added to every row) for 2-D float32/float64 operands,
+    cut into `parts` blocks run on the kernels' threads, BLAS on one thread in each; None where
+    this path does not apply (then use numpy.matmul).
+
+        >>> r = split(np.ones((4, 3)), np.ones((3, 2)), 2, bias=np.array([1.0, 2.0]))
+        >>> r is None or r.tolist() == [[4.0, 5.0]] * 4
+        True
+    """
     dtype = a.dtype
     if (b.dtype != dtype or a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or 0 in a.shape
-            or 0 in b.shape or (out is not None and (out.dtype != dtype or not out.flags.c_contiguous))):
+            or 0 in b.shape or (out is not None and (out.dtype != dtype or not out.flags.c_contiguous))
+            or (bias is not None and (bias.dtype != dtype or bias.shape != (b.shape[1],)))):
         return None
     fn = blas_gemm(dtype)
     if not fn:
@@ -239,5 +256,9 @@ def split(a: np.ndarray, b: np.ndarray, parts: int, out: np.ndarray | None = Non
     if out is None:
         out = np.empty((a.shape[0], b.shape[1]), dtype)
     by_rows = a.shape[0] >= b.shape[1]
-    _gemm_split(fn, a, b, out, la[0], la[1], lb[0], lb[1], dtype.type(1.0), parts, by_rows)
+    _gemm_split(fn, a, b, out, la[0], la[1], lb[0], lb[1], dtype.type(1.0), parts, by_rows,
+                _NO_BIAS[dtype] if bias is None else bias, bias is not None)
     return out
+
+
+_NO_BIAS = {np.dtype(np.float32): np.zeros(1, np.float32), np.dtype(np.float64): np.zeros(1)}

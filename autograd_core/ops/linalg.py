@@ -34,10 +34,14 @@ def _rows(x):
     return x.reshape(_rows_of(x.shape), x.shape[-1])  # -1 is ambiguous for size 0
 
 
-def _flat_matmul(x, w):
-    """x (..., m, k) @ w (k, n) as one GEMM over the flattened batch; works on arrays and Tensors."""
+def _flat_matmul(x, w, bias=None):
+    """x (..., m, k) @ w (k, n) (+ bias) as one GEMM over the flattened batch; works on arrays and
+    Tensors."""
     x2 = _rows(x)
-    out = gemm(x2, w) if isinstance(x2, np.ndarray) and isinstance(w, np.ndarray) else x2 @ w
+    if isinstance(x2, np.ndarray) and isinstance(w, np.ndarray):
+        out = gemm(x2, w, bias=bias)
+    else:
+        out = x2 @ w if bias is None else x2 @ w + bias
     return out.reshape(tuple(x.shape[:-1]) + (w.shape[-1],))
 
 
@@ -45,9 +49,10 @@ def _flat_matmul(x, w):
 SPLIT_MIN = 1 << 22
 
 
-def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """a @ b for two 2-D arrays. A product large enough to repay a second core is cut into one
-    block per core, each one single-threaded BLAS call on the kernels' threads (`gemm.split`), so
+def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None, bias=None) -> np.ndarray:
+    """a @ b (+ bias, added to every row) for two 2-D arrays. A product large enough to repay a
+    second core is cut into one block per core, each one single-threaded BLAS call on the kernels'
+    threads (`gemm.split`, which also adds the bias to each block while it is in cache), so
     BLAS never starts threads of its own: OpenBLAS's idle threads spin ~0.1 s after a multi-threaded
     call and halved the speed of the parallel kernel that came next (measured: a (1024, 128) @
     (128, 64) GEMM followed by sigmoid over 3e5 elements, 162 us with BLAS's threads, 137 us split).
@@ -63,11 +68,17 @@ def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndar
     m, k, n = a.shape[0], a.shape[1], b.shape[1]
     parts = _threads.gemm_parts(m, k, n)
     if parts > 1:
-        result = split_gemm(a, b, parts, out)
+        fused = bias if type(bias) is np.ndarray and bias.dtype == a.dtype and bias.ndim == 1 else None
+        result = split_gemm(a, b, parts, out, fused)
         if result is not None:
+            if bias is not None and fused is None:
+                result += bias
             return result
     with _threads.gemm_threads(m, k, n):
-        return np.matmul(a, b, out=out)
+        result = np.matmul(a, b, out=out)
+    if bias is not None:
+        result += bias  # the product is fresh (or the caller's `out`): add in place
+    return result
 
 
 def stack_matmul(x, y):
@@ -184,7 +195,9 @@ class Linear(Op):
                 f"linear: input of shape {x.shape} does not fit weight of shape {w.shape} "
                 f"(expected last dim {w.shape[-1]})"
             )
-        out = _flat_matmul(x, w.T) if x.ndim >= 2 else np.matmul(x, w.T)
+        if x.ndim >= 2:
+            return _flat_matmul(x, w.T, b)  # the bias added by the GEMM's threads (`gemm`)
+        out = np.matmul(x, w.T)
         if b is not None:
             out += b  # the matmul result is fresh: add the bias in place
         return out

@@ -144,3 +144,29 @@ def test_linalg_gemm_takes_the_split_path(monkeypatch):
     a, b = _r(33, 17), _r(17, 9, seed=1)
     np.testing.assert_allclose(linalg.gemm(a, b), a @ b, rtol=1e-12)
     assert calls
+
+
+@needs_blas
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, n", [(9, 4), (4, 9)])
+def test_split_gemm_adds_the_bias_in_each_block(dtype, m, n):
+    a0, b0 = _r(m, 5, dtype=dtype), _r(5, n, dtype=dtype, seed=1)
+    bias = _r(n, dtype=dtype, seed=2)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for parts in (1, 2, 3):
+        np.testing.assert_allclose(gemm.split(a0, b0, parts, bias=bias), a0 @ b0 + bias, rtol=rtol, atol=rtol)
+    assert gemm.split(a0, b0, 2, bias=bias[:-1]) is None  # wrong length: left to NumPy's broadcasting
+
+
+@needs_blas
+def test_linear_with_bias_on_the_split_path_matches_torch_formula(monkeypatch):
+    import autograd_core as ag
+    from autograd_core.kernels import _threads
+
+    monkeypatch.setattr(_threads, "gemm_parts", lambda m, k, n: 2)
+    x, w, b = _r(3, 7, 5), _r(4, 5, seed=1), _r(4, seed=2)
+    out = ag.functional.linear(ag.tensor(x), ag.tensor(w), ag.tensor(b))
+    np.testing.assert_allclose(out.numpy(), x @ w.T + b, rtol=1e-12)
+    out32 = ag.functional.linear(ag.tensor(x.astype(np.float32)), ag.tensor(w.astype(np.float32)),
+                                 ag.tensor(b.astype(np.float32)))
+    np.testing.assert_allclose(out32.numpy(), x @ w.T + b, rtol=1e-5)
