@@ -9,7 +9,8 @@ and xhat = (x - m) r:
 
 One fused pass per row in each direction (mean and variance in float64, two passes over the row so
 that a large mean does not cancel the variance away), rows in parallel from `PARALLEL_MIN_NORM`
-elements on. The forward also returns m and r per row, which the backward takes instead of
+elements on; the backward also sums dweight and dbias in the same pass, one partial sum per block
+of rows. The forward also returns m and r per row, which the backward takes instead of
 recomputing them. float16 rows are computed in float32.
 
     >>> y, mean, rstd = layer_norm_forward(np.array([[1.0, 3.0]]), None, None)
@@ -23,6 +24,7 @@ import math
 
 import numpy as np
 
+from . import _threads
 from ._jit import FASTMATH, float_array, half_in_float32, njit, prange, same_shape, sized
 
 # Rows split over the cores from here: each element costs ~3 passes of float64 arithmetic, and
@@ -52,35 +54,31 @@ def _forward(x, weight, bias, eps, y, mean, rstd):
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
-def _backward(g, x, weight, mean, rstd, dx):
+def _backward(g, x, weight, mean, rstd, dx, dweight, dbias):
+    """dx row by row, and each block of rows' sums of g * xhat and g into its own row of dweight
+    and dbias (parts x d, float64), which the caller adds up: one pass over g and x, split over
+    the cores without two threads writing the same sum."""
     rows, d = x.shape
-    for r in prange(rows):
-        gr, xr, out = g[r], x[r], dx[r]
-        m, inv = mean[r], rstd[r]
-        a = 0.0  # sum(g w)
-        b = 0.0  # sum(g w xhat)
-        for j in range(d):
-            gw = gr[j] * weight[j]
-            a += gw
-            b += gw * (xr[j] - m) * inv
-        a /= d
-        b /= d
-        for j in range(d):
-            xhat = (xr[j] - m) * inv
-            out[j] = inv * (gr[j] * weight[j] - a - xhat * b)
-
-
-@njit(cache=True, fastmath=FASTMATH)
-def _param_grads(g, x, mean, rstd, dweight, dbias):
-    """dweight += sum over rows of g * xhat, dbias += sum of g (float64 accumulators), one pass with
-    the columns as the SIMD lanes: NumPy took five passes and float64 temporaries of x's size."""
-    rows, d = x.shape
-    for r in range(rows):
-        gr, xr = g[r], x[r]
-        m, inv = mean[r], rstd[r]
-        for j in range(d):
-            dweight[j] += gr[j] * ((xr[j] - m) * inv)
-            dbias[j] += gr[j]
+    parts = dweight.shape[0]
+    for p in prange(parts):
+        dw, db = dweight[p], dbias[p]
+        for r in range(rows * p // parts, rows * (p + 1) // parts):
+            gr, xr, out = g[r], x[r], dx[r]
+            m, inv = mean[r], rstd[r]
+            a = 0.0  # sum(g w)
+            b = 0.0  # sum(g w xhat)
+            for j in range(d):
+                xhat = (xr[j] - m) * inv
+                gw = gr[j] * weight[j]
+                a += gw
+                b += gw * xhat
+                dw[j] += gr[j] * xhat
+                db[j] += gr[j]
+            a /= d
+            b /= d
+            for j in range(d):
+                xhat = (xr[j] - m) * inv
+                out[j] = inv * (gr[j] * weight[j] - a - xhat * b)
 
 
 def _affine(kernel, p, d, dtype, fill, name):
@@ -126,7 +124,9 @@ def layer_norm_backward(g: np.ndarray, x: np.ndarray, weight: np.ndarray | None,
     if mean.shape != (rows.shape[0],) or rstd.shape != (rows.shape[0],):
         raise ValueError(f"{kernel}: mean and rstd must have shape {x.shape[:-1]}")
     dx = np.empty_like(rows)
-    sized(_backward, x.size, PARALLEL_MIN_NORM)(grows, rows, w, mean, rstd, dx)
-    dweight, dbias = np.zeros(d), np.zeros(d)
-    _param_grads(grows, rows, mean, rstd, dweight, dbias)
-    return dx.reshape(x.shape), dweight.astype(x.dtype), dbias.astype(x.dtype)
+    parts = min(_threads.cores(), rows.shape[0]) if x.size >= PARALLEL_MIN_NORM else 1
+    dweight, dbias = np.zeros((parts, d)), np.zeros((parts, d))
+    sized(_backward, x.size, PARALLEL_MIN_NORM)(grows, rows, w, mean, rstd, dx, dweight, dbias)
+    if parts > 1:
+        dweight, dbias = dweight.sum(axis=0), dbias.sum(axis=0)
+    return dx.reshape(x.shape), dweight.reshape(d).astype(x.dtype), dbias.reshape(d).astype(x.dtype)

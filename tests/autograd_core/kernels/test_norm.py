@@ -70,3 +70,21 @@ def test_float16_and_bad_inputs():
         K.layer_norm_forward(x, np.ones(3), None)
     with pytest.raises(TypeError, match="layer_norm_forward: x must be .* int64"):
         K.layer_norm_forward(np.arange(4), None, None)
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3])
+def test_backward_split_in_blocks_of_rows_matches_the_reference(monkeypatch, cores):
+    """dx, dweight and dbias with the rows in 1-3 blocks (each block its own partial sums, added
+    up after), at a size that takes the parallel kernel, against the NumPy reference."""
+    from autograd_core.kernels import _threads
+
+    monkeypatch.setitem(_threads._state, "cores", cores)
+    x, w, _ = _data((K.PARALLEL_MIN_NORM // 100 + 7, 100), np.float32, seed=9)
+    g = np.random.default_rng(10).standard_normal(x.shape).astype(np.float32)
+    _, mean, rstd = K.layer_norm_forward(x, w, None)
+    got = K.layer_norm_backward(g, x, w, mean, rstd)
+    _, rmean, rrstd = R.layer_norm_forward(x.astype(np.float64), w.astype(np.float64), None)
+    want = R.layer_norm_backward(g.astype(np.float64), x.astype(np.float64), w.astype(np.float64), rmean, rrstd)
+    for a, b in zip(got, want):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4)
