@@ -106,52 +106,77 @@ def matmul_efficiency(runs: int) -> list[dict]:
     return rows
 
 
-def _blocks(fns, runs: int, rounds: int = 3, pause_s: float = 0.3) -> tuple:
-    """Seconds per call of each function: the smallest of the medians of `rounds` alternating blocks
-    of runs, with a pause between blocks. NumPy's reference raises BLAS's threads, and OpenBLAS's
-    idle threads spin ~0.1 s after a multi-threaded call, slowing whatever is timed next
-    (alternating call by call halved our figures); and a whole block sometimes runs at about half
-    speed on this shared 2-core machine, for either engine, so each keeps its best block."""
-    medians = [[] for _ in fns]
+def _best_block(fn, runs: int, rounds: int = 3, pause_s: float = 0.3) -> float:
+    """Seconds per call: the smallest of the medians of `rounds` blocks of runs, with a pause
+    between blocks (a whole block sometimes runs at about half speed on this shared 2-core
+    machine)."""
+    medians = []
     for _ in range(rounds):
-        for fn, found in zip(fns, medians):
-            for _ in range(3):
-                fn()
-            times = []
-            for _ in range(max(1, runs // rounds)):
-                t0 = time.perf_counter()
-                fn()
-                times.append(time.perf_counter() - t0)
-            found.append(statistics.median(times))
-            time.sleep(pause_s)
-    return tuple(min(found) for found in medians)
+        for _ in range(3):
+            fn()
+        times = []
+        for _ in range(max(1, runs // rounds)):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        medians.append(statistics.median(times))
+        time.sleep(pause_s)
+    return min(medians)
+
+
+FLAT_GEMM_SNIPPET = """
+import json, statistics, sys, time
+import numpy as np
+m, k, n, runs = map(int, sys.argv[1:])
+rng = np.random.default_rng(0)
+a, b, g = (rng.standard_normal(s).astype(np.float32) for s in ((m, k), (k, n), (m, n)))
+def flat():
+    a @ b
+    g @ b.T
+    a.T @ g
+medians = []
+for _ in range(3):
+    for _ in range(3):
+        flat()
+    times = []
+    for _ in range(max(1, runs // 3)):
+        t0 = time.perf_counter()
+        flat()
+        times.append(time.perf_counter() - t0)
+    medians.append(statistics.median(times))
+print(json.dumps(min(medians)))
+"""
+
+
+def _numpy_flat_seconds(m: int, k: int, n: int, runs: int) -> float:
+    """NumPy's three GEMMs of the flattened work, (m, k) @ (k, n) and its two gradient products,
+    timed in a fresh process with NumPy's default BLAS threads. Not in this process: OpenBLAS's
+    threads, once started, spin after each call and then slowed our kernels for the rest of the
+    process (the (16,64,64) row read 45% with the reference here, 70-90% without)."""
+    env = {key: v for key, v in bench_training.CHILD_ENV.items()
+           if key not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", FLAT_GEMM_SNIPPET, str(m), str(k), str(n), str(runs)],
+                         capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _batched_row(b: int, m: int, k: int, n: int, runs: int, two_d: bool) -> dict:
     """(b, m, k) @ (k, n) [two_d] or @ (b, k, n): forward + backward against NumPy's three GEMMs
-    on the flattened work, (b*m, k) @ (k, n) and its two gradient GEMMs, as one product each."""
-    from autograd_core.kernels._threads import gemm_threads
-
+    on the flattened work, (b*m, k) @ (k, n) and its two gradient GEMMs, as one product each (in a
+    fresh process, `_numpy_flat_seconds`)."""
     rng = np.random.default_rng(0)
     a0 = rng.standard_normal((b, m, k)).astype(np.float32)
     b0 = rng.standard_normal((k, n) if two_d else (b, k, n)).astype(np.float32)
     g0 = np.ones((b, m, n), np.float32)
     a, w = ag.tensor(a0, requires_grad=True), ag.tensor(b0, requires_grad=True)
     g = ag.tensor(g0)
-    flat_a, flat_g = a0.reshape(-1, k), g0.reshape(-1, n)
-    flat_b = rng.standard_normal((k, n)).astype(np.float32)
 
     def ours():
         (a @ w).backward(g)
         a.grad = w.grad = None
 
-    def numpy_flat():  # the library's own BLAS thread policy applies to both
-        with gemm_threads(b * m, k, n):
-            flat_a @ flat_b
-            flat_g @ flat_b.T
-            flat_a.T @ flat_g
-
-    ours_s, np_s = _blocks((ours, numpy_flat), runs)
+    ours_s = _best_block(ours, runs)
+    np_s = _numpy_flat_seconds(b * m, k, n, runs)
     flops = 3 * 2 * b * m * k * n
     shape = f"({b},{m},{k})@({k},{n})" if two_d else f"({b},{m},{k})@({b},{k},{n})"
     return {"shape": shape, "ours_gflops": flops / ours_s / 1e9, "numpy_gflops": flops / np_s / 1e9,
