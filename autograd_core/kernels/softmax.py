@@ -544,7 +544,7 @@ def cross_entropy_backward(
     if from_probs:
         if target.ndim != 1:
             raise ValueError(f"{kernel}: from_probs=True needs class-index targets, got shape {target.shape}")
-        loop = sized(_ce_index_grad_probs, loop_size, PARALLEL_MIN_CHEAP)
+        loop = sized(_ce_index_grad_probs, loop_size, PARALLEL_MIN_ROWS)  # the forward's split
         loop(log_probs, target, smoothing, int(ignore_index), grad_rows, out)
     elif target.ndim == 1:
         loop = _ce_index_grad32 if log_probs.dtype == np.float32 else _ce_index_grad
