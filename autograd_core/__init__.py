@@ -75,6 +75,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .kernels import _threads as _kernel_threads
 from .kernels._threads import configure_blas as _configure_blas
 from .memory import tune_allocator as _tune_allocator
 from .ops.activation import gelu, leaky_relu, relu, sigmoid, softplus, tanh
@@ -424,16 +425,27 @@ def set_printoptions(precision=None, edgeitems=None, linewidth=None, profile=Non
 
 
 def set_num_threads(n: int) -> None:
-    """Threads for the Numba kernels (BLAS keeps its own setting)."""
-    import numba
+    """Threads for the parallel kernels and large GEMMs, as `torch.set_num_threads`; a count set
+    here is also what each rank keeps under `distributed` (see kernels/_threads.py).
 
-    numba.set_num_threads(n)
+        >>> set_num_threads(get_num_threads())
+    """
+    import builtins  # `int` and `bool` here are the dtypes
+
+    if isinstance(n, builtins.bool) or not isinstance(n, builtins.int):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
+    _kernel_threads.set_num_threads(n)
 
 
 def get_num_threads() -> int:
-    import numba
+    """Threads a parallel kernel or a large GEMM uses (as `torch.get_num_threads`).
 
-    return numba.get_num_threads()
+        >>> get_num_threads() >= 1
+        True
+    """
+    return _kernel_threads.get_num_threads()
 
 
 def is_nonzero(input: Tensor):  # noqa: A002

@@ -31,6 +31,8 @@ import warnings
 
 import numpy as np
 
+from ..kernels import _threads
+
 DEFAULT_TIMEOUT = datetime.timedelta(minutes=5)
 _TAG_FAILED, _TAG_PING, _TAG_PONG = 1, 2, 3
 # After announcing its failure a dying rank waits this long, so that peers blocked in a collective
@@ -144,6 +146,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     _check_env("WORLD_SIZE", group.size, world_size)
     _check_env("RANK", group.rank, rank)
     local = MPI.COMM_WORLD.Split_type(MPI.COMM_TYPE_SHARED)
+    _threads.share_cores(local.Get_size())  # the ranks on this machine share its cores
     for name, value in (("RANK", group.rank), ("WORLD_SIZE", group.size),
                         ("LOCAL_RANK", local.Get_rank()), ("LOCAL_WORLD_SIZE", local.Get_size())):
         os.environ.setdefault(name, str(value))

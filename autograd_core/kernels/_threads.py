@@ -90,6 +90,7 @@ _state = {
     "busy_checked": -1e9,
     "adaptive": os.environ.get("AUTOGRAD_CORE_ADAPTIVE_THREADS", "1") != "0",
     "cores": None,  # CPUs this process may run on (`cores`)
+    "threads_chosen": False,  # the user called set_num_threads
 }
 
 LOAD_CHECK_S = 1.0  # how often the load average is read (a ~5 us read of /proc/loadavg)
@@ -346,13 +347,33 @@ def set_num_threads(n: int) -> None:
     """Threads for the kernels and for large GEMMs (as `torch.set_num_threads`)."""
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
+    _state["threads_chosen"] = True
+    _set_threads(n)
+
+
+def _set_threads(n: int) -> None:
     if _state["blas_low"] is not None:
         _state["blas_high"] = n
     else:
         _set_blas(n)
-    import numba  # the user asked for threads: paying numba's import here is expected
+    # The user asked for threads: paying numba's import here is expected. Through `_import_numba`,
+    # so that the threading layer is chosen (point 1) before numba starts its threads.
+    from ._jit import _import_numba
 
+    numba = _import_numba()
     numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+
+
+def share_cores(processes: int) -> None:
+    """`processes` processes of one job run on this machine (the ranks of an MPI job, told by
+    `distributed.init_process_group`): each takes cores() // processes threads for its kernels
+    and GEMMs, so that together they do not oversubscribe the cores. A thread count the user chose
+    (`set_num_threads`, or OPENBLAS/OMP/MKL/NUMBA_NUM_THREADS, AUTOGRAD_CORE_BLAS_THREADS) is kept.
+    PyTorch's torchrun sets one thread per process in the same situation."""
+    if (processes <= 1 or _state["threads_chosen"]
+            or any(os.environ.get(name) for name in _BLAS_ENV + ("NUMBA_NUM_THREADS",))):
+        return
+    _set_threads(max(1, cores() // processes))
 
 
 def get_num_threads() -> int:

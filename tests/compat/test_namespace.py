@@ -202,3 +202,17 @@ def test_constants_queries_and_tensor_facts(lib):
     assert x.itemsize == 4 and x.nbytes == 24 and (+x) is x and 1.0 in x
     assert lib.Size([2, 3]) == (2, 3) and lib.Size([2, 3]).numel() == 6
     assert callable(lib.compile(abs))
+
+
+def test_set_and_get_num_threads(lib):
+    before = lib.get_num_threads()
+    assert isinstance(before, int) and before >= 1
+    try:
+        lib.set_num_threads(1)
+        assert lib.get_num_threads() == 1
+    finally:
+        lib.set_num_threads(before)
+    assert lib.get_num_threads() == before
+    for bad in (0, -2, 1.5, "2"):
+        with pytest.raises(RuntimeError, match="set_num_threads expects"):
+            lib.set_num_threads(bad)

@@ -28,11 +28,19 @@ needs_mpi = pytest.mark.skipif(
 )
 
 
-def launch(script: str, n: int, *args: str, timeout: float = 90) -> tuple[int, str, float]:
+THREAD_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+def launch(script: str, n: int, *args: str, timeout: float = 90, one_thread: bool = True
+           ) -> tuple[int, str, float]:
     """(exit code, stdout+stderr, seconds) of `mpiexec -n n python scripts/<script> args`
-    (`script` = "-m package.module" runs a module instead)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
+    (`script` = "-m package.module" runs a module instead). `one_thread`: each rank is told to
+    use one thread (as the other tests want); False leaves thread counts to the library."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    for name in THREAD_ENV + ("MKL_NUM_THREADS", "AUTOGRAD_CORE_BLAS_THREADS"):
+        env.pop(name, None)
+    if one_thread:
+        env.update({name: "1" for name in THREAD_ENV})
     target = script.split() if script.startswith("-m ") else [str(SCRIPTS / script)]
     command = [mpiexec(), "-n", str(n), sys.executable, *target, *args]
     start = time.perf_counter()

@@ -82,3 +82,16 @@ def test_the_main_job_trains_data_parallel(tmp_path):
     out = assert_ok(2, "-m autograd_core.demo", "--out", str(tmp_path), "--epochs", "1", "--no-progress")
     assert out.count("test accuracy") == 1 and "on 2 ranks" in out, out  # rank 0 alone speaks
     assert (tmp_path / "training_curves.png").is_file()
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_ranks_on_one_machine_share_its_cores(n):
+    """Without thread settings, n ranks on this machine each take cores // n threads (at least
+    one), so that the job does not oversubscribe the cores."""
+    import os
+
+    code, out, _ = launch("threads.py", n, one_thread=False)
+    assert code == 0, out
+    cores = len(os.sched_getaffinity(0))
+    for r in range(n):
+        assert f"rank {r}: threads {cores} -> {max(1, cores // n)} " in out, out

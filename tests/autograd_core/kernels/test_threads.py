@@ -228,3 +228,62 @@ def test_a_busy_machine_keeps_blas_and_kernels_on_one_thread(monkeypatch):
     monkeypatch.setattr(_threads.os, "getloadavg", lambda: (0.1, 0.0, 0.0))
     assert not _threads.machine_busy()
     assert _threads.launch(Kernel(), ()) == "parallel"
+
+
+def _fresh_state(monkeypatch, cores=4):
+    from autograd_core.kernels import _threads
+
+    for name in ("AUTOGRAD_CORE_BLAS_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                 "NUMBA_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(_threads._state, "cores", cores)
+    monkeypatch.setitem(_threads._state, "threads_chosen", False)
+    monkeypatch.setitem(_threads._state, "blas_low", 1)
+    monkeypatch.setitem(_threads._state, "blas_high", cores)
+    calls = []
+    monkeypatch.setattr(_threads, "_set_threads", calls.append)
+    return _threads, calls
+
+
+def test_ranks_on_one_machine_share_its_cores(monkeypatch):
+    threads, calls = _fresh_state(monkeypatch, cores=4)
+    threads.share_cores(1)
+    threads.share_cores(2)
+    threads.share_cores(3)
+    threads.share_cores(8)
+    assert calls == [2, 1, 1]  # one process alone keeps every core
+
+
+def test_a_thread_count_the_user_chose_is_kept(monkeypatch):
+    threads, calls = _fresh_state(monkeypatch)
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "3")
+    threads.share_cores(2)
+    monkeypatch.delenv("NUMBA_NUM_THREADS")
+    monkeypatch.setitem(threads._state, "threads_chosen", True)
+    threads.share_cores(2)
+    assert calls == []
+
+
+def test_set_num_threads_marks_the_choice_and_sets_the_count(monkeypatch):
+    threads, calls = _fresh_state(monkeypatch)
+    threads.set_num_threads(3)
+    assert calls == [3] and threads._state["threads_chosen"]
+    with pytest.raises(ValueError, match="set_num_threads"):
+        threads.set_num_threads(0)
+
+
+
+def test_set_num_threads_before_any_kernel_still_chooses_the_layer():
+    """numba.set_num_threads starts numba's threads; called first, it must not pick a layer before
+    the kernels choose theirs (tbb where installed)."""
+    if not _threads._load_tbb():
+        pytest.skip("the tbb package (a dependency on this platform) is not installed")
+    out = _run("""
+import numpy as np, numba
+import autograd_core as ag
+from autograd_core.kernels import activations
+ag.set_num_threads(2)
+activations.relu_forward(np.ones(1 << 18, np.float32))
+print(numba.threading_layer())
+""", AUTOGRAD_CORE_ADAPTIVE_THREADS="0")
+    assert out == ["tbb"]
