@@ -45,8 +45,9 @@ def test_a_leaf_used_twice_gets_the_sum(lib):
     assert x.grad.tolist() == [5.0, 5.0]
 
 
-def test_a_custom_functions_kept_tensor_is_not_taken(lib):
-    kept = {}
+def _keeping(lib, kept, as_view=False):
+    """A custom Function whose backward keeps the gradient it returns (or the array under the
+    reshaped view it returns) in `kept`."""
 
     class Keep(lib.autograd.Function):
         @staticmethod
@@ -55,9 +56,18 @@ def test_a_custom_functions_kept_tensor_is_not_taken(lib):
 
         @staticmethod
         def backward(ctx, g):
+            if as_view:
+                kept["grad"] = (g * 2).reshape(-1)
+                return kept["grad"].reshape(g.shape)
             kept["grad"] = g * 2
             return kept["grad"]
 
+    return Keep
+
+
+def test_a_custom_functions_kept_tensor_is_not_taken(lib):
+    kept = {}
+    Keep = _keeping(lib, kept)
     x = _t(lib, 1.0, 2.0)
     Keep.apply(x).sum().backward()
     _poke(lib, x)
@@ -133,17 +143,7 @@ def test_a_view_of_a_kept_tensor_is_not_taken():
     import autograd_core as ag
 
     kept = {}
-
-    class Keep(ag.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            kept["grad"] = (g * 2).reshape(-1)
-            return kept["grad"].reshape(g.shape)
-
+    Keep = _keeping(ag, kept, as_view=True)
     x = ag.tensor(np.ones((2, 3)), requires_grad=True)
     Keep.apply(x).sum().backward()
     _poke(ag, x)
