@@ -24,6 +24,8 @@ and the caller uses numpy.matmul: the plain-NumPy twin, and the reference the te
 
 from __future__ import annotations
 
+import platform
+
 import numpy as np
 
 from ._jit import LazyIntrinsic, njit, prange
@@ -35,8 +37,9 @@ _GEMM = {"found": False, np.dtype(np.float32): 0, np.dtype(np.float64): 0}
 def _make_call(numba):
     """An intrinsic calling cblas_?gemm at an address held in an int64: one indirect call in LLVM.
 
-    Integers go as 64-bit values: with 8-byte argument slots and registers, an LP64 BLAS reads the
-    low 32 bits of each, so the same call fits ILP64 (NumPy's `scipy_cblas_sgemm64_`) and LP64."""
+    Integers go as 64-bit values: an ILP64 BLAS (NumPy's `scipy_cblas_sgemm64_`) takes them as they
+    are, and on x86-64, where each argument has a register or an 8-byte stack slot, an LP64 BLAS
+    reads the low 32 bits of each (`_find_gemm` uses LP64 builds there only)."""
     from llvmlite import ir
     from numba.core import types
     from numba.extending import intrinsic
@@ -151,7 +154,9 @@ def _find_gemm() -> dict:
                 fn = getattr(lib, affix[0] + f"cblas_{letter}gemm" + affix[1], None)
                 if fn is not None:
                     break
-            if fn is None or dtype in found:
+            # 64-bit integers fit an LP64 BLAS only where each stack argument takes an 8-byte slot
+            # (x86-64); elsewhere (Apple's arm64 packs them) only an ILP64 build is called.
+            if fn is None or dtype in found or not (affix[1] or _EIGHT_BYTE_SLOTS):
                 continue
             address = ctypes.cast(fn, ctypes.c_void_p).value or 0
             if address and _verified(fn, dtype):
@@ -160,6 +165,7 @@ def _find_gemm() -> dict:
 
 
 _AFFIXES = (("", ""), ("scipy_", "64_"), ("", "64_"), ("scipy_", ""), ("", "_64"), ("scipy_", "_64"))
+_EIGHT_BYTE_SLOTS = platform.machine().lower() in ("x86_64", "amd64")
 
 
 def _verified(fn, dtype) -> bool:
