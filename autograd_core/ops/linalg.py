@@ -85,9 +85,10 @@ def stack_matmul(x, y):
     """x @ y for stacks of matrices (arrays or, when a backward is differentiated, Tensors).
 
     For arrays, BLAS stays on one thread and the cores share the work one of two ways: a batch of at
-    least `cores()` matrices is split by batch, each share one GEMM loop (`batched_matmul`; a batch
-    that broadcasts is expanded first, as views); fewer matrices each get BLAS's threads (`gemm`).
-    Work below `SPLIT_MIN` multiply-adds stays on the calling thread.
+    least `cores()` matrices is split by batch, one BLAS call per matrix on the kernels' threads
+    (`batched_matmul`; a batch that broadcasts is expanded first, as views); fewer matrices are each
+    split into blocks over the cores (`gemm`). Work below `SPLIT_MIN` multiply-adds stays on the
+    calling thread.
 
         >>> stack_matmul(np.ones((4, 2, 3)), np.ones((1, 3, 5))).shape
         (4, 2, 5)
@@ -111,7 +112,7 @@ def stack_matmul(x, y):
         if x.shape[:-2] == y.shape[:-2]:
             if x.shape[0] >= cores() and x.size * y.shape[-1] >= SPLIT_MIN:  # multiply-adds
                 return batched_matmul(x, y)
-            if x.ndim == 3 and x.shape[0] < cores():  # a few large matrices: BLAS threads for each
+            if x.ndim == 3 and x.shape[0] < cores():  # a few large matrices: each split over the cores
                 out = np.empty(x.shape[:-1] + y.shape[-1:], np.result_type(x, y))
                 for i in range(x.shape[0]):
                     gemm(x[i], y[i], out=out[i])

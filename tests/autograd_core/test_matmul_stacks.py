@@ -1,7 +1,7 @@
 """matmul of two stacks of matrices ((B, T, C) @ (B, C, T), attention shapes), and 2-D and Linear
 GEMMs: values and gradients against NumPy and PyTorch for broadcast batch dims, transposed
 (non-contiguous) operands, 1-D operands, empty dims and each float dtype, on the serial path and on
-the path that splits the batch over the cores (and BLAS's threads for a few large matrices)."""
+the path that splits the batch over the cores (and each of a few large matrices into blocks)."""
 
 import numpy as np
 import pytest
