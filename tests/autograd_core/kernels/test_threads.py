@@ -287,3 +287,16 @@ activations.relu_forward(np.ones(1 << 18, np.float32))
 print(numba.threading_layer())
 """, AUTOGRAD_CORE_ADAPTIVE_THREADS="0")
     assert out == ["tbb"]
+
+
+def test_large_gemms_split_only_while_the_library_manages_blas(monkeypatch):
+    """With BLAS held to one thread by the library, a large GEMM is cut into one block per core; a
+    BLAS thread count the user set (blas_low None) leaves the product to BLAS's own threads."""
+    monkeypatch.setitem(_threads._state, "adaptive", False)
+    monkeypatch.setitem(_threads._state, "serial_only", False)
+    monkeypatch.setitem(_threads._state, "blas_low", 1)
+    monkeypatch.setitem(_threads._state, "blas_high", 2)
+    assert _threads.gemm_parts(1024, 1024, 1024) == 2
+    assert _threads.gemm_parts(8, 8, 8) == 1  # too small to repay a second core
+    monkeypatch.setitem(_threads._state, "blas_low", None)
+    assert _threads.gemm_parts(1024, 1024, 1024) == 1
