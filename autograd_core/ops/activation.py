@@ -90,8 +90,7 @@ def _keeps_derivative(a) -> bool:
 
 def _times_derivative(ctx, g):
     """The first-order backward of an op that kept dy/dx: g * dy/dx in the output's dtype."""
-    d = ctx.dydx
-    return np.multiply(g, d, dtype=d.dtype)
+    return K.times_derivative(g, ctx.dydx)
 
 
 def _grads(ctx, grad):

@@ -360,3 +360,18 @@ def test_fused_parallel_loop_matches_serial_loop(name):
         results.append((y, d))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_times_derivative_is_numpys_product(dtype):
+    """The split product of the backward equals NumPy's, above and below its threshold, and for
+    operands it leaves to NumPy (float16, other dtypes or shapes, non-contiguous)."""
+    for n in (7, A.PARALLEL_MIN_HEAVY + 3):
+        g, d = _inputs((n,), dtype, seed=12)
+        got = A.times_derivative(g, d)
+        assert got.dtype == d.dtype
+        np.testing.assert_array_equal(got, np.multiply(g, d, dtype=d.dtype))
+    g, d = _inputs((A.PARALLEL_MIN_HEAVY + 3,), np.float32, seed=13)
+    np.testing.assert_array_equal(A.times_derivative(g.astype(np.float64), d), np.multiply(g.astype(np.float64), d,
+                                                                                         dtype=np.float32))
+    np.testing.assert_array_equal(A.times_derivative(g[::-1], d), g[::-1] * d)
