@@ -57,6 +57,24 @@ def _median_s(fn, runs: int, warmup: int = 3) -> float:
     return statistics.median(times)
 
 
+def blas_description() -> str:
+    """Which BLAS NumPy uses and which of its kernels run: an OPENBLAS_CORETYPE in the environment
+    (this project's machines set Haswell, AVX2, on AVX-512 CPUs) halves OpenBLAS's GEMM speed
+    there, while PyTorch's MKL is not affected."""
+    try:
+        import threadpoolctl
+
+        info = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    except ImportError:
+        return "BLAS unknown"
+    if not info:
+        return "BLAS unknown"
+    lib = info[0]
+    text = f"{lib.get('internal_api')} {lib.get('version')}, {lib.get('architecture')} kernels"
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    return text + (f", forced by OPENBLAS_CORETYPE={forced} in the environment" if forced else "")
+
+
 def numpy_gemm_gflops(n: int = 1024, runs: int = 20) -> float:
     a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
     b = np.random.default_rng(1).standard_normal((n, n)).astype(np.float32)
@@ -315,7 +333,7 @@ def render(r: dict) -> str:
         "a load average of cores + 1 the kernels run serially and large GEMMs keep one BLAS thread "
         "(autograd_core/kernels/_threads.py); PyTorch keeps its 2 OpenMP threads.",
         "",
-        f"NumPy sgemm 1024³: **{r['gemm']:.0f} GFLOP/s** (the machine's reference).",
+        f"NumPy sgemm 1024³: **{r['gemm']:.0f} GFLOP/s** (the machine's reference; {r.get('blas', 'BLAS unknown')}).",
         "",
         "## Training steps",
         "",
@@ -430,6 +448,7 @@ def main(argv=None) -> dict:
     results = {"machine": machine(), "rounds": rounds, "load_before": load_average()}
     print("numpy gemm ...", flush=True)
     results["gemm"] = numpy_gemm_gflops(runs=5 if args.quick else 20)
+    results["blas"] = blas_description()
     print("matmul efficiency ...", flush=True)
     results["matmul"] = matmul_efficiency(steps)
     print("training steps ...", flush=True)
