@@ -463,6 +463,7 @@ def _accumulate_leaf(leaf, grad, Tensor, create_graph=False, owned=False) -> Non
         dtype = leaf._data.dtype
         if isinstance(grad, Tensor):
             grad = grad._data
+            owned = False  # counted was the Tensor; its array may be shared (a detached view)
         with _accumulate_lock:
             current = leaf.grad
             if current is None or current.shape != grad.shape:
