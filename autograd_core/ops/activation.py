@@ -88,6 +88,17 @@ def _keeps_derivative(a) -> bool:
     return state.grad_enabled and getattr(a, "requires_grad", False)
 
 
+def _forward(ctx, a, keep, name, forward, *params):
+    """The forward of an activation that may keep dy/dx: with `keep`, y and dy/dx in one fused pass
+    (`kernels.activations.forward_and_derivative`), else `forward(a, *params)` alone."""
+    ctx.saved = (a,)
+    if keep:
+        y, ctx.dydx = K.forward_and_derivative(name, a, *params)
+        return y
+    ctx.dydx = None
+    return forward(a, *params)
+
+
 def _times_derivative(ctx, g):
     """The first-order backward of an op that kept dy/dx: g * dy/dx in the output's dtype."""
     return K.times_derivative(g, ctx.dydx)
@@ -105,12 +116,7 @@ class Gelu(Op):
 
     @staticmethod
     def forward(ctx, a, keep=False):
-        ctx.saved = (a,)
-        if keep:
-            y, ctx.dydx = K.forward_and_derivative("gelu", a)
-            return y
-        ctx.dydx = None
-        return K.gelu_forward(a)
+        return _forward(ctx, a, keep, "gelu", K.gelu_forward)
 
     @staticmethod
     def backward(ctx, g):
@@ -134,12 +140,7 @@ class GeluTanh(Op):
 
     @staticmethod
     def forward(ctx, a, keep=False):
-        ctx.saved = (a,)
-        if keep:
-            y, ctx.dydx = K.forward_and_derivative("gelu_tanh", a)
-            return y
-        ctx.dydx = None
-        return K.gelu_forward(a, "tanh")
+        return _forward(ctx, a, keep, "gelu_tanh", lambda x: K.gelu_forward(x, "tanh"))
 
     @staticmethod
     def backward(ctx, g):
@@ -158,12 +159,7 @@ class Silu(Op):
 
     @staticmethod
     def forward(ctx, a, keep=False):
-        ctx.saved = (a,)
-        if keep:
-            y, ctx.dydx = K.forward_and_derivative("silu", a)
-            return y
-        ctx.dydx = None
-        return K.silu_forward(a)
+        return _forward(ctx, a, keep, "silu", K.silu_forward)
 
     @staticmethod
     def backward(ctx, g):
@@ -181,13 +177,8 @@ class Softplus(Op):
 
     @staticmethod
     def forward(ctx, a, beta, threshold, keep=False):
-        ctx.saved = (a,)
         ctx.params = (beta, threshold)
-        if keep:
-            y, ctx.dydx = K.forward_and_derivative("softplus", a, beta, threshold)
-            return y
-        ctx.dydx = None
-        return K.softplus_forward(a, beta, threshold)
+        return _forward(ctx, a, keep, "softplus", K.softplus_forward, beta, threshold)
 
     @staticmethod
     def backward(ctx, g):
