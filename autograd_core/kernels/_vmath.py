@@ -123,8 +123,11 @@ _E4, _E3, _E2 = 1 / 24, 1 / 6, 0.5
 def exp(v):
     """e**v as float64 (v of any float type); see the module docstring for the accuracy."""
     x = np.float64(v)
-    c = x if x > _EXP_MIN else _EXP_MIN  # comparisons, not min/max: NaN becomes a finite c here
-    c = c if c < _EXP_MAX else _EXP_MAX  # (its result is replaced below), in Python too
+    # comparisons, not min/max: NaN becomes a finite c here (its result is replaced below), in
+    # Python too. Below _EXP_MIN the result is 0, and c = 0 rather than _EXP_MIN: a subnormal
+    # intermediate costs a microcode assist per lane, and masked softmax rows are full of -inf.
+    c = x if x > _EXP_MIN else 0.0
+    c = c if c < _EXP_MAX else _EXP_MAX
     n = math.floor(c * _LOG2E + 0.5)
     r = (c - n * _LN2_HI) - n * _LN2_LO  # |r| <= ln2 / 2
     p = _E13
@@ -172,7 +175,7 @@ def exp32x(hi, lo):
     argument, so that e**(x - m) keeps float32 accuracy although x - m was rounded. Limits and NaN
     follow `hi` alone."""
     x = np.float32(hi)
-    c = x if x > _F_MIN else _F_MIN  # NaN becomes a finite c (its result is replaced below)
+    c = x if x > _F_MIN else _F_ZERO  # NaN and -inf become a finite c with a normal result (see exp)
     c = c if c < _F_MAX else _F_MAX
     n = np.floor(c * _F_LOG2E + _F_HALF)
     r = ((c - n * _F_LN2_HI) - n * _F_LN2_LO) + np.float32(lo)
