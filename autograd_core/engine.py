@@ -24,6 +24,7 @@ import numpy as np
 from . import function, version
 from .function import _FREED, Function, ShapeError, _as_tensor, _check_finite, freed_error
 from .grad_mode import no_grad, set_grad_enabled, state
+from .kernels.sums import total
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple, name: str = "op") -> np.ndarray:
@@ -40,10 +41,10 @@ def unbroadcast(grad: np.ndarray, shape: tuple, name: str = "op") -> np.ndarray:
             f"{shape}"
         )
     if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
+        grad = total(grad, tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+        grad = total(grad, axes, True)
     if grad.shape != shape:
         raise ShapeError(
             f"{name}: backward returned a gradient of shape {grad.shape} that does not "

@@ -371,3 +371,14 @@ def layer_norm_backward(g, x, weight, mean, rstd):
     dx = rstd[..., None] * (gw - gw.mean(-1, keepdims=True) - xhat * (gw * xhat).mean(-1, keepdims=True))
     axes = tuple(range(x.ndim - 1))
     return dx.astype(x.dtype), (g64 * xhat).sum(axis=axes).astype(x.dtype), g64.sum(axis=axes).astype(x.dtype)
+
+
+# ---- sums ----------------------------------------------------------------------------------------
+
+
+def total(a, axes, keepdims=False):
+    """`sums.total`: NumPy's sum with a float64 accumulator, rounded once to a's float dtype."""
+    a = np.asarray(a)
+    if a.dtype.kind != "f" or axes is None:
+        return a.sum(axis=axes, keepdims=keepdims)
+    return a.sum(axis=tuple(axes), keepdims=keepdims, dtype=np.float64).astype(a.dtype)

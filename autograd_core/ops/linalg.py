@@ -23,6 +23,7 @@ from ..function import Op, ShapeError
 from ..kernels import _threads
 from ..kernels._threads import batched_matmul, cores
 from ..kernels.gemm import split as split_gemm
+from ..kernels.sums import total
 
 
 def _swap(x):
@@ -215,7 +216,7 @@ class Linear(Op):
             if need_w is not None:
                 gw = _product(g2.T, _rows(x))
             if need_b is not None:
-                gb = g2.sum(axis=0)
+                gb = total(g2, (0,))
         return gx, gw, gb
 
 
