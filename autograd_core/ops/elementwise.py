@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import unbroadcast
 from ..function import Op
 
 
@@ -40,7 +41,12 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g, (-g if ctx.next[1] is not None else None)
+        nb = ctx.next[1]
+        if nb is None:
+            return g, None
+        if type(g) is np.ndarray and g.shape != nb.shape:  # b broadcast: negate its smaller sum
+            return g, np.negative(unbroadcast(g, nb.shape, "sub"))
+        return g, -g
 
 
 class Mul(Op):
@@ -56,6 +62,11 @@ class Mul(Op):
     def backward(ctx, g):
         a, b = ctx.saved
         next_a, next_b = ctx.next
+        if a is b and next_a is next_b and next_a is not None and type(g) is np.ndarray:
+            # x * x: both edges reach one node, so send it 2·g·x once, not g·x twice to be added
+            ga = g * a
+            ga += ga
+            return ga, None
         return (g * b if next_a is not None else None), (g * a if next_b is not None else None)
 
 
@@ -72,9 +83,20 @@ class Div(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved
+        nb = ctx.next[1]
         ga = g / b
         # d(a/b)/db = -a/b² = -(g/b)·a/b
-        gb = -ga * a / b if ctx.next[1] is not None else None
+        if nb is None:
+            gb = None
+        elif type(g) is not np.ndarray:
+            gb = -ga * a / b
+        else:
+            # b broadcast (a layer norm's (N,1) std): sum (g/b)·a down to b's shape before the
+            # division by b, which is constant along the summed axes; negate the small result
+            gb = ga * a
+            if gb.shape != nb.shape:
+                gb = unbroadcast(gb, nb.shape, "div")
+            gb = np.negative(gb / b)
         return (ga if ctx.next[0] is not None else None), gb
 
 
