@@ -401,17 +401,36 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
                         g = unbroadcast(g, nxt.shape, node.name)
                     if anomaly:
                         _check_finite(node.name, "backward", g._data if isinstance(g, Tensor) else g)
-            # _answer, inlined for the hot path
+            # _answer, inlined for the hot path. A partial sum that only `pending` and this loop
+            # hold (counted on its own line, as `_IN_PENDING` and `_SOLE` were measured) is a
+            # fresh array of the walk's own: the next gradient is added into it in place.
             left = deps[nxt] - 1
             if left:
                 deps[nxt] = left
                 if g is not None:
                     partial = pending.get(nxt)
-                    pending[nxt] = g if partial is None else partial + g
+                    if partial is None:
+                        pending[nxt] = g
+                    else:
+                        owned = getrefcount(partial) == _IN_PENDING
+                        if owned and _summable(partial, g):
+                            partial += g
+                        else:
+                            pending[nxt] = partial + g
+                    partial = None
             else:
                 if nxt in pending:
                     partial = pending.pop(nxt)
-                    g = partial if g is None else partial + g
+                    if g is None:
+                        g = partial
+                    else:
+                        owned = getrefcount(partial) == _SOLE
+                        if owned and _summable(partial, g):
+                            partial += g
+                            g = partial
+                        else:
+                            g = partial + g
+                    partial = None
                 ready.append((nxt, g))
         g = grads = None  # gradients now live only in `ready`/`pending` (see the sole-owner test)
 
@@ -443,8 +462,24 @@ def _sole_reference_count() -> int:
     return getrefcount(held)
 
 
+def _pending_reference_count() -> int:
+    """What sys.getrefcount reports for an object held by one dict value and one local (the
+    partial sums of `_walk`)."""
+    pending = {0: object()}
+    held = pending.get(0)
+    return getrefcount(held)
+
+
 getrefcount = sys.getrefcount
 _SOLE = _sole_reference_count()
+_IN_PENDING = _pending_reference_count()
+
+
+def _summable(partial, g) -> bool:
+    """Whether `g` may be added into the walk's own partial sum `partial` in place: both plain
+    arrays of one shape and dtype, `partial` writeable and owning its memory (not a view)."""
+    return (type(partial) is np.ndarray and type(g) is np.ndarray and partial.base is None
+            and partial.shape == g.shape and partial.dtype == g.dtype and partial.flags.writeable)
 
 
 def _accumulate_leaf(leaf, grad, Tensor, create_graph=False, owned=False) -> None:
