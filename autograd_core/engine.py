@@ -341,6 +341,8 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
     freed = _FREED
     while ready:
         node, grad = ready.pop()
+        if type(grad) is BlockGradient:  # all consumers answered: the whole array from here on
+            grad = grad.dense()
         if targets is not None and node in targets:
             if grad is not None:
                 if captured is not None:  # a node's own VJP (stop) runs no user hooks
@@ -386,6 +388,8 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
             node.args = ()
         if type(grads) is not tuple:
             grads = (grads,)
+        if (watch is not None or node.post_hooks is not None) and BlockGradient in map(type, grads):
+            grads = tuple(g.dense() if type(g) is BlockGradient else g for g in grads)
         if watch is not None:
             watch(node, grad, grads)
         if node.post_hooks is not None:
@@ -400,7 +404,8 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
                     if g.shape != nxt.shape:
                         g = unbroadcast(g, nxt.shape, node.name)
                     if anomaly:
-                        _check_finite(node.name, "backward", g._data if isinstance(g, Tensor) else g)
+                        _check_finite(node.name, "backward", g._data if isinstance(g, Tensor)
+                                      else g.values if type(g) is BlockGradient else g)
             # _answer, inlined for the hot path. A partial sum that only `pending` and this loop
             # hold (counted on its own line, as `_IN_PENDING` and `_SOLE` were measured) is a
             # fresh array of the walk's own: the next gradient is added into it in place.
@@ -416,7 +421,7 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
                         if owned and _summable(partial, g):
                             partial += g
                         else:
-                            pending[nxt] = partial + g
+                            pending[nxt] = _sum(partial, g, owned)
                     partial = None
             else:
                 if nxt in pending:
@@ -429,7 +434,7 @@ def _walk(start, grad, retain_graph: bool, Tensor, watch=None, create_graph=Fals
                             partial += g
                             g = partial
                         else:
-                            g = partial + g
+                            g = _sum(partial, g, owned)
                     partial = None
                 ready.append((nxt, g))
         g = grads = None  # gradients now live only in `ready`/`pending` (see the sole-owner test)
@@ -442,11 +447,11 @@ def _answer(nxt, g, deps, pending, ready) -> None:
         deps[nxt] = left
         if g is not None:
             partial = pending.get(nxt)
-            pending[nxt] = g if partial is None else partial + g
+            pending[nxt] = g if partial is None else _sum(partial, g, False)
     else:
         if nxt in pending:
             partial = pending.pop(nxt)
-            g = partial if g is None else partial + g
+            g = partial if g is None else _sum(partial, g, False)
         ready.append((nxt, g))
 
 
@@ -473,6 +478,46 @@ def _pending_reference_count() -> int:
 getrefcount = sys.getrefcount
 _SOLE = _sole_reference_count()
 _IN_PENDING = _pending_reference_count()
+
+
+class BlockGradient:
+    """A gradient that is zero but for one basic-indexing block: `values` at `key` of an array of
+    `shape` and `dtype`. Slicing's backward returns one, so that the walk adds the slices of one
+    value (a layer's q, k and v; an RNN's time steps) into a single array instead of summing a
+    zero-filled array per slice; `dense()` is the array itself, made once every consumer has
+    answered or when anything else (a hook, a drawing) looks at it.
+
+    >>> BlockGradient((2, 3), np.float64, (slice(None), 1), np.array([5.0, 6.0])).dense()
+    array([[0., 5., 0.],
+           [0., 6., 0.]])
+    """
+
+    __slots__ = ("shape", "dtype", "key", "values")
+
+    def __init__(self, shape: tuple, dtype, key, values: np.ndarray):
+        self.shape, self.dtype, self.key, self.values = shape, dtype, key, values
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros(self.shape, self.dtype)
+        out[self.key] = self.values
+        return out
+
+
+def _sum(partial, g, owned: bool):
+    """partial + g where either may be a BlockGradient; a block is added into `partial` in place
+    when the walk alone holds it (`owned`), else into a new array."""
+    if type(g) is BlockGradient:
+        if type(partial) is BlockGradient:
+            partial, owned = partial.dense(), True
+        if not (owned and type(partial) is np.ndarray and partial.base is None and partial.flags.writeable
+                and partial.dtype == g.dtype and partial.shape == g.shape):
+            partial = partial + np.zeros((), g.dtype)  # a new array of the promoted dtype
+        partial[g.key] += g.values
+        return partial
+    if type(partial) is BlockGradient:
+        partial, g = g, partial  # one addition for either order
+        return _sum(partial, g, False)
+    return partial + g
 
 
 def _summable(partial, g) -> bool:
