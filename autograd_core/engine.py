@@ -121,7 +121,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     >>> x = ag.tensor(2.0, requires_grad=True)
     >>> (g,) = ag.autograd.grad(x ** 3, x, create_graph=True)
     >>> g, ag.autograd.grad(g, x)[0]
-    (tensor(12., grad_fn=<MulBackward0 object at ...>), tensor(12.))
+    (tensor(12., grad_fn=<MulBackward0>), tensor(12.))
     """
     from .tensor import Tensor
 
