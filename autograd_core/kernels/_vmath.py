@@ -147,7 +147,7 @@ def exp(v):
     half = k >> 1  # 2**n as two factors, so that subnormal and near-overflow results stay exact
     y = p * bits_to_float((half + 1023) << 52) * bits_to_float((k - half + 1023) << 52)
     y = _INF if x > _EXP_MAX else y
-    y = 0.0 if x < _EXP_MIN else y
+    y = y if x > _EXP_MIN else 0.0  # the same test as c's: x == _EXP_MIN too
     return x if x != x else y
 
 
@@ -169,6 +169,12 @@ def exp32(v):
 
 
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
+def exp32_finite(v):
+    """`exp32` for a v <= 88.72, where e**v is finite (sigmoid's -|x|, a log-probability)."""
+    return exp32x_finite(np.float32(v), _F_ZERO)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
 def exp32x(hi, lo):
     """e**(hi + lo) in float32 arithmetic, for a float32 `hi` and a small correction `lo`, |lo| <<
     ulp(hi) (say the rounding error of the float32 `hi`, from `two_diff32`): lo joins the reduced
@@ -177,6 +183,25 @@ def exp32x(hi, lo):
     x = np.float32(hi)
     c = x if x > _F_MIN else _F_ZERO  # NaN and -inf become a finite c with a normal result (see exp)
     c = c if c < _F_MAX else _F_MAX
+    y = _exp32_within(c, lo)
+    y = _F_INF if x > _F_MAX else y
+    y = y if x > _F_MIN else _F_ZERO  # the same test as c's: x == _F_MIN too
+    return x if x != x else y
+
+
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
+def exp32x_finite(hi, lo):
+    """`exp32x` for hi <= 88.72, where e**hi is finite (softmax's x - max <= 0): without the upper
+    limit's two selects, sigmoid's float32 kernel runs ~10% faster. NaN passes through."""
+    x = np.float32(hi)
+    c = x if x > _F_MIN else _F_ZERO
+    y = _exp32_within(c, lo) if x > _F_MIN else _F_ZERO
+    return x if x != x else y
+
+
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
+def _exp32_within(c, lo):
+    """e**(c + lo) for _F_MIN <= c <= _F_MAX: the reduction, the polynomial and 2**n."""
     n = np.floor(c * _F_LOG2E + _F_HALF)
     r = ((c - n * _F_LN2_HI) - n * _F_LN2_LO) + np.float32(lo)
     p = _F_C7
@@ -187,11 +212,8 @@ def exp32x(hi, lo):
     p = p * r + _F_HALF
     p = p * r * r + r + _F_ONE
     k = np.int32(n)
-    half = k >> 1
-    y = p * bits_to_float32((half + 127) << 23) * bits_to_float32((k - half + 127) << 23)
-    y = _F_INF if x > _F_MAX else y
-    y = _F_ZERO if x < _F_MIN else y
-    return x if x != x else y
+    half = k >> 1  # 2**k as two factors: subnormal results stay exact, e**88.72 stays finite
+    return p * bits_to_float32((half + 127) << 23) * bits_to_float32((k - half + 127) << 23)
 
 
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")

@@ -42,6 +42,7 @@ from ._jit import (
 )
 from ._vmath import exp as _vexp
 from ._vmath import exp32 as _exp32
+from ._vmath import exp32_finite as _exp32_finite
 from ._vmath import log1p as _vlog1p
 from ._vmath32 import exp_neg as _exp_neg
 from ._vmath32 import log1p_unit as _log1p_unit
@@ -101,7 +102,7 @@ def _sigmoid32(x, out):
     a = e^-|x| never overflows, so sigmoid(-90) is its subnormal value, not 1/inf = 0."""
     one = np.float32(1.0)
     for i in prange(x.size):
-        a = _exp32(-abs(x[i]))
+        a = _exp32_finite(-abs(x[i]))
         out[i] = (one if x[i] >= 0 else a) / (one + a)
 
 

@@ -35,8 +35,8 @@ from ._jit import (
 )
 from ._vmath import bits_to_float32 as _bits_to_float32
 from ._vmath import exp as _vexp
-from ._vmath import exp32 as _exp32
-from ._vmath import exp32x as _exp32x
+from ._vmath import exp32_finite as _exp32
+from ._vmath import exp32x_finite as _exp32x
 from ._vmath import log as _vlog
 from ._vmath import two_diff32 as _two_diff32
 
