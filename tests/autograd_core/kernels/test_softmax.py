@@ -340,3 +340,23 @@ def test_log_softmax_through_probabilities(impl, dtype, shape):
                                module.log_softmax_backward(lp, g), **tol)
     if impl == "kernel":
         assert lp.dtype == p.dtype == dtype
+
+
+@pytest.mark.parametrize("shape", [(64, 300), (4096, 64), (3, 70000)])
+def test_float32_softmax_backward_within_its_rounding_bound(shape):
+    """dx = y (g - y.g) in float32 (the dot in float64, rounded once): three roundings, each half an
+    ulp of a value at most y (|g| + |y.g|) and off by one binade at worst, so within 2.5 ulp of that
+    size (g - y.g cancels where g is near the dot, as in any float32 softmax backward); on rows
+    masked to -inf as attention's are."""
+    rng = np.random.default_rng(12)
+    x = (rng.standard_normal(shape) * 4).astype(np.float32)
+    x[::3, shape[1] // 2:] = -np.inf
+    g = rng.standard_normal(shape).astype(np.float32)
+    y = S.softmax_forward(x)
+    got = S.softmax_backward(y, g).astype(np.float64)
+    y64, g64 = y.astype(np.float64), g.astype(np.float64)
+    dot = (y64 * g64).sum(axis=-1, keepdims=True)
+    want = y64 * (g64 - dot)
+    scale = y64 * (np.abs(g64) + np.abs(dot))
+    assert (np.abs(got - want) <= 2.5 * np.spacing(scale.astype(np.float32)).astype(np.float64)).all()
+    assert (got[::3, shape[1] // 2:] == 0).all()
