@@ -1,10 +1,13 @@
-"""Sums of float32/float64 arrays over their trailing or their leading axes, split over the cores.
+"""Sums of float32/float64 arrays (and of products of two) over their trailing or their leading
+axes, split over the cores.
 
 NumPy sums a contiguous last axis of 64-128 elements at ~0.25 ns an element on one core (30 us for
 the (16,64,128) statistics of a layer norm, 87 us for the (16,4,64,64) rows of attention) and leading
 axes (bias and LayerNorm weight gradients) on one core too. These loops run rows in parallel (8 and
 11 us for those two) and accumulate in float64, rounded once to the input's dtype: at least as
 accurate as NumPy's pairwise float32 sum. Any other layout, dtype or size goes to NumPy's `sum`.
+`product_sum_to` sums a product the same way without making the product array: the gradient of a
+broadcast factor (a LayerNorm weight's g * xhat, a divisor's (g / b) * a).
 
     >>> total(np.ones((2, 3, 4096), np.float32), (2,), False)[0]
     array([4096., 4096., 4096.], dtype=float32)
@@ -57,6 +60,38 @@ def _column_sums(x, parts, out):
         out[j] = s
 
 
+@njit(cache=True, parallel=True, fastmath=FASTMATH)
+def _row_dots(a, b, out):
+    """out[r] = sum(a[r] * b[r]), products and sum in float64."""
+    for r in prange(a.shape[0]):
+        x, y = a[r], b[r]
+        s = np.float64(-0.0)
+        for j in range(x.size):
+            s += np.float64(x[j]) * np.float64(y[j])
+        out[r] = s
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH)
+def _column_dots(a, b, parts, out):
+    """out[j] = sum_i a[i, j] * b[i, j], by blocks of rows as `_column_sums`."""
+    n, m = a.shape
+    blocks = parts.shape[0]
+    step = (n + blocks - 1) // blocks
+    for p in prange(blocks):
+        acc = parts[p]
+        for j in range(m):
+            acc[j] = -0.0
+        for i in range(p * step, min(n, (p + 1) * step)):
+            x, y = a[i], b[i]
+            for j in range(m):
+                acc[j] += np.float64(x[j]) * np.float64(y[j])
+    for j in range(m):
+        s = parts[0, j]
+        for p in range(1, blocks):
+            s += parts[p, j]
+        out[j] = s
+
+
 def total(a: np.ndarray, axes, keepdims: bool = False) -> np.ndarray:
     """`a.sum(axis=axes, keepdims=keepdims)`, by the loops above when `axes` are the trailing or the
     leading axes of a C-contiguous float32/float64 array of at least `SMALL` elements. Anything else
@@ -88,3 +123,41 @@ with a `sum` method (a Tensor while a backward is recorded) is summed by that me
             sized(_column_sums, a.size, PARALLEL_MIN)(a.reshape(rows, cols), parts, out)
             return out.reshape(((1,) * k if keepdims else ()) + a.shape[k:])
     return a.sum(axis=tuple(axes), keepdims=keepdims)
+
+
+def product_sum_to(a: np.ndarray, b: np.ndarray, shape: tuple) -> np.ndarray | None:
+    """(a * b) summed down to the broadcast shape `shape` (what the engine's unbroadcast does to a
+    gradient), without the product array, when the summed axes are trailing or leading ones of two
+    C-contiguous float32/float64 arrays of one shape and dtype, at least `SMALL` elements; None
+    otherwise (the caller multiplies and sums).
+
+    >>> product_sum_to(np.full((4, 4096), 2.0), np.full((4, 4096), 3.0), (4, 1))[:, 0]
+    array([24576., 24576., 24576., 24576.])
+    """
+    if (type(a) is not np.ndarray or type(b) is not np.ndarray or a.shape != b.shape or a.dtype != b.dtype
+            or a.size < SMALL or a.dtype not in FLOAT_DTYPES or not a.flags.c_contiguous
+            or not b.flags.c_contiguous):
+        return None
+    nd, extra = a.ndim, a.ndim - len(shape)
+    if extra < 0:
+        return None
+    axes = list(range(extra)) + [extra + i for i, n in enumerate(shape) if n == 1 and a.shape[extra + i] != 1]
+    k = len(axes)
+    if not k or math.prod(shape) * math.prod(a.shape[i] for i in axes) != a.size:
+        return None  # nothing to sum, or shapes that do not broadcast (unbroadcast says so)
+    if axes == list(range(nd - k, nd)):
+        cols = math.prod(a.shape[nd - k:])
+        if cols < 8:
+            return None
+        out = np.empty(a.size // cols, a.dtype)
+        sized(_row_dots, a.size, PARALLEL_MIN)(a.reshape(-1, cols), b.reshape(-1, cols), out)
+    elif axes == list(range(k)):
+        rows = math.prod(a.shape[:k])
+        if rows < 16 or a.size // rows < 8:
+            return None
+        parts = np.empty((_BLOCKS if a.size >= PARALLEL_MIN else 1, a.size // rows), np.float64)
+        out = np.empty(a.size // rows, a.dtype)
+        sized(_column_dots, a.size, PARALLEL_MIN)(a.reshape(rows, -1), b.reshape(rows, -1), parts, out)
+    else:
+        return None
+    return out.reshape(shape)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine import unbroadcast
 from ..function import Op
+from ..kernels.sums import product_sum_to
 
 
 # -- arithmetic -----------------------------------------------------------------------
@@ -62,12 +63,26 @@ class Mul(Op):
     def backward(ctx, g):
         a, b = ctx.saved
         next_a, next_b = ctx.next
-        if a is b and next_a is next_b and next_a is not None and type(g) is np.ndarray:
+        if type(g) is not np.ndarray:
+            return (g * b if next_a is not None else None), (g * a if next_b is not None else None)
+        if a is b and next_a is next_b and next_a is not None:
             # x * x: both edges reach one node, so send it 2·g·x once, not g·x twice to be added
             ga = g * a
             ga += ga
             return ga, None
-        return (g * b if next_a is not None else None), (g * a if next_b is not None else None)
+        return _times(g, b, next_a), _times(g, a, next_b)
+
+
+def _times(g, other, node):
+    """g * other as the gradient for `node` (None when it needs none): summed down to a broadcast
+    node's shape without the product array where `kernels.sums` can."""
+    if node is None:
+        return None
+    if g.shape != node.shape:
+        summed = product_sum_to(g, other, node.shape)
+        if summed is not None:
+            return summed
+    return g * other
 
 
 class Div(Op):
@@ -93,10 +108,7 @@ class Div(Op):
         else:
             # b broadcast (a layer norm's (N,1) std): sum (g/b)·a down to b's shape before the
             # division by b, which is constant along the summed axes; negate the small result
-            gb = ga * a
-            if gb.shape != nb.shape:
-                gb = unbroadcast(gb, nb.shape, "div")
-            gb = np.negative(gb / b)
+            gb = np.negative(_times(ga, a, nb) / b)
         return (ga if ctx.next[0] is not None else None), gb
 
 

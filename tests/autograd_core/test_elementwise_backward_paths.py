@@ -80,3 +80,32 @@ def test_square_hooks_see_the_whole_gradient(lib):
     (x * x).sum().backward()
     assert x.grad.tolist() == [2.0, -4.0, 6.0]
     assert sum(s.sum().item() for s in seen) == pytest.approx(4.0)
+
+
+BIG = {  # large enough for the fused sums of kernels/sums.py (from 8,192 elements)
+    "mul_weight": (lambda x, y: x * y, [(4, 64, 64), (64,)]),
+    "mul_rows": (lambda x, y: x * y, [(4, 64, 64), (4, 64, 1)]),
+    "mul_leading_ones": (lambda x, y: y * x, [(4, 64, 64), (1, 1, 64)]),
+    "div_rows": (lambda x, y: x / y, [(4, 64, 64), (4, 64, 1)]),
+    "div_weight": (lambda x, y: x / y, [(4, 64, 64), (64,)]),
+    "div_middle": (lambda x, y: x / y, [(4, 64, 64), (4, 1, 64)]),  # not fused: multiplied, then summed
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", BIG)
+def test_large_broadcast_factors_match_pytorch(name, dtype):
+    torch = pytest.importorskip("torch")
+    import autograd_core as ag
+
+    f, shapes = BIG[name]
+
+    def leaves(lib):
+        rng = np.random.default_rng(5)
+        return [lib.tensor(rng.standard_normal(s).astype(dtype) + (3.0 if i else 0.0), requires_grad=True)
+                for i, s in enumerate(shapes)]
+
+    ours, theirs = _grads(ag, f, *leaves(ag)), _grads(torch, f, *leaves(torch))
+    for a, b in zip(ours, theirs):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=2e-5 if dtype == "float32" else 1e-11, atol=1e-4 if dtype == "float32" else 1e-10)

@@ -61,3 +61,35 @@ def test_other_layouts_are_numpys_sum(a, axes):
     want = a.sum(axis=axes)
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
+
+
+PRODUCT_CASES = [  # a's shape, the broadcast shape it is summed to
+    ((16, 64, 128), (16, 64, 1)), ((16, 64, 128), (128,)), ((16, 64, 128), (1, 1, 128)),
+    ((1024, 384), (384,)), ((64, 300), (64, 1)), ((40, 300), (1, 300)), ((4, 16, 4096), (4, 16, 1)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,to", PRODUCT_CASES)
+def test_product_sum_to_equals_the_engines_unbroadcast(shape, to, dtype):
+    from autograd_core.engine import unbroadcast
+
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    got = S.product_sum_to(a, b, to)
+    want = unbroadcast(a.astype(np.float64) * b.astype(np.float64), to)
+    assert got.dtype == dtype and got.shape == to
+    np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+@pytest.mark.parametrize("a,b,to", [
+    (np.ones((64, 256)), np.ones((64, 256)), (64, 256)),  # nothing to sum
+    (np.ones((64, 256)), np.ones((64, 256)), (3,)),  # does not broadcast
+    (np.ones((64, 128, 4)), np.ones((64, 128, 4)), (64, 1, 4)),  # a middle axis
+    (np.ones((64, 256)), np.ones((64, 256), np.float32), (64, 1)),  # two dtypes
+    (np.ones((64, 256)), np.ones((256,)), (64, 1)),  # two shapes
+    (np.ones((64, 512))[:, ::2], np.ones((64, 256)), (64, 1)),  # not contiguous
+    (np.ones((4, 4)), np.ones((4, 4)), (4, 1)),  # small
+])
+def test_product_sum_to_declines_what_it_does_not_do(a, b, to):
+    assert S.product_sum_to(a, b, to) is None
