@@ -106,6 +106,7 @@ def test_large_broadcast_factors_match_pytorch(name, dtype):
                 for i, s in enumerate(shapes)]
 
     ours, theirs = _grads(ag, f, *leaves(ag)), _grads(torch, f, *leaves(torch))
+    rtol, atol = (2e-5, 1e-4) if dtype == "float32" else (1e-11, 1e-10)
     for a, b in zip(ours, theirs):
         assert a.dtype == b.dtype
-        np.testing.assert_allclose(a, b, rtol=2e-5 if dtype == "float32" else 1e-11, atol=1e-4 if dtype == "float32" else 1e-10)
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
