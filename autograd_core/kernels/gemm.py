@@ -227,16 +227,18 @@ def _gemm_split(fn, a, b, out, ta, lda, tb, ldb, alpha, parts, by_rows, bias, wi
             call_gemm(fn, ta, tb, hi - lo, n, k, alpha, pa + lo * row * size, lda, pb, ldb, pc + lo * n * size, n)
             if with_bias:
                 for i in range(lo, hi):
+                    row = out[i]
                     for j in range(n):
-                        out[i, j] += bias[j]
+                        row[j] += bias[j]
         else:
             lo, hi = n * p // parts, n * (p + 1) // parts
             col = 1 if tb == _NO_TRANS else ldb
             call_gemm(fn, ta, tb, m, hi - lo, k, alpha, pa, lda, pb + lo * col * size, ldb, pc + lo * size, n)
             if with_bias:
                 for i in range(m):
+                    row = out[i]  # a 1-d view: the loop vectorises (out[i, j] took ~3 ns an element)
                     for j in range(lo, hi):
-                        out[i, j] += bias[j]
+                        row[j] += bias[j]
 
 
 def split(a: np.ndarray, b: np.ndarray, parts: int, out: np.ndarray | None = None,
@@ -261,7 +263,9 @@ def split(a: np.ndarray, b: np.ndarray, parts: int, out: np.ndarray | None = Non
     b, lb = _readable(b)
     if out is None:
         out = np.empty((a.shape[0], b.shape[1]), dtype)
-    by_rows = a.shape[0] >= b.shape[1]
+    # Blocks of rows unless there are few: each block then reads b whole, and measured on 2 cores
+    # rows beat columns from ~32 rows whatever the shape ((128,784)@(784,256): 237 against 252 us).
+    by_rows = a.shape[0] >= 16 * parts or a.shape[0] >= b.shape[1]
     _gemm_split(fn, a, b, out, la[0], la[1], lb[0], lb[1], dtype.type(1.0), parts, by_rows,
                 _NO_BIAS[dtype] if bias is None else bias, bias is not None)
     return out
