@@ -382,3 +382,13 @@ def total(a, axes, keepdims=False):
     if a.dtype.kind != "f" or axes is None:
         return a.sum(axis=axes, keepdims=keepdims)
     return a.sum(axis=tuple(axes), keepdims=keepdims, dtype=np.float64).astype(a.dtype)
+
+
+def product_sum_to(a, b, shape):
+    """`sums.product_sum_to`: the float64 product summed down to the broadcast `shape`."""
+    a, b = np.asarray(a), np.asarray(b)
+    prod = a.astype(np.float64) * b.astype(np.float64)
+    extra = prod.ndim - len(shape)
+    prod = prod.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and prod.shape[i] != 1)
+    return prod.sum(axis=axes, keepdims=True).reshape(shape).astype(a.dtype)

@@ -80,6 +80,8 @@ def test_product_sum_to_equals_the_engines_unbroadcast(shape, to, dtype):
     want = unbroadcast(a.astype(np.float64) * b.astype(np.float64), to)
     assert got.dtype == dtype and got.shape == to
     np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-12, atol=1e-5)
+    np.testing.assert_allclose(got, R.product_sum_to(a, b, to), rtol=2**-23 if dtype == np.float32 else 1e-13,
+                               atol=1e-12)
 
 
 @pytest.mark.parametrize("a,b,to", [
