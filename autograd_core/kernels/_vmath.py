@@ -164,7 +164,8 @@ _F_INF, _F_ZERO = _F(np.inf), _F(0.0)
 
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
 def exp32(v):
-    """e**v for a float32 v in float32 arithmetic (<= 1 ulp of float32, subnormals included)."""
+    """e**v for a float32 v in float32 arithmetic: within 1.04 ulp of float32 (the most over 4e6
+    points from -104 to 88), subnormals included."""
     return exp32x(np.float32(v), _F_ZERO)
 
 

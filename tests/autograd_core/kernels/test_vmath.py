@@ -27,11 +27,11 @@ def test_exp_float64_is_libm_accurate_down_to_the_subnormals():
     assert (np.abs(got[~normal] - want[~normal]) <= 2 * 4.9e-324).all()  # subnormal spacing
 
 
-def test_exp32_within_one_ulp_and_exactly_zero_below_its_range():
+def test_exp32_within_its_ulp_bound():
     exp32 = M.exp32.compiled()
     v = _arguments(np.random.default_rng(1), -104, 88.7).astype(np.float32)
     got = np.array([exp32(a) for a in v], dtype=np.float32)
-    assert _ulps32(got, np.exp(v.astype(np.float64))).max() <= 1.0
+    assert _ulps32(got, np.exp(v.astype(np.float64))).max() <= 1.04  # the docstring's bound
 
 
 def test_exp_limits_and_the_masked_values_of_attention():
