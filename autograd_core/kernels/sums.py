@@ -53,10 +53,16 @@ def _column_sums(x, parts, out):
             row = x[i]
             for j in range(m):
                 acc[j] += row[j]
-    for j in range(m):
+    _add_parts(parts, out)
+
+
+@njit(cache=True)
+def _add_parts(parts, out):
+    """out[j] = sum over p of parts[p, j], in order (the blocks of a column sum)."""
+    for j in range(out.size):
         s = parts[0, j]
-        for b in range(1, blocks):
-            s += parts[b, j]
+        for p in range(1, parts.shape[0]):
+            s += parts[p, j]
         out[j] = s
 
 
@@ -85,11 +91,7 @@ def _column_dots(a, b, parts, out):
             x, y = a[i], b[i]
             for j in range(m):
                 acc[j] += np.float64(x[j]) * np.float64(y[j])
-    for j in range(m):
-        s = parts[0, j]
-        for p in range(1, blocks):
-            s += parts[p, j]
-        out[j] = s
+    _add_parts(parts, out)
 
 
 def total(a: np.ndarray, axes, keepdims: bool = False) -> np.ndarray:
