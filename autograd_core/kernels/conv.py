@@ -115,7 +115,7 @@ def _grad_input(gw, w, offset, dq):
     og = o_ // (c_ // cg)
     k_ = kh_ * kw_
     span = gw.shape[2]
-    plane = dq[0, 0].size
+    plane = dq.shape[2] * dq.shape[3] * dq.shape[4] * dq.shape[5]  # dq[0, 0].size, without a dq[0]
     dflat = dq.reshape(n_, c_, plane)
     for nc in prange(n_ * c_):
         n, c = nc // c_, nc % c_
@@ -149,7 +149,7 @@ def _grad_weight(xq, gw, offset, group_stride, dweight):
     og = o_ // (xq.shape[1] // cg)
     span = gw.shape[2]
     k_ = kh_ * kw_
-    xmat = xq.reshape(n_, xq[0].size)
+    xmat = xq.reshape(n_, xq.size // n_ if n_ else 0)  # xq[0].size, without an xq[0]
     for oc in prange(o_ * cg):
         o, c = oc // cg, oc % cg
         base = (o // og) * group_stride
