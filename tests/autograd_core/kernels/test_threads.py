@@ -13,6 +13,9 @@ import pytest
 from autograd_core.kernels import _threads, activations, reference
 
 ROOT = Path(__file__).resolve().parents[3]
+# These run numba's threading layers in subprocesses; with NUMBA_DISABLE_JIT there are none to run
+needs_jit = pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"),
+                               reason="NUMBA_DISABLE_JIT=1: no numba threading layer to test")
 
 
 def _run(code, *args, timeout=240, script=None, **env):
@@ -64,6 +67,7 @@ if __name__ == "__main__":
 """
 
 
+@needs_jit
 @pytest.mark.parametrize("forking_thread", ["main", "other"])
 def test_a_forked_pool_runs_kernels_after_the_parent_ran_parallel_ones(tmp_path, forking_thread):
     script = tmp_path / "pool.py"
@@ -123,6 +127,7 @@ def _orders(tmp_path, tbb):
     return {order: tuple(v[:2]) for order, v in found.items()}
 
 
+@needs_jit
 def test_tbb_layer_is_used_in_every_import_order_with_the_same_results(tmp_path):
     pytest.importorskip("torch")
     if not _threads._load_tbb():
@@ -132,6 +137,7 @@ def test_tbb_layer_is_used_in_every_import_order_with_the_same_results(tmp_path)
                                          for order in ("solo", "torch_first", "torch_after")}
 
 
+@needs_jit
 def test_without_tbb_torch_first_selects_workqueue_with_the_same_results(tmp_path):
     pytest.importorskip("torch")
     # Without tbb: passive OpenMP alone or before torch (torch then shares that runtime), and
@@ -140,6 +146,7 @@ def test_without_tbb_torch_first_selects_workqueue_with_the_same_results(tmp_pat
                                            "torch_after": ("omp", "PASSIVE")}
 
 
+@needs_jit
 def test_a_layer_the_user_chose_is_kept():
     pytest.importorskip("torch")
     out = _run("""
