@@ -43,6 +43,9 @@ from ._vmath import two_diff32 as _two_diff32
 # A float32 softmax costs ~0.5 ns an element (max, exp, sum, scale): from 65536 elements the rows
 # split over the cores (a launch costs 2-20 us, see `_jit`; `_threads` keeps a busy machine serial).
 PARALLEL_MIN_ROWS = 1 << 16
+# float32 cross-entropy rows of at most SHORT_ROW classes below PARALLEL_MIN_ROWS elements take their
+# exps in one flat loop over the array (`_ce_index_probs32_short`).
+SHORT_ROW = 32
 
 # ---- one row at a time ---------------------------------------------------------------------------
 
@@ -167,6 +170,12 @@ def _ce_index_probs_row32(x, t, smoothing, ignore_index, p):
     lse = m + log S in float64, so no log-probability array is written."""
     m = _row_max32(x)
     _exp_shifted32(x, m, p)
+    return _ce_from_exps32(x, m, t, smoothing, ignore_index, p)
+
+
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT, inline="always")
+def _ce_from_exps32(x, m, t, smoothing, ignore_index, p):
+    """`_ce_index_probs_row32` once p holds e**(x - m)."""
     total = _row_sum(p)
     inv = 1.0 / total
     for j in range(x.size):
@@ -343,6 +352,27 @@ def _ce_index_probs32(x, target, smoothing, ignore_index, p, loss):
         loss[r] = _ce_index_probs_row32(x[r], target[r], smoothing, ignore_index, p[r])
 
 
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
+def _ce_index_probs32_short(x, target, smoothing, ignore_index, p, loss):
+    """`_ce_index_probs32` for short rows (a few classes) on one core: a row of 10 alone runs its
+    exps as scalar code (fewer elements than SIMD lanes), so the row maxima come first, then the
+    exps of the whole array in one flat, vectorised loop, then each row's sum and loss
+    ((128, 10) float32: 11.1 -> 6.2 us, the same results)."""
+    n, c = x.shape
+    m = np.empty(n, np.float32)
+    shift = np.empty(n * c, np.float32)
+    for r in range(n):
+        m[r] = _row_max32(x[r])
+        for j in range(c):
+            shift[r * c + j] = m[r]
+    xf, pf = x.reshape(-1), p.reshape(-1)
+    for i in range(xf.size):
+        d, e = _two_diff32(xf[i], shift[i])
+        pf[i] = _exp32x(d, e)
+    for r in range(n):
+        loss[r] = _ce_from_exps32(x[r], m[r], target[r], smoothing, ignore_index, p[r])
+
+
 @njit(cache=True, parallel=True)
 def _ce_index_grad_probs(p, target, smoothing, ignore_index, grad, out):
     for r in prange(p.shape[0]):
@@ -516,8 +546,9 @@ def cross_entropy_forward(
     if probs and logits.dtype == np.float32:
         p, loss = np.empty_like(logits), np.empty(n, dtype=logits.dtype)
         if n:
-            sized(_ce_index_probs32, logits.size, PARALLEL_MIN_ROWS)(logits, target, smoothing,
-                                                                     int(ignore_index), p, loss)
+            loop = (_ce_index_probs32_short if c <= SHORT_ROW and logits.size < PARALLEL_MIN_ROWS
+                    else sized(_ce_index_probs32, logits.size, PARALLEL_MIN_ROWS))
+            loop(logits, target, smoothing, int(ignore_index), p, loss)
         return loss, p
     log_probs = _log_softmax_rows(logits) if n > 0 else np.empty_like(logits)
     loss = np.empty(n, dtype=logits.dtype)

@@ -360,3 +360,25 @@ def test_float32_softmax_backward_within_its_rounding_bound(shape):
     scale = y64 * (np.abs(g64) + np.abs(dot))
     assert (np.abs(got - want) <= 2.5 * np.spacing(scale.astype(np.float32)).astype(np.float64)).all()
     assert (got[::3, shape[1] // 2:] == 0).all()
+
+
+@pytest.mark.parametrize("shape", [(128, 10), (1, 2), (7, 32), (300, 3), (64, 33)])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_of_few_classes_equals_the_row_by_row_kernel(shape, smoothing):
+    """Few classes take their exps in one flat loop over the array: the same bits as row by row,
+    ignored rows, rows of -inf and a NaN included."""
+    rng = np.random.default_rng(13)
+    x = (rng.standard_normal(shape) * 5).astype(np.float32)
+    target = rng.integers(0, shape[1], shape[0])
+    target[::5] = -100
+    if shape[0] > 3:
+        x[1, 0], x[2, :] = np.nan, -np.inf
+        x[3, 0] = -np.inf
+    loss, p = S.cross_entropy_forward(x, target, smoothing, -100, checked=True, probs=True)
+    loss_rows, p_rows = np.empty_like(loss), np.empty_like(p)
+    with np.errstate(all="ignore"):
+        S._ce_index_probs32.serial(x, target, smoothing, -100, p_rows, loss_rows)
+    np.testing.assert_array_equal(loss, loss_rows)
+    np.testing.assert_array_equal(p, p_rows)
+    want, _ = R.cross_entropy_forward(x[4:].astype(np.float64), target[4:], smoothing, -100)
+    np.testing.assert_allclose(loss[4:], want, rtol=1e-6, atol=1e-6)
