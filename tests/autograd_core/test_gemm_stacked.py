@@ -139,6 +139,7 @@ def test_linalg_gemm_takes_the_split_path(monkeypatch):
 
     calls = []
     real = linalg.split_gemm
+    monkeypatch.setattr(_threads, "GEMM_PARALLEL_MIN", 0)  # this small product counts as large
     monkeypatch.setattr(_threads, "gemm_parts", lambda m, k, n: 2)
     monkeypatch.setattr(linalg, "split_gemm", lambda *args: calls.append(1) or real(*args))
     a, b = _r(33, 17), _r(17, 9, seed=1)
