@@ -509,8 +509,7 @@ def _sum(partial, g, owned: bool):
     if type(g) is BlockGradient:
         if type(partial) is BlockGradient:
             partial, owned = partial.dense(), True
-        if not (owned and type(partial) is np.ndarray and partial.base is None and partial.flags.writeable
-                and partial.dtype == g.dtype and partial.shape == g.shape):
+        if not (owned and _writable_as(partial, g)):
             partial = partial + np.zeros((), g.dtype)  # a new array of the promoted dtype
         partial[g.key] += g.values
         return partial
@@ -521,10 +520,15 @@ def _sum(partial, g, owned: bool):
 
 
 def _summable(partial, g) -> bool:
-    """Whether `g` may be added into the walk's own partial sum `partial` in place: both plain
-    arrays of one shape and dtype, `partial` writeable and owning its memory (not a view)."""
-    return (type(partial) is np.ndarray and type(g) is np.ndarray and partial.base is None
-            and partial.shape == g.shape and partial.dtype == g.dtype and partial.flags.writeable)
+    """Whether the array `g` may be added into the walk's own partial sum `partial` in place."""
+    return type(g) is np.ndarray and _writable_as(partial, g)
+
+
+def _writable_as(partial, g) -> bool:
+    """`partial` is a plain array of g's shape and dtype, writeable and owning its memory (not a
+    view), so that g (an array or a block) can be added into it in place."""
+    return (type(partial) is np.ndarray and partial.base is None and partial.shape == g.shape
+            and partial.dtype == g.dtype and partial.flags.writeable)
 
 
 def _accumulate_leaf(leaf, grad, Tensor, create_graph=False, owned=False) -> None:

@@ -67,22 +67,19 @@ def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None, bias=None)
         (2, 4)
     """
     m, k, n = a.shape[0], a.shape[1], b.shape[1]
+    result = fused = None
     if m * k * n < _threads.GEMM_PARALLEL_MIN:  # one core: no thread bookkeeping (~2 us a call)
         result = np.matmul(a, b, out=out)
-        if bias is not None:
-            result += bias
-        return result
-    parts = _threads.gemm_parts(m, k, n)
-    if parts > 1:
-        fused = bias if type(bias) is np.ndarray and bias.dtype == a.dtype and bias.ndim == 1 else None
-        result = split_gemm(a, b, parts, out, fused)
-        if result is not None:
-            if bias is not None and fused is None:
-                result += bias
-            return result
-    with _threads.gemm_threads(m, k, n):
-        result = np.matmul(a, b, out=out)
-    if bias is not None:
+    else:
+        parts = _threads.gemm_parts(m, k, n)
+        if parts > 1:
+            fused = bias if type(bias) is np.ndarray and bias.dtype == a.dtype and bias.ndim == 1 else None
+            result = split_gemm(a, b, parts, out, fused)
+        if result is None:
+            fused = None
+            with _threads.gemm_threads(m, k, n):
+                result = np.matmul(a, b, out=out)
+    if bias is not None and fused is None:
         result += bias  # the product is fresh (or the caller's `out`): add in place
     return result
 
