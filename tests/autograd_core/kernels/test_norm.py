@@ -1,5 +1,6 @@
 """layer_norm kernels and their NumPy twins against finite differences and torch.nn.functional.layer_norm."""
 
+import numba
 import numpy as np
 import pytest
 
@@ -88,3 +89,42 @@ def test_backward_split_in_blocks_of_rows_matches_the_reference(monkeypatch, cor
     for a, b in zip(got, want):
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4)
+
+
+def _larger_term_ulps(y, x, w, b, eps=1e-5):
+    """|y - y64| in float32 ulps of the larger of |xhat w|, |b| and |y64| (y crosses zero where
+    xhat w = -b: no relative accuracy is possible there)."""
+    x64 = x.astype(np.float64)
+    m = x64.mean(-1, keepdims=True)
+    xhat = (x64 - m) / np.sqrt(((x64 - m) ** 2).mean(-1, keepdims=True) + eps)
+    t = xhat * w.astype(np.float64)
+    want = t + b.astype(np.float64)
+    scale = np.maximum(np.maximum(np.abs(t), np.abs(b.astype(np.float64))), np.abs(want))
+    return np.abs(y.astype(np.float64) - want) / np.spacing(scale.astype(np.float32)).astype(np.float64)
+
+
+@pytest.mark.parametrize("shape, loc, spread", [((100, 1000), 5.0, 3.0), ((2000, 64), 0.0, 1.0),
+                                                ((300, 777), 1e3, 3.0), ((50, 33), 1e4, 1.0),
+                                                ((40, 256), -2.0, 1e-3), ((40, 256), 0.0, 1e3)])
+def test_float32_output_within_one_and_a_half_ulp_of_its_larger_term(shape, loc, spread):
+    # float32 rows: statistics in float64 (one shifted pass), the output in float32 from xhat
+    # rounded once; the parallel kernel and the serial one (under PARALLEL_MIN_NORM) alike. As
+    # Python (NUMBA_DISABLE_JIT) xhat w + b takes two roundings, not one FMA: within 2 ulp.
+    bound = 2.0 if numba.config.DISABLE_JIT else 1.5
+    rng = np.random.default_rng(12)
+    x = (rng.standard_normal(shape) * spread + loc).astype(np.float32)
+    w, b = rng.standard_normal((2, shape[-1])).astype(np.float32)
+    y, mean, rstd = K.layer_norm_forward(x, w, b)
+    assert y.dtype == np.float32 and _larger_term_ulps(y, x, w, b).max() <= bound
+    _, rmean, rrstd = R.layer_norm_forward(x, None, None)
+    np.testing.assert_allclose(mean, rmean, rtol=1e-12, atol=1e-12 * spread)
+    np.testing.assert_allclose(rstd, rrstd, rtol=1e-12)
+
+
+def test_float32_constant_and_non_finite_rows():
+    x = np.array([[3.0] * 8, [1.0, np.nan] + [0.0] * 6, [np.inf] + [0.0] * 7], np.float32)
+    y, mean, rstd = K.layer_norm_forward(x, None, None)
+    with np.errstate(invalid="ignore"):
+        want = R.layer_norm_forward(x.astype(np.float64), None, None)[0]
+    np.testing.assert_array_equal(y[0], np.zeros(8, np.float32))  # x - m = 0 exactly
+    assert np.isnan(y[1:]).all() and np.isnan(want[1:]).all()
