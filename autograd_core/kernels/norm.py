@@ -168,7 +168,7 @@ def layer_norm_backward(g: np.ndarray, x: np.ndarray, weight: np.ndarray | None,
         raise ValueError(f"{kernel}: mean and rstd must have shape {x.shape[:-1]}")
     dx = np.empty_like(rows)
     parts = min(_threads.cores(), rows.shape[0]) if x.size >= PARALLEL_MIN_NORM else 1
-    dweight, dbias = np.empty((2, d), x.dtype)
+    dweight, dbias = np.empty(d, x.dtype), np.empty(d, x.dtype)  # separate: each may become a .grad
     sized(_backward, x.size, PARALLEL_MIN_NORM)(grows, rows, w, mean, rstd, dx, np.zeros((2, parts, d)),
                                                 dweight, dbias)
     return dx.reshape(x.shape), dweight, dbias
