@@ -5,8 +5,9 @@ vectorise (and this machine has no SVML for numba to use instead): GELU at 1e5 f
 took 40x PyTorch's time. These functions are branch-free float64 arithmetic: a range reduction,
 a polynomial, and the exponent put together with an integer <-> float bitcast (an LLVM intrinsic,
 see `_jit.LazyIntrinsic`; exp32 uses `scale32`, one `vscalefps` on AVX-512), so a loop that calls
-them becomes SIMD code (AVX-512: 8 lanes, 16 for exp32). They are inlined into the caller by numba (`inline="always"`): left to LLVM, a call stayed a
-call and the loop scalar. `_vmath32` builds the float32-accurate GELU/softplus pieces on them.
+them becomes SIMD code (AVX-512: 8 lanes, 16 for exp32). They are inlined into the caller by
+numba (`inline="always"`): left to LLVM, a call stayed a call and the loop scalar. `_vmath32`
+builds the float32-accurate GELU/softplus pieces on them.
 
 Accuracy (measured against float64 libm over 1e6 arguments):
 
