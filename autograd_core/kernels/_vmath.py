@@ -15,6 +15,7 @@ Accuracy (measured against float64 libm over 1e6 arguments):
     log      <= 1 ulp of float64; log(0) = -inf, log(x < 0) = nan
     log1p    <= 2 ulp of float64, full relative accuracy for tiny x
     exp32    <= 1 ulp of float32, in float32 arithmetic; exp32x takes (hi, lo) arguments
+    exp32_pair   e**v as hi + lo, both float32: ~0.05 ulp of float32 (for SiLU's derivative)
 
 NaN propagates through all of them; the kernels calling them are compiled with error_model="numpy"
 so that divisions carry no zero-check branch.
@@ -143,6 +144,35 @@ def _make_scale32(numba):
     return scale32
 
 
+def _make_fma32(numba):
+    """`fma32(a, b, c)`: a * b + c for float32 values with one rounding (LLVM's fma, one vfmadd).
+    Left to `fastmath={"contract"}`, LLVM fuses a product and a sum where it chooses, and it chose
+    differently in a loop's vector body and its scalar remainder: a kernel whose accuracy rests on
+    a fused residual (1 - q * (1/q) exactly) spells it out, and gives the same bits either way."""
+    from llvmlite import ir
+    from numba import types
+    from numba.core import cgutils
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def fma32(typingctx, a, b, c):
+        def codegen(context, builder, sig, args):
+            f32 = ir.FloatType()
+            vals = [context.cast(builder, v, t, types.float32) for v, t in zip(args, sig.args)]
+            fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(f32, [f32] * 3), "llvm.fma.f32")
+            return builder.call(fma, vals)
+
+        return types.float32(a, b, c), codegen
+
+    return fma32
+
+
+def _fma32_py(a, b, c):
+    """a * b + c in float32: the float32 product is exact in float64, then one float64 sum rounded
+    to float32 (a double rounding, off by one ulp in rare ties)."""
+    return np.float32(np.float64(np.float32(a)) * np.float64(np.float32(b)) + np.float64(np.float32(c)))
+
+
 def _scale32_py(p, k):
     """p * 2**k in float32 (one rounding)."""
     return np.ldexp(np.float32(p), int(k))
@@ -152,6 +182,7 @@ bits_to_float = LazyIntrinsic(_make_bitcast(True), _bits_to_float_py)
 bits_to_float32 = LazyIntrinsic(_make_bitcast(True, 32), _bits_to_float32_py)
 float_to_bits = LazyIntrinsic(_make_bitcast(False), _float_to_bits_py)
 scale32 = LazyIntrinsic(_make_scale32, _scale32_py)
+fma32 = LazyIntrinsic(_make_fma32, _fma32_py)
 
 # ---- constants -------------------------------------------------------------------------------------
 
@@ -210,6 +241,7 @@ _F_LN2_HI, _F_LN2_LO = _F(0.693359375), _F(-2.12194440e-4)  # n * _F_LN2_HI exac
 _F_MAX, _F_MIN = _F(88.72283), _F(-103.97208)  # e**x overflows above, is 0 in float32 below
 _F_C7, _F_C6, _F_C5, _F_C4 = _F(1 / 5040), _F(1 / 720), _F(1 / 120), _F(1 / 24)
 _F_C3 = _F(1 / 6)
+_F_C8 = _F(1 / 40320)
 _F_INF, _F_ZERO = _F(np.inf), _F(0.0)
 
 
@@ -224,6 +256,35 @@ def exp32(v):
 def exp32_finite(v):
     """`exp32` for a v <= 88.72, where e**v is finite (sigmoid's -|x|, a log-probability)."""
     return exp32x_finite(np.float32(v), _F_ZERO)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
+def exp32_pair(v):
+    """e**v for a float32 v <= 88.72 as (hi, lo), hi = fl(hi + lo), in float32 arithmetic: the
+    reduced argument is kept as two parts and 1 + r is added without rounding it away, so hi + lo
+    is within ~0.05 ulp of float32 (degree-8 Taylor polynomial) where `exp32` is within 1.04. For
+    a difference that cancels, such as SiLU's derivative 1 + x(1 - s) near x = -1.28. Below
+    -103.97 both parts are 0; NaN gives (0, 0): the caller carries NaN through its own v."""
+    x = np.float32(v)
+    c = x if x > _F_MIN else _F_ZERO
+    n = np.floor(c * _F_LOG2E + _F_HALF)
+    rh = c - n * _F_LN2_HI  # exact
+    rl = -(n * _F_LN2_LO)
+    r = rh + rl
+    p = _F_C8
+    p = p * r + _F_C7
+    p = p * r + _F_C6
+    p = p * r + _F_C5
+    p = p * r + _F_C4
+    p = p * r + _F_C3
+    p = p * r + _F_HALF
+    one = _F_ONE + rh
+    rest = (rh - (one - _F_ONE)) + ((p * r) * r + rl)  # 1 + rh's rounding error, and the rest
+    hi = one + rest
+    lo = rest - (hi - one)
+    k = np.int32(n)
+    keep = x > _F_MIN
+    return (scale32(hi, k) if keep else _F_ZERO), (scale32(lo, k) if keep else _F_ZERO)
 
 
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
