@@ -242,13 +242,17 @@ _F_MAX, _F_MIN = _F(88.72283), _F(-103.97208)  # e**x overflows above, is 0 in f
 _F_C7, _F_C6, _F_C5, _F_C4 = _F(1 / 5040), _F(1 / 720), _F(1 / 120), _F(1 / 24)
 _F_C3 = _F(1 / 6)
 _F_C8 = _F(1 / 40320)
+# exp32's e**r = 1 + r + r^2 P(r), P of degree 4 fitted to the least relative error on |r| <= ln2/2:
+# 0.064 of float32's 2**-24 there, where the degree-7 Taylor series left 0.118, and one FMA fewer
+_F_P4, _F_P3, _F_P2 = _F(0.0013814607676937898), _F(0.008368710452057533), _F(0.04166838748384842)
+_F_P1, _F_P0 = _F(0.16666520683228486), _F(0.4999999345108154)
 _F_INF, _F_ZERO = _F(np.inf), _F(0.0)
 
 
 @njit(cache=True, error_model="numpy", fastmath=_CONTRACT, inline="always")
 def exp32(v):
-    """e**v for a float32 v in float32 arithmetic: within 1.04 ulp of float32 (the most over 4e6
-    points from -104 to 88), subnormals included."""
+    """e**v for a float32 v in float32 arithmetic: within 1 ulp of float32 (0.997, the most over
+    4e6 points from -104 to 88; 1.048 with the Taylor polynomial before), subnormals included."""
     return exp32x(np.float32(v), _F_ZERO)
 
 
@@ -317,12 +321,11 @@ def _exp32_within(c, lo):
     """e**(c + lo) for _F_MIN <= c <= _F_MAX: the reduction, the polynomial and 2**n."""
     n = np.floor(c * _F_LOG2E + _F_HALF)
     r = ((c - n * _F_LN2_HI) - n * _F_LN2_LO) + np.float32(lo)
-    p = _F_C7
-    p = p * r + _F_C6
-    p = p * r + _F_C5
-    p = p * r + _F_C4
-    p = p * r + _F_C3
-    p = p * r + _F_HALF
+    p = _F_P4
+    p = p * r + _F_P3
+    p = p * r + _F_P2
+    p = p * r + _F_P1
+    p = p * r + _F_P0
     p = p * r * r + r + _F_ONE
     return scale32(p, np.int32(n))  # subnormal results stay exact, e**88.72 stays finite
 
