@@ -178,10 +178,8 @@ def _numpy_flat_seconds(m: int, k: int, n: int, runs: int) -> float:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _batched_row(b: int, m: int, k: int, n: int, runs: int, two_d: bool) -> dict:
-    """(b, m, k) @ (k, n) [two_d] or @ (b, k, n): forward + backward against NumPy's three GEMMs
-    on the flattened work, (b*m, k) @ (k, n) and its two gradient GEMMs, as one product each (in a
-    fresh process, `_numpy_flat_seconds`)."""
+def batched_seconds(b: int, m: int, k: int, n: int, runs: int, two_d: bool) -> float:
+    """Seconds per forward + backward of (b, m, k) @ (k, n) [two_d] or @ (b, k, n), here."""
     rng = np.random.default_rng(0)
     a0 = rng.standard_normal((b, m, k)).astype(np.float32)
     b0 = rng.standard_normal((k, n) if two_d else (b, k, n)).astype(np.float32)
@@ -193,7 +191,18 @@ def _batched_row(b: int, m: int, k: int, n: int, runs: int, two_d: bool) -> dict
         (a @ w).backward(g)
         a.grad = w.grad = None
 
-    ours_s = _best_block(ours, runs)
+    return _best_block(ours, runs)
+
+
+def _batched_row(b: int, m: int, k: int, n: int, runs: int, two_d: bool) -> dict:
+    """(b, m, k) @ (k, n) [two_d] or @ (b, k, n): forward + backward against NumPy's three GEMMs
+    on the flattened work, (b*m, k) @ (k, n) and its two gradient GEMMs, as one product each. Each
+    side in a fresh process (`_numpy_flat_seconds`): timed in this one, ours followed the 2-D rows'
+    NumPy GEMMs, whose BLAS threads then slowed the (16,64,64) row to 43-61% against 73% alone."""
+    cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--batched-row",
+           ",".join(map(str, (b, m, k, n, runs, int(two_d))))]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=bench_training.CHILD_ENV)
+    ours_s = float(out.stdout.split()[-1])
     np_s = _numpy_flat_seconds(b * m, k, n, runs)
     flops = 3 * 2 * b * m * k * n
     shape = f"({b},{m},{k})@({k},{n})" if two_d else f"({b},{m},{k})@({b},{k},{n})"
@@ -436,10 +445,15 @@ def main(argv=None) -> dict:
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
     parser.add_argument("--no-notebooks", action="store_true")
     parser.add_argument("--rnn-variant", help=argparse.SUPPRESS)
+    parser.add_argument("--batched-row", help=argparse.SUPPRESS)
     parser.add_argument("--steps", type=int, default=20, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rnn_variant:  # a child process started by rnn_in_children()
         print(rnn_variant_ms(args.rnn_variant, args.steps))
+        return {}
+    if args.batched_row:  # a child process started by _batched_row()
+        b, m, k, n, runs, two_d = map(int, args.batched_row.split(","))
+        print(batched_seconds(b, m, k, n, runs, bool(two_d)))
         return {}
     steps = 8 if args.quick else args.steps
     rounds = 2 if args.quick else args.rounds
