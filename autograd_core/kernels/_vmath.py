@@ -103,8 +103,10 @@ def _bits_to_float32_py(i):
 def _has_scalef(context) -> bool:
     """True when the kernels are compiled for AVX-512F (numba's target features: the host's, or
     NUMBA_CPU_FEATURES), where LLVM makes a vector `llvm.ldexp` one `vscalefps`. Elsewhere it
-    lowers that intrinsic to a libm call per element, and `scale32` builds 2**k from bits."""
-    return "+avx512f" in context.codegen()._tm_features.split(",")
+    lowers that intrinsic to a libm call per element, and `scale32` builds 2**k from bits. The
+    features are numba's own attribute: a numba without it gets the bits, never an error."""
+    features = getattr(context.codegen(), "_tm_features", "")
+    return isinstance(features, str) and "+avx512f" in features.split(",")
 
 
 def _make_scale32(numba):
