@@ -268,7 +268,7 @@ def exp32_finite(v):
 def exp32_pair(v):
     """e**v for a float32 v <= 88.72 as (hi, lo), hi = fl(hi + lo), in float32 arithmetic: the
     reduced argument is kept as two parts and 1 + r is added without rounding it away, so hi + lo
-    is within ~0.05 ulp of float32 (degree-8 Taylor polynomial) where `exp32` is within 1.04. For
+    is within ~0.05 ulp of float32 (degree-8 Taylor polynomial) where `exp32` is within 1. For
     a difference that cancels, such as SiLU's derivative 1 + x(1 - s) near x = -1.28. Below
     -103.97 both parts are 0; NaN gives (0, 0): the caller carries NaN through its own v."""
     x = np.float32(v)
