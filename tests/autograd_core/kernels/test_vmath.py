@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from autograd_core.kernels import _vmath as M
+from autograd_core.kernels._vmath import fma32
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -75,3 +77,40 @@ np.save({str(tmp_path / "avx2.npy")!r}, np.array([exp32(a) for a in v], dtype=np
     here = np.array([exp32(a) for a in v], dtype=np.float32)
     np.testing.assert_array_equal(np.load(tmp_path / "avx2.npy").view(np.int32), here.view(np.int32))
     assert ((here > 0) & (here < np.finfo(np.float32).tiny)).sum() > 100  # subnormal results among them
+
+
+def test_exp32_pair_is_accurate_to_a_small_fraction_of_an_ulp():
+    # hi + lo, both float32, within 0.2 ulp of float32 of e**v (SiLU's derivative rests on it), 0.6
+    # below -70 where lo is subnormal; hi is hi + lo rounded, and below the range both parts are 0
+    pair = M.exp32_pair.compiled()
+    v = np.concatenate([np.random.default_rng(4).uniform(-87, 88.7, 20000), np.linspace(-2, 2, 4001)])
+    v = v.astype(np.float32)
+    hi, lo = np.array([pair(a) for a in v], dtype=np.float32).T
+    want = np.exp(v.astype(np.float64))
+    got = hi.astype(np.float64) + lo.astype(np.float64)
+    ulps = np.abs(got - want) / np.spacing(want.astype(np.float32)).astype(np.float64)
+    # as Python (NUMBA_DISABLE_JIT) the products round before their sums, not in FMAs: 0.25
+    assert ulps[v >= -70].max() <= (0.25 if numba.config.DISABLE_JIT else 0.2) and ulps.max() <= 0.6
+    normal = v >= -70  # below, lo is subnormal and may round to a tie at half an ulp of hi
+    np.testing.assert_array_equal((hi[normal].astype(np.float64) + lo[normal]).astype(np.float32), hi[normal])
+    assert pair(np.float32(-104.0)) == (0.0, 0.0)
+
+
+def test_fma32_rounds_once():
+    # 1 - q r, r = 1/q rounded to float32, is exactly a float32 (and exact in float64): a fused
+    # multiply-add returns it exactly, a product rounded before the subtraction does not
+    from autograd_core.kernels._jit import njit
+
+    kernel = njit(cache=True)(_residuals)
+    q = np.random.default_rng(5).uniform(1, 2, 4096).astype(np.float32)
+    r = (1 / q).astype(np.float32)
+    out = np.empty_like(q)
+    kernel(q, r, out)
+    want = (1 - q.astype(np.float64) * r.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(out, want)
+    assert np.count_nonzero(want) > 1000
+
+
+def _residuals(q, r, out):
+    for i in range(q.size):
+        out[i] = fma32(-q[i], r[i], np.float32(1.0))
