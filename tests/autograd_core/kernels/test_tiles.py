@@ -1,0 +1,109 @@
+"""kernels/tiles.py: register-tiled products of small matrices on AVX-512, against numpy.matmul
+(the plain-NumPy twin the callers fall back to) over the shapes where tiles end part-way: rows
+past a multiple of 8 or 16, columns past a vector, a stored column by column (read in place) and
+b stored column by column (copied first)."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from test_vmath import _AVX2_ONLY  # this directory is on sys.path (pytest's rootdir-relative imports)
+
+from autograd_core.kernels import gemm, tiles
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+needs_tiles = pytest.mark.skipif(not tiles.fits(), reason="kernels not compiled for AVX-512F (or no JIT)")
+
+
+def _r(*shape, dtype=np.float32, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def _run(a, b, dtype):
+    """tiles.stack on 4-D stacks, a and b in the layouts their strides give."""
+    size = np.dtype(dtype).itemsize
+    a4, b4 = a[None], b[None]
+    ars, acs = a4.strides[-2] // size, a4.strides[-1] // size
+    pack = b4.strides[-1] != size
+    ldb = b4.strides[-1] // size if pack else b4.strides[-2] // size
+    return tiles.stack(a4, b4, ars, acs, ldb, pack)[0]
+
+
+@needs_tiles
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m", [1, 7, 8, 9, 17])
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 65])
+def test_every_tile_edge_matches_numpy(dtype, m, n):
+    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    for k in (1, 5, 64):
+        a, b = _r(3, m, k, dtype=dtype), _r(3, k, n, dtype=dtype, seed=1)
+        want = np.matmul(a, b)
+        for a_view in (a, np.swapaxes(np.ascontiguousarray(np.swapaxes(a, 1, 2)), 1, 2)):
+            for b_view in (b, np.swapaxes(np.ascontiguousarray(np.swapaxes(b, 1, 2)), 1, 2)):
+                got = _run(a_view, b_view, dtype)
+                assert got.dtype == dtype and got.shape == want.shape
+                np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * np.sqrt(k),
+                                           err_msg=f"k={k} a {a_view.strides} b {b_view.strides}")
+
+
+@needs_tiles
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_masked_columns_write_nothing_past_each_matrix(dtype):
+    # 9 x 17 outputs: the last vector of each row holds 1 (float32) or 1 (float64) live lane; the
+    # kernel writes through addresses, so a store past a row would land in the next matrix or
+    # past the array, here a sentinel
+    a, b = _r(4, 9, 6, dtype=dtype), _r(4, 6, 17, dtype=dtype, seed=1)
+    buf = np.full(4 * 9 * 17 + 64, 7.0, dtype)
+    out = buf[:4 * 9 * 17].reshape(1, 4, 9, 17)
+    one = np.dtype(dtype).type(1.0)
+    tiles._stack4(a[None], b[None], out, np.empty((1, 1, 1), dtype), one, 6, 1, 17, False)
+    np.testing.assert_allclose(out[0], a @ b, rtol=1e-5)
+    assert (buf[4 * 9 * 17:] == 7.0).all()
+
+
+@needs_tiles
+def test_nan_and_inf_propagate_as_in_numpy():
+    a, b = _r(2, 9, 4), _r(2, 4, 20, seed=1)
+    a[0, 3, 1], b[1, 2, 5], a[1, 0, 0] = np.nan, np.inf, 0.0
+    b[1, 0, 7] = np.inf  # 0 * inf: nan in that column of row 0
+    got, want = _run(a, b, np.float32), np.matmul(a, b)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-5)
+
+
+@needs_tiles
+def test_stacked_uses_tiles_for_both_batch_dims_and_broadcast_strides():
+    # gemm.stacked: (2, 3) batch dims, b broadcast over the first (stride 0), a's heads strided
+    a = _r(2, 3, 8, 12).transpose(0, 1, 3, 2)  # each matrix read transposed, in place
+    b = np.broadcast_to(_r(1, 3, 8, 40, seed=1), (2, 3, 8, 40))
+    np.testing.assert_allclose(gemm.stacked(a, b), np.matmul(a, b), rtol=1e-5, atol=1e-5)
+
+
+@needs_tiles
+def test_serial_twin_matches():
+    a, b = _r(1, 5, 10, 3), _r(1, 5, 3, 21, seed=1)
+    out = np.empty((1, 5, 10, 21), np.float32)
+    tiles._stack4.serial(a, b, out, np.empty((1, 1, 1), np.float32), np.float32(1), 3, 1, 21, False)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-5)
+
+
+def test_no_tiles_when_compiled_without_avx512(tmp_path):
+    # 16 accumulators of 512 bits do not fit AVX2's registers: compiled for an AVX2-only CPU,
+    # `fits` is False and stacks keep their BLAS calls (or numpy.matmul), with the same values
+    code = """
+import numpy as np
+from autograd_core.kernels import gemm, tiles
+a, b = (np.random.default_rng(s).standard_normal((4, 9, 6)).astype(np.float32) for s in (0, 1))
+out = gemm.stacked(a, np.swapaxes(b, 1, 2))
+assert out is None or np.allclose(out, a @ np.swapaxes(b, 1, 2), rtol=1e-5)
+print(tiles.fits())
+"""
+    env = dict(os.environ, NUMBA_CPU_NAME="haswell", NUMBA_CPU_FEATURES=_AVX2_ONLY,
+               NUMBA_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True, text=True)
+    assert out.stdout.split()[-1] == "False"
