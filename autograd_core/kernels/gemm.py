@@ -1,4 +1,5 @@
-"""GEMMs split over the cores on the kernels' threads, one single-threaded BLAS call per block.
+"""GEMMs split over the cores on the kernels' threads: register tiles on AVX-512, else one
+single-threaded BLAS call per block.
 
 Two uses: a large 2-D product cut into blocks of rows or columns (`split`, for `ops.linalg.gemm`:
 BLAS's own threads never start, see `_threads` point 3), and a stack of small GEMMs split by matrix
@@ -13,12 +14,15 @@ its address (`blas_gemm`), found once with threadpoolctl and checked on a small 
 is trusted. Measured on 2 cores, 64 x (64, 32) @ (32, 64) float32: 92 us against 162 us for
 numpy.matmul and 155 us for the Python threads (PyTorch's bmm: 94 us).
 
-Where the kernels are compiled for AVX-512F, `stacked` uses register tiles of its own instead of
-the BLAS calls (`tiles`: 2.0 us a (64, 64) @ (64, 64) float32 product against BLAS's 5.4 here).
+Where the kernels are compiled for AVX-512F (`tiled`), both uses compute each block in register
+tiles of their own instead of calling BLAS (`tiles`). NumPy's OpenBLAS runs its 256-bit Haswell
+kernels on this machine's Zen 5 CPU, which has 512-bit FMA units: float32 on 2 cores,
+(64, 64) @ (64, 64) takes 2.0 us against 5.4, and (128, 784) @ (784, 256) 122 us against 238
+(one block per core each).
 
 Where neither applies (NumPy built on another BLAS, a platform threadpoolctl cannot read), with
-NUMBA_DISABLE_JIT, or for dtypes other than float32/float64, `stacked` returns None and the caller
-uses numpy.matmul: the plain-NumPy twin, and the reference the tests compare with.
+NUMBA_DISABLE_JIT, or for dtypes other than float32/float64, `split` and `stacked` return None and
+the caller uses numpy.matmul: the plain-NumPy twin, and the reference the tests compare with.
 
     >>> out = stacked(np.ones((4, 2, 3), np.float32), np.ones((4, 3, 5), np.float32))
     >>> out is None or out.shape == (4, 2, 5)
@@ -35,6 +39,7 @@ from . import tiles
 from ._jit import LazyIntrinsic, njit, prange
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112  # CBLAS enum values
+_TILED = (np.dtype(np.float32), np.dtype(np.float64))
 _GEMM = {"found": False, np.dtype(np.float32): 0, np.dtype(np.float64): 0}
 
 
@@ -192,6 +197,11 @@ def _verified(fn, dtype) -> bool:
     return bool(np.array_equal(out, a.T @ b))
 
 
+def tiled(dtype) -> bool:
+    """True when `split` and `stacked` compute products of `dtype` in register tiles (`tiles`)."""
+    return dtype in _TILED and tiles.fits()
+
+
 def stacked(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     """a @ b for two stacks with the same batch dims (at most two of them), float32 or float64,
     split over the kernels' threads, in register tiles where `tiles.fits()` and one BLAS call per
@@ -204,7 +214,7 @@ def stacked(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     if (b.dtype != dtype or a.ndim != b.ndim or not 3 <= a.ndim <= 4 or a.shape[:-2] != b.shape[:-2]
             or a.shape[-1] != b.shape[-2] or 0 in a.shape or 0 in b.shape):
         return None
-    wide = dtype in (np.float32, np.float64) and tiles.fits()
+    wide = tiled(dtype)
     fn = 0 if wide else blas_gemm(dtype)
     if not (wide or fn):
         return None
@@ -254,8 +264,8 @@ def _gemm_split(fn, a, b, out, ta, lda, tb, ldb, alpha, parts, by_rows, bias, wi
 def split(a: np.ndarray, b: np.ndarray, parts: int, out: np.ndarray | None = None,
           bias: np.ndarray | None = None) -> np.ndarray | None:
     """a @ b (+ bias, a vector of b.shape[1] added to every row) for 2-D float32/float64 operands,
-    cut into `parts` blocks run on the kernels' threads, BLAS on one thread in each; None where
-    this path does not apply (then use numpy.matmul).
+    cut into `parts` blocks run on the kernels' threads: register tiles where `tiles.fits()`, else
+    BLAS on one thread in each; None where this path does not apply (then use numpy.matmul).
 
         >>> r = split(np.ones((4, 3)), np.ones((3, 2)), 2, bias=np.array([1.0, 2.0]))
         >>> r is None or r.tolist() == [[4.0, 5.0]] * 4
@@ -266,19 +276,21 @@ def split(a: np.ndarray, b: np.ndarray, parts: int, out: np.ndarray | None = Non
             or 0 in b.shape or (out is not None and (out.dtype != dtype or not out.flags.c_contiguous))
             or (bias is not None and (bias.dtype != dtype or bias.shape != (b.shape[1],)))):
         return None
-    fn = blas_gemm(dtype)
-    if not fn:
+    wide = tiled(dtype)
+    fn = 0 if wide else blas_gemm(dtype)
+    if not (wide or fn):
         return None
     a, la = _readable(a)
     b, lb = _readable(b)
+    if wide:
+        ars, acs = (la[1], 1) if la[0] == _NO_TRANS else (1, la[1])
+        return tiles.gemm(a, b, ars, acs, lb[1], lb[0] == _TRANS, parts, out, bias)
     if out is None:
         out = np.empty((a.shape[0], b.shape[1]), dtype)
     # Blocks of rows unless there are few: each block then reads b whole, and measured on 2 cores
     # rows beat columns from ~32 rows whatever the shape ((128,784)@(784,256): 237 against 252 us).
     by_rows = a.shape[0] >= 16 * parts or a.shape[0] >= b.shape[1]
     _gemm_split(fn, a, b, out, la[0], la[1], lb[0], lb[1], dtype.type(1.0), parts, by_rows,
-                _NO_BIAS[dtype] if bias is None else bias, bias is not None)
+                tiles.NO_BIAS[dtype] if bias is None else bias, bias is not None)
     return out
 
-
-_NO_BIAS = {np.dtype(np.float32): np.zeros(1, np.float32), np.dtype(np.float64): np.zeros(1)}

@@ -1,23 +1,25 @@
-"""Small matrix products held in registers, for stacks such as attention's, on AVX-512 CPUs.
+"""Matrix products held in registers, on AVX-512 CPUs: stacks of small ones and 2-D GEMMs.
 
-`gemm.stacked` ran a stack like 16 x (64, 64) @ (64, 64) as one BLAS call per matrix. NumPy's
-OpenBLAS is a DYNAMIC_ARCH build, and on this machine's CPU (AMD Zen 5) it runs its Haswell kernels,
-256 bits wide, and packs both operands on every call: 5.4 us for one (64, 64) @ (64, 64) product,
-98 GFLOP/s, and a 64-cubed call costs it more per FLOP than one large GEMM does. Here each
-product is cut into tiles of 8 rows by two 512-bit vectors of columns (32 float32, 16 float64, the
-last one masked), or 16 rows by one vector when there are few columns. A tile keeps its 16
-accumulators in registers through the whole k loop. Each step loads the tile's row of `b`, and for
-each row broadcasts one element of `a` and issues one FMA per vector. Nothing is packed or copied,
-except a `b` stored column by column: that one is copied row by row first, into scratch the caller
-gives. Measured on one core: (64, 64) @ (64, 64) float32 in 2.0 us (260 GFLOP/s); the stack of 16
-on 2 cores in 18 us, where the BLAS calls took 42.
+`gemm.stacked` ran a stack like 16 x (64, 64) @ (64, 64) as one BLAS call per matrix, and
+`gemm.split` a 2-D product as one BLAS call per core. NumPy's OpenBLAS is a DYNAMIC_ARCH build, and
+on this machine's CPU (AMD Zen 5, two 512-bit FMA units) it runs its Haswell kernels, 256 bits wide,
+and packs both operands on every call: ~120 GFLOP/s a core at best, 98 for one (64, 64) @ (64, 64)
+product (5.4 us). Here a product is cut into tiles of 8 rows by two 512-bit vectors of columns
+(32 float32, 16 float64, the last one masked), or 16 rows by one vector when there are few
+columns. A tile keeps its 16 accumulators in registers through the whole k loop. Each step loads the
+tile's row of `b`, and for each row broadcasts one element of `a` and issues one FMA per vector.
+Measured on one core, float32: (64, 64) @ (64, 64) in 2.0 us (260 GFLOP/s), (128, 784) @ (784, 256)
+in 215 us (240 GFLOP/s, BLAS: 420 us). A 2-D product gives each thread a block of whole tiles, one
+column panel of `b` at a time (kept in cache while the block's row tiles read it).
 
-`a` is read one element at a time, so any strides serve and a transposed `a` costs nothing.
+Nothing is packed except a `b` stored column by column (a Linear layer's `x @ w.T`), which is copied
+row by row into scratch first (~0.26 ns an element). `a` is read one element at a time, so any
+strides serve and a transposed `a` costs nothing.
 
 The tiles are LLVM vector code (`_make_tile`). They are used only where numba compiles for
 AVX-512F (`fits`): elsewhere 16 accumulators of 512 bits do not fit the 16 AVX2 registers, and
-`gemm.stacked` keeps its BLAS calls. With NUMBA_DISABLE_JIT there are no tiles either, and the
-callers use numpy.matmul, the plain-NumPy twin the tests compare with.
+`gemm` keeps its BLAS calls. With NUMBA_DISABLE_JIT there are no tiles either, and the callers use
+numpy.matmul, the plain-NumPy twin the tests compare with.
 
     >>> a, b = np.ones((1, 2, 3, 4), np.float32), np.ones((1, 2, 4, 5), np.float32)
     >>> bool(not fits() or (stack(a, b, 4, 1, 5, False) == 4).all())
@@ -213,3 +215,60 @@ def stack(a: np.ndarray, b: np.ndarray, ars: int, acs: int, ldb: int, pack: bool
     shape = (out.shape[0] * out.shape[1],) + b.shape[-2:] if pack else (1, 1, 1)
     _stack4(a, b, out, np.empty(shape, a.dtype), a.dtype.type(1.0), ars, acs, ldb, pack)
     return out
+
+
+@njit(cache=True, parallel=True)
+def _gemm2(a, b, out, scratch, one, ars, acs, ldb, pack, parts, bias, with_bias):
+    """out = a @ b (+ bias on every row) for 2-D operands, out's rows cut into `parts` blocks of
+    whole tiles, one per thread. a's elements at (ars, acs) element strides; b's rows at ldb, or
+    (pack) b stored column by column, copied row by row into scratch first (in parallel). out and
+    scratch are C-contiguous."""
+    m, n, k = out.shape[0], out.shape[1], a.shape[1]
+    size = out.itemsize
+    lanes = 64 // size
+    pb, step = b.ctypes.data, ldb
+    if pack:
+        for t in prange(k):
+            dst = scratch[t]
+            for j in range(n):
+                dst[j] = b[t, j]
+        pb, step = scratch.ctypes.data, n
+    rows = 8 if n > lanes else 16
+    cols = 2 * lanes if n > lanes else lanes
+    count = (m + rows - 1) // rows
+    pa, pc = a.ctypes.data, out.ctypes.data
+    for p in prange(parts):
+        lo = count * p // parts * rows
+        hi = min(m, count * (p + 1) // parts * rows)
+        for c in range(0, n, cols):
+            for r in range(lo, hi, rows):
+                if n > lanes:
+                    tile(8, 2, one, pa + r * ars * size, ars, acs, pb + c * size, step,
+                         pc + (r * n + c) * size, n, k, hi - r, n - c)
+                else:
+                    tile(16, 1, one, pa + r * ars * size, ars, acs, pb, step, pc + r * n * size, n, k, hi - r, n)
+        if with_bias:
+            for i in range(lo, hi):
+                row = out[i]
+                for j in range(n):
+                    row[j] += bias[j]
+
+
+def gemm(a: np.ndarray, b: np.ndarray, ars: int, acs: int, ldb: int, pack: bool, parts: int,
+         out: np.ndarray | None = None, bias: np.ndarray | None = None) -> np.ndarray:
+    """a @ b (+ bias) for 2-D float32/float64 operands in `parts` blocks of rows on the kernels'
+    threads (1: the serial twin); only where `fits()`. Strides and `pack` as in `stack`; out, when
+    given, is C-contiguous; bias has b.shape[1] elements of a's dtype. The caller checks them
+    (`gemm.split`)."""
+    m, n = a.shape[0], b.shape[1]
+    if out is None:
+        out = np.empty((m, n), a.dtype)
+    scratch = np.empty(b.shape if pack else (1, 1), a.dtype)
+    kernel = _gemm2 if parts > 1 else _gemm2.serial
+    kernel(a, b, out, scratch, a.dtype.type(1.0), ars, acs, ldb, pack, parts,
+           NO_BIAS[a.dtype] if bias is None else bias, bias is not None)
+    return out
+
+
+# The bias argument of a product without one (the kernels take an array either way).
+NO_BIAS = {np.dtype(np.float32): np.zeros(1, np.float32), np.dtype(np.float64): np.zeros(1)}

@@ -23,6 +23,7 @@ from ..function import Op, ShapeError
 from ..kernels import _threads
 from ..kernels._threads import batched_matmul, cores
 from ..kernels.gemm import split as split_gemm
+from ..kernels.gemm import tiled as tiled_gemm
 from ..kernels.sums import total
 
 
@@ -46,17 +47,24 @@ def _flat_matmul(x, w, bias=None):
     return out.reshape(tuple(x.shape[:-1]) + (w.shape[-1],))
 
 
+# From this many multiply-adds a product runs in register tiles where they apply (`gemm.tiled`),
+# on one core below GEMM_PARALLEL_MIN: (128, 256) @ (256, 10) 7.6 us against numpy.matmul's 10.0;
+# below, the tiles' ~3 us of set-up loses ((64, 64) @ (64, 64): 5.0 against 5.4, (32, 32)^2: 3.2 / 1.6).
+TILED_MIN = 1 << 18
+
 # A stack of matrices is split over the cores (batched_matmul) from this many multiply-adds on.
 SPLIT_MIN = 1 << 22
 
 
 def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None, bias=None) -> np.ndarray:
     """a @ b (+ bias, added to every row) for two 2-D arrays. A product large enough to repay a
-    second core is cut into one block per core, each one single-threaded BLAS call on the kernels'
-    threads (`gemm.split`, which also adds the bias to each block while it is in cache), so
-    BLAS never starts threads of its own: OpenBLAS's idle threads spin ~0.1 s after a multi-threaded
-    call and halved the speed of the parallel kernel that came next (measured: a (1024, 128) @
-    (128, 64) GEMM followed by sigmoid over 3e5 elements, 162 us with BLAS's threads, 137 us split).
+    second core is cut into one block per core on the kernels' threads (`gemm.split`, which also
+    adds the bias to each block while it is in cache), each block computed in register tiles on
+    AVX-512 (`kernels.tiles`, also used on one core from `TILED_MIN`) or by one single-threaded BLAS
+    call. So BLAS never starts threads of its own: OpenBLAS's idle threads spin ~0.1 s after a
+    multi-threaded call and halved the speed of the parallel kernel that came next (measured: a
+    (1024, 128) @ (128, 64) GEMM followed by sigmoid over 3e5 elements, 162 us with BLAS's threads,
+    137 us split).
     Where NumPy's BLAS cannot be called that way, BLAS gets every core for the product instead
     (`kernels._threads.gemm_threads`).
 
@@ -68,11 +76,13 @@ def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None, bias=None)
     """
     m, k, n = a.shape[0], a.shape[1], b.shape[1]
     result = fused = None
-    if m * k * n < _threads.GEMM_PARALLEL_MIN:  # one core: no thread bookkeeping (~2 us a call)
+    work = m * k * n
+    tiled = work >= TILED_MIN and tiled_gemm(a.dtype)
+    if work < _threads.GEMM_PARALLEL_MIN and not tiled:  # one core: no thread bookkeeping (~2 us a call)
         result = np.matmul(a, b, out=out)
     else:
         parts = _threads.gemm_parts(m, k, n)
-        if parts > 1:
+        if parts > 1 or tiled:
             fused = bias if type(bias) is np.ndarray and bias.dtype == a.dtype and bias.ndim == 1 else None
             result = split_gemm(a, b, parts, out, fused)
         if result is None:

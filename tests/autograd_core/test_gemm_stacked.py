@@ -1,13 +1,25 @@
-"""kernels/gemm.py: stacks of GEMMs split over the cores, one BLAS call per matrix, against
-numpy.matmul (its plain-NumPy twin) for every layout BLAS can read in place and those it cannot."""
+"""kernels/gemm.py: stacks of GEMMs split over the cores, one BLAS call per matrix (or register
+tiles, `kernels.tiles`), against numpy.matmul (its plain-NumPy twin) for every layout BLAS can read
+in place and those it cannot. Every test runs on both paths."""
 
 import numpy as np
 import pytest
 
-from autograd_core.kernels import gemm
+from autograd_core.kernels import gemm, tiles
 
 needs_blas = pytest.mark.skipif(not gemm.blas_gemm(np.dtype(np.float32)),
                                 reason="no OpenBLAS cblas_sgemm found (NumPy on another BLAS, or no JIT)")
+
+
+@pytest.fixture(autouse=True, params=["tiles", "blas"])
+def path(request, monkeypatch):
+    """Register tiles where the kernels are compiled for AVX-512F, and the BLAS calls (the path
+    everywhere else) with the tiles turned off."""
+    if request.param == "tiles" and not tiles.fits():
+        pytest.skip("kernels not compiled for AVX-512F (or no JIT): no tiles")
+    if request.param == "blas":
+        monkeypatch.setattr(tiles, "fits", lambda: False)
+    return request.param
 
 
 def _r(*shape, dtype=np.float64, seed=0):

@@ -107,3 +107,37 @@ print(tiles.fits())
                NUMBA_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
     out = subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True, text=True)
     assert out.stdout.split()[-1] == "False"
+
+
+@needs_tiles
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("parts", [1, 2, 3])
+@pytest.mark.parametrize("m, k, n", [(5, 3, 40), (37, 70, 33), (64, 9, 16), (130, 20, 7)])
+def test_two_d_products_in_blocks_of_rows(dtype, parts, m, k, n):
+    # gemm.split on tiles: a read in place either way, b copied when stored column by column,
+    # blocks of whole tiles per thread (more threads than tiles included), bias added per block
+    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    a, b, bias = _r(m, k, dtype=dtype), _r(k, n, dtype=dtype, seed=1), _r(n, dtype=dtype, seed=2)
+    want = a @ b + bias
+    for a_view in (a, np.ascontiguousarray(a.T).T):
+        for b_view in (b, np.ascontiguousarray(b.T).T):
+            out = np.full((m, n), np.nan, dtype)
+            got = gemm.split(a_view, b_view, parts, out=out, bias=bias)
+            assert got is out
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * np.sqrt(k))
+            np.testing.assert_allclose(gemm.split(a_view, b_view, parts), a @ b, rtol=rtol, atol=rtol * np.sqrt(k))
+
+
+@needs_tiles
+def test_matmul_between_the_tiles_threshold_and_the_parallel_one_uses_tiles(monkeypatch):
+    # (128, 256) @ (256, 10): above TILED_MIN, below GEMM_PARALLEL_MIN: one core, in tiles
+    from autograd_core.ops import linalg
+
+    calls = []
+    real = tiles.gemm
+    monkeypatch.setattr(tiles, "gemm", lambda *args, **kw: calls.append(args[6]) or real(*args, **kw))
+    a, b = _r(128, 256), _r(256, 10, seed=1)
+    np.testing.assert_allclose(linalg.gemm(a, b), a @ b, rtol=1e-5, atol=1e-5)
+    assert calls == [1]
+    np.testing.assert_allclose(linalg.gemm(a[:4], b), a[:4] @ b, rtol=1e-5)  # below TILED_MIN: numpy
+    assert calls == [1]
