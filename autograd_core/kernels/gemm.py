@@ -197,9 +197,10 @@ def _verified(fn, dtype) -> bool:
     return bool(np.array_equal(out, a.T @ b))
 
 
-def tiled(dtype) -> bool:
-    """True when `split` and `stacked` compute products of `dtype` in register tiles (`tiles`)."""
-    return dtype in _TILED and tiles.fits()
+def tiled(dtype, m: int, k: int, n: int) -> bool:
+    """True when `split` and `stacked` compute (m, k) @ (k, n) products of `dtype` in register
+    tiles (`tiles`): compiled for AVX-512F, and a size the tiles serve (`tiles.suits`)."""
+    return dtype in _TILED and tiles.suits(dtype.itemsize, m, k, n) and tiles.fits()
 
 
 def stacked(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
@@ -214,7 +215,7 @@ def stacked(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     if (b.dtype != dtype or a.ndim != b.ndim or not 3 <= a.ndim <= 4 or a.shape[:-2] != b.shape[:-2]
             or a.shape[-1] != b.shape[-2] or 0 in a.shape or 0 in b.shape):
         return None
-    wide = tiled(dtype)
+    wide = tiled(dtype, a.shape[-2], a.shape[-1], b.shape[-1])
     fn = 0 if wide else blas_gemm(dtype)
     if not (wide or fn):
         return None
@@ -276,7 +277,7 @@ def split(a: np.ndarray, b: np.ndarray, parts: int, out: np.ndarray | None = Non
             or 0 in b.shape or (out is not None and (out.dtype != dtype or not out.flags.c_contiguous))
             or (bias is not None and (bias.dtype != dtype or bias.shape != (b.shape[1],)))):
         return None
-    wide = tiled(dtype)
+    wide = tiled(dtype, a.shape[-2], a.shape[-1], b.shape[-1])
     fn = 0 if wide else blas_gemm(dtype)
     if not (wide or fn):
         return None

@@ -77,7 +77,7 @@ def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None, bias=None)
     m, k, n = a.shape[0], a.shape[1], b.shape[1]
     result = fused = None
     work = m * k * n
-    tiled = work >= TILED_MIN and tiled_gemm(a.dtype)
+    tiled = work >= TILED_MIN and tiled_gemm(a.dtype, m, k, n)
     if work < _threads.GEMM_PARALLEL_MIN and not tiled:  # one core: no thread bookkeeping (~2 us a call)
         result = np.matmul(a, b, out=out)
     else:

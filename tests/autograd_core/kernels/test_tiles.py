@@ -141,3 +141,26 @@ def test_matmul_between_the_tiles_threshold_and_the_parallel_one_uses_tiles(monk
     assert calls == [1]
     np.testing.assert_allclose(linalg.gemm(a[:4], b), a[:4] @ b, rtol=1e-5)  # below TILED_MIN: numpy
     assert calls == [1]
+
+
+@needs_tiles
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_b_copied_from_columns_4kb_apart_and_ragged_blocks(dtype):
+    # b = w.T with w's rows 4 KB apart (k = 1024 float32) and sizes that are no multiple of the
+    # 16 x 16 (8 x 8) blocks the copy transposes
+    for m, k, n in ((9, 1024 // np.dtype(dtype).itemsize * 4, 21), (33, 37, 50)):
+        x, w = _r(m, k, dtype=dtype), _r(n, k, dtype=dtype, seed=1)
+        rtol = 1e-4 if dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(gemm.split(x, w.T, 2), x @ w.T, rtol=rtol, atol=rtol * np.sqrt(k))
+        xs, ws = _r(3, m, k, dtype=dtype), _r(3, n, k, dtype=dtype, seed=2)
+        np.testing.assert_allclose(gemm.stacked(xs, np.swapaxes(ws, 1, 2)), xs @ np.swapaxes(ws, 1, 2),
+                                   rtol=rtol, atol=rtol * np.sqrt(k))
+
+
+def test_sizes_the_tiles_leave_to_blas():
+    # rows of a up to 1 KB always; up to 4 KB with at most 4 KB of b's columns and 8 MiB of a
+    assert tiles.suits(4, 8192, 256, 4096)
+    assert tiles.suits(4, 2048, 1024, 1024) and tiles.suits(8, 2048, 512, 512)
+    assert not tiles.suits(4, 4096, 1024, 1024)  # 16 MiB of a
+    assert not tiles.suits(4, 128, 1024, 4096)   # 16 KB rows of b
+    assert not tiles.suits(4, 16, 2048, 16)      # 8 KB rows of a
