@@ -203,10 +203,11 @@ def tiled(dtype, m: int, k: int, n: int) -> bool:
     return dtype in _TILED and tiles.suits(dtype.itemsize, m, k, n) and tiles.fits()
 
 
-def stacked(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+def stacked(a: np.ndarray, b: np.ndarray, parallel: bool = True) -> np.ndarray | None:
     """a @ b for two stacks with the same batch dims (at most two of them), float32 or float64,
-    split over the kernels' threads, in register tiles where `tiles.fits()` and one BLAS call per
-    matrix elsewhere; None where neither applies (then use numpy.matmul).
+    split over the kernels' threads (or on the calling thread: `parallel=False`), in register tiles
+    where `tiled` and one BLAS call per matrix elsewhere; None where neither applies (then use
+    numpy.matmul).
 
         >>> stacked(np.ones((2, 2, 3)), np.ones((2, 3, 1), np.float32)) is None  # mixed dtypes
         True
@@ -226,10 +227,10 @@ def stacked(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     b, lb = _readable(b)
     if wide:
         ars, acs = (la[1], 1) if la[0] == _NO_TRANS else (1, la[1])
-        out = tiles.stack(a, b, ars, acs, lb[1], lb[0] == _TRANS)
+        out = tiles.stack(a, b, ars, acs, lb[1], lb[0] == _TRANS, parallel)
     else:
         out = np.empty(a.shape[:-1] + b.shape[-1:], dtype)
-        _gemm4(fn, a, b, out, la[0], la[1], lb[0], lb[1], dtype.type(1.0))
+        (_gemm4 if parallel else _gemm4.serial)(fn, a, b, out, la[0], la[1], lb[0], lb[1], dtype.type(1.0))
     return out[0] if three else out
 
 

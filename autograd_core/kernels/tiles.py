@@ -303,15 +303,17 @@ def _stack4(a, b, out, scratch, one, ars, acs, ldb, pack):
                 tile(16, 1, one, pa + r * ars * size, ars, acs, pb, step, pc + r * n * size, n, k, m - r, n)
 
 
-def stack(a: np.ndarray, b: np.ndarray, ars: int, acs: int, ldb: int, pack: bool) -> np.ndarray:
+def stack(a: np.ndarray, b: np.ndarray, ars: int, acs: int, ldb: int, pack: bool,
+          parallel: bool = True) -> np.ndarray:
     """a @ b for two 4-D stacks with the same two batch dims, float32 or float64, on the kernels'
     threads; only where `fits()`. Each of a's matrices has its elements at (ars, acs) element
     strides; b's rows are `ldb` elements apart, or (pack) b's matrices are stored column by column
-    (columns `ldb` apart) and are copied first. The caller checks shapes and layouts
-    (`gemm.stacked`)."""
+    (columns `ldb` apart) and are copied first. `parallel=False`: on the calling thread. The caller
+    checks shapes and layouts (`gemm.stacked`)."""
     out = np.empty(a.shape[:-1] + b.shape[-1:], a.dtype)
     shape = (out.shape[0] * out.shape[1], b.shape[-2], _padded(b.shape[-1], a.dtype)) if pack else (1, 1, 1)
-    _stack4(a, b, out, np.empty(shape, a.dtype), a.dtype.type(1.0), ars, acs, ldb, pack)
+    kernel = _stack4 if parallel else _stack4.serial
+    kernel(a, b, out, np.empty(shape, a.dtype), a.dtype.type(1.0), ars, acs, ldb, pack)
     return out
 
 

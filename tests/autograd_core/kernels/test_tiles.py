@@ -164,3 +164,22 @@ def test_sizes_the_tiles_leave_to_blas():
     assert not tiles.suits(4, 4096, 1024, 1024)  # 16 MiB of a
     assert not tiles.suits(4, 128, 1024, 4096)   # 16 KB rows of b
     assert not tiles.suits(4, 16, 2048, 16)      # 8 KB rows of a
+
+
+@needs_tiles
+def test_stack_matmul_runs_small_stacks_in_tiles_on_the_calling_thread(monkeypatch):
+    # 8 x (32, 32) @ (32, 32), 2**18 multiply-adds: tiles on this thread; 16 x (64, 32) @ (32, 64),
+    # 2**21: split over the cores; 2 x (4, 4) @ (4, 4): numpy.matmul
+    from autograd_core.kernels import _threads
+    from autograd_core.ops import linalg
+
+    monkeypatch.setattr(_threads, "machine_busy", lambda: False)  # a loaded machine runs serially
+    calls = []
+    real = tiles.stack
+    monkeypatch.setattr(tiles, "stack", lambda *args: calls.append(args[6]) or real(*args))
+    for shape_a, shape_b, want in (((8, 32, 32), (8, 32, 32), [False]), ((16, 64, 32), (16, 32, 64), [True]),
+                                   ((2, 4, 4), (2, 4, 4), [])):
+        calls.clear()
+        a, b = _r(*shape_a), _r(*shape_b, seed=1)
+        np.testing.assert_allclose(linalg.stack_matmul(a, b), a @ b, rtol=1e-5, atol=1e-5)
+        assert calls == want, shape_a
