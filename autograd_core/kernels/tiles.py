@@ -1,10 +1,13 @@
 """Matrix products held in registers, on AVX-512 CPUs: stacks of small ones and 2-D GEMMs.
 
 `gemm.stacked` ran a stack like 16 x (64, 64) @ (64, 64) as one BLAS call per matrix, and
-`gemm.split` a 2-D product as one BLAS call per core. NumPy's OpenBLAS is a DYNAMIC_ARCH build, and
-on this machine's CPU (AMD Zen 5, two 512-bit FMA units) it runs its Haswell kernels, 256 bits wide,
-and packs both operands on every call: ~120 GFLOP/s a core at best, 98 for one (64, 64) @ (64, 64)
-product (5.4 us). Here a product is cut into tiles of 8 rows by two 512-bit vectors of columns
+`gemm.split` a 2-D product as one BLAS call per core. NumPy's OpenBLAS is a DYNAMIC_ARCH build; on
+this machine's CPU (AMD Zen 5, two 512-bit FMA units) the environment sets OPENBLAS_CORETYPE=Haswell,
+so it runs its Haswell kernels, 256 bits wide, and it packs both operands on every call: ~120
+GFLOP/s a core at best, 98 for one (64, 64) @ (64, 64) product (5.4 us). (Without that variable it
+picks its SkylakeX kernels, ~240 GFLOP/s a core: the tiles then roughly match it on 2-D products,
+0.73-1.17 of its time on the MLP's and GPT's shapes, and still lead on stacks, 0.66-0.95 of its
+time, as they skip the packing.) Here a product is cut into tiles of 8 rows by two 512-bit vectors of columns
 (32 float32, 16 float64, the last one masked), or 16 rows by one vector when there are few
 columns. A tile keeps its 16 accumulators in registers through the whole k loop. Each step loads the
 tile's row of `b`, and for each row broadcasts one element of `a` and issues one FMA per vector.
