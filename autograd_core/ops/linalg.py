@@ -104,10 +104,11 @@ def stack_matmul(x, y):
     """x @ y for stacks of matrices (arrays or, when a backward is differentiated, Tensors).
 
     For arrays, BLAS stays on one thread and the cores share the work one of two ways: a batch of at
-    least `cores()` matrices is split by batch, one BLAS call per matrix on the kernels' threads
-    (`batched_matmul`; a batch that broadcasts is expanded first, as views); fewer matrices are each
-    split into blocks over the cores (`gemm`). Work below `SPLIT_MIN` multiply-adds stays on the
-    calling thread.
+    least `cores()` matrices is split by batch, one BLAS call (or register tiles, `gemm.tiled`) per
+    matrix on the kernels' threads (`batched_matmul`; a batch that broadcasts is expanded first, as
+    views); fewer matrices are each split into blocks over the cores (`gemm`). Work below
+    `SPLIT_MIN` multiply-adds (`TILED_SPLIT_MIN` in tiles) stays on the calling thread, in tiles
+    from `STACK_TILED_MIN`.
 
         >>> stack_matmul(np.ones((4, 2, 3)), np.ones((1, 3, 5))).shape
         (4, 2, 5)
@@ -209,7 +210,7 @@ def matmul(a, b):
 
 
 class Linear(Op):
-    """y = x Wᵀ + b fused into one node: one BLAS call forward, two backward.
+    """y = x Wᵀ + b fused into one node: one GEMM forward (`gemm`), two backward.
 
     dx = g W,  dW = gᵀ x (batch dims flattened),  db = Σ g over batch dims.
     """
