@@ -183,3 +183,28 @@ def test_stack_matmul_runs_small_stacks_in_tiles_on_the_calling_thread(monkeypat
         a, b = _r(*shape_a), _r(*shape_b, seed=1)
         np.testing.assert_allclose(linalg.stack_matmul(a, b), a @ b, rtol=1e-5, atol=1e-5)
         assert calls == want, shape_a
+
+
+def test_products_from_several_python_threads_give_the_right_results():
+    # 2-D products split over the cores, in tiles on one core, and stacks, from four threads at once
+    # (a parallel launch that finds the kernels busy runs serially; the serial tiles are reentrant)
+    import threading
+
+    from autograd_core.ops import linalg
+
+    cases = [(_r(256, 300), _r(300, 200, seed=1)), (_r(128, 256), _r(10, 256, seed=1).T),
+             (_r(16, 64, 32), _r(16, 32, 64, seed=1)), (_r(8, 32, 32), _r(8, 32, 32, seed=1))]
+    results = [None] * len(cases)
+
+    def work(i):
+        a, b = cases[i]
+        for _ in range(20):
+            results[i] = linalg.gemm(a, b) if a.ndim == 2 else linalg.stack_matmul(a, b)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(cases))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for (a, b), got in zip(cases, results):
+        np.testing.assert_allclose(got, np.matmul(a.astype(np.float64), b), rtol=1e-4, atol=1e-4)
