@@ -274,6 +274,32 @@ def fits() -> bool:
     return _FITS["wide"]
 
 
+@njit(cache=True, inline="always")
+def _rows(one, size, pa, ars, acs, pb, ldb, pc, n, k, lo, hi):
+    """Rows lo..hi of c = a @ b (c's rows n elements apart), one column panel of b at a time, each
+    read by the rows' tiles while it is in cache: 8 x 32 float32 tiles (8 x 16 float64), or
+    16 x 16 (16 x 8) when n is a single vector. `size`: one's bytes."""
+    lanes = 64 // size
+    if n > lanes:
+        for c in range(0, n, 2 * lanes):
+            for r in range(lo, hi, 8):
+                tile(8, 2, one, pa + r * ars * size, ars, acs, pb + c * size, ldb, pc + (r * n + c) * size, n, k,
+                     hi - r, n - c)
+    else:
+        for r in range(lo, hi, 16):
+            tile(16, 1, one, pa + r * ars * size, ars, acs, pb, ldb, pc + r * n * size, n, k, hi - r, n)
+
+
+@njit(cache=True, inline="always")
+def _copy_rows(one, size, pb, ldb, dst, step, k, lo, hi):
+    """Columns lo..hi of b (k x n, stored column by column, columns ldb apart) into rows of dst
+    (`step` apart), in blocks transposed in registers. `size`: one's bytes."""
+    lanes = 64 // size
+    for j in range(lo, hi, lanes):
+        for t in range(0, k, lanes):
+            transpose(one, pb + (j * ldb + t) * size, ldb, dst + (t * step + j) * size, step, hi - j, k - t)
+
+
 @njit(cache=True, parallel=True)
 def _stack4(a, b, out, scratch, one, ars, acs, ldb, pack):
     """out[i, j] = a[i, j] @ b[i, j] over both batch dims, tile by tile. a's matrices at element
@@ -281,29 +307,18 @@ def _stack4(a, b, out, scratch, one, ars, acs, ldb, pack):
     by row into scratch[i*n1 + j] first (rows `_padded`). out and scratch are C-contiguous."""
     n1, m, n, k = out.shape[1], out.shape[2], out.shape[3], a.shape[3]
     size = out.itemsize
-    lanes = 64 // size
     for i in prange(out.shape[0] * n1):
         i0 = i // n1
         i1 = i - i0 * n1
         pa = a.ctypes.data + i0 * a.strides[0] + i1 * a.strides[1]
         pb = b.ctypes.data + i0 * b.strides[0] + i1 * b.strides[1]
         step = ldb
-        if pack:  # b's element (t, j) at pb + t + j*ldb
+        if pack:
             step = scratch.shape[2]
             dst = scratch.ctypes.data + i * k * step * size
-            for j in range(0, n, lanes):
-                for t in range(0, k, lanes):
-                    transpose(one, pb + (j * ldb + t) * size, ldb, dst + (t * step + j) * size, step, n - j, k - t)
+            _copy_rows(one, size, pb, ldb, dst, step, k, 0, n)
             pb = dst
-        pc = out.ctypes.data + i * m * n * size
-        if n > lanes:
-            for r in range(0, m, 8):
-                for c in range(0, n, 2 * lanes):
-                    tile(8, 2, one, pa + r * ars * size, ars, acs, pb + c * size, step,
-                         pc + (r * n + c) * size, n, k, m - r, n - c)
-        else:
-            for r in range(0, m, 16):
-                tile(16, 1, one, pa + r * ars * size, ars, acs, pb, step, pc + r * n * size, n, k, m - r, n)
+        _rows(one, size, pa, ars, acs, pb, step, out.ctypes.data + i * m * n * size, n, k, 0, m)
 
 
 def stack(a: np.ndarray, b: np.ndarray, ars: int, acs: int, ldb: int, pack: bool,
@@ -330,28 +345,17 @@ def _gemm2(a, b, out, scratch, one, ars, acs, ldb, pack, parts, bias, with_bias)
     size = out.itemsize
     lanes = 64 // size
     pb, step = b.ctypes.data, ldb
-    if pack:  # b's element (t, j) at pb + t + j*ldb
+    if pack:
         step = scratch.shape[1]
         for block in prange((n + lanes - 1) // lanes):
-            j = block * lanes
-            for t in range(0, k, lanes):
-                transpose(one, pb + (j * ldb + t) * size, ldb, scratch.ctypes.data + (t * step + j) * size, step,
-                          n - j, k - t)
+            _copy_rows(one, size, pb, ldb, scratch.ctypes.data, step, k, block * lanes, min(n, (block + 1) * lanes))
         pb = scratch.ctypes.data
     rows = 8 if n > lanes else 16
-    cols = 2 * lanes if n > lanes else lanes
     count = (m + rows - 1) // rows
-    pa, pc = a.ctypes.data, out.ctypes.data
     for p in prange(parts):
         lo = count * p // parts * rows
         hi = min(m, count * (p + 1) // parts * rows)
-        for c in range(0, n, cols):
-            for r in range(lo, hi, rows):
-                if n > lanes:
-                    tile(8, 2, one, pa + r * ars * size, ars, acs, pb + c * size, step,
-                         pc + (r * n + c) * size, n, k, hi - r, n - c)
-                else:
-                    tile(16, 1, one, pa + r * ars * size, ars, acs, pb, step, pc + r * n * size, n, k, hi - r, n)
+        _rows(one, size, a.ctypes.data, ars, acs, pb, step, out.ctypes.data, n, k, lo, hi)
         if with_bias:
             for i in range(lo, hi):
                 row = out[i]
