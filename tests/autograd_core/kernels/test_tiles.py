@@ -186,14 +186,17 @@ def test_stack_matmul_runs_small_stacks_in_tiles_on_the_calling_thread(monkeypat
 
 
 def test_products_from_several_python_threads_give_the_right_results():
-    # 2-D products split over the cores, in tiles on one core, and stacks, from four threads at once
+    # 2-D products split over the cores, in tiles on one core, and stacks, from six threads at once
     # (a parallel launch that finds the kernels busy runs serially; the serial tiles are reentrant)
     import threading
 
     from autograd_core.ops import linalg
 
+    # the stacks with b read in place and with b stored column by column (copied first)
     cases = [(_r(256, 300), _r(300, 200, seed=1)), (_r(128, 256), _r(10, 256, seed=1).T),
-             (_r(16, 64, 32), _r(16, 32, 64, seed=1)), (_r(8, 32, 32), _r(8, 32, 32, seed=1))]
+             (_r(16, 64, 32), _r(16, 32, 64, seed=1)), (_r(8, 32, 32), _r(8, 32, 32, seed=1)),
+             (_r(16, 64, 32), np.swapaxes(_r(16, 64, 32, seed=1), 1, 2)),
+             (_r(8, 32, 32), np.swapaxes(_r(8, 32, 32, seed=1), 1, 2))]
     results = [None] * len(cases)
 
     def work(i):
