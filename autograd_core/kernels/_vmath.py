@@ -100,11 +100,11 @@ def _bits_to_float32_py(i):
     return np.array(i, np.int32).view(np.float32)[()]
 
 
-def _has_scalef(context) -> bool:
+def compiled_for_avx512(context) -> bool:
     """True when the kernels are compiled for AVX-512F (numba's target features: the host's, or
-    NUMBA_CPU_FEATURES), where LLVM makes a vector `llvm.ldexp` one `vscalefps`. Elsewhere it
-    lowers that intrinsic to a libm call per element, and `scale32` builds 2**k from bits. The
-    features are numba's own attribute: a numba without it gets the bits, never an error."""
+    NUMBA_CPU_FEATURES): there LLVM makes a vector `llvm.ldexp` one `vscalefps` (elsewhere a libm
+    call per element, and `scale32` builds 2**k from bits), and `tiles` has its 32 zmm registers.
+    The features are numba's own attribute: a numba without it gets False, never an error."""
     features = getattr(context.codegen(), "_tm_features", "")
     return isinstance(features, str) and "+avx512f" in features.split(",")
 
@@ -130,7 +130,7 @@ def _make_scale32(numba):
             f32, i32 = ir.FloatType(), ir.IntType(32)
             x = context.cast(builder, args[0], sig.args[0], types.float32)
             n = context.cast(builder, args[1], sig.args[1], types.int32)
-            if _has_scalef(context):
+            if compiled_for_avx512(context):
                 ldexp = cgutils.get_or_insert_function(builder.module, ir.FunctionType(f32, [f32, i32]),
                                                        "llvm.ldexp.f32.i32")
                 return builder.call(ldexp, [x, n])

@@ -130,6 +130,12 @@ def _readable(x: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     return x, layout
 
 
+def _element_strides(layout: tuple[int, int]) -> tuple[int, int]:
+    """The (row, column) strides in elements of a matrix with this `_layout`, as `tiles` reads it."""
+    flag, ld = layout
+    return (ld, 1) if flag == _NO_TRANS else (1, ld)
+
+
 def blas_gemm(dtype) -> int:
     """Address of NumPy's BLAS cblas_?gemm for float32/float64 (0 when unavailable), found once."""
     if not _GEMM["found"]:
@@ -226,8 +232,7 @@ def stacked(a: np.ndarray, b: np.ndarray, parallel: bool = True) -> np.ndarray |
     a, la = _readable(a)
     b, lb = _readable(b)
     if wide:
-        ars, acs = (la[1], 1) if la[0] == _NO_TRANS else (1, la[1])
-        out = tiles.stack(a, b, ars, acs, lb[1], lb[0] == _TRANS, parallel)
+        out = tiles.stack(a, b, *_element_strides(la), lb[1], lb[0] == _TRANS, parallel)
     else:
         out = np.empty(a.shape[:-1] + b.shape[-1:], dtype)
         (_gemm4 if parallel else _gemm4.serial)(fn, a, b, out, la[0], la[1], lb[0], lb[1], dtype.type(1.0))
@@ -266,8 +271,8 @@ def _gemm_split(fn, a, b, out, ta, lda, tb, ldb, alpha, parts, by_rows, bias, wi
 def split(a: np.ndarray, b: np.ndarray, parts: int, out: np.ndarray | None = None,
           bias: np.ndarray | None = None) -> np.ndarray | None:
     """a @ b (+ bias, a vector of b.shape[1] added to every row) for 2-D float32/float64 operands,
-    cut into `parts` blocks run on the kernels' threads: register tiles where `tiles.fits()`, else
-    BLAS on one thread in each; None where this path does not apply (then use numpy.matmul).
+    cut into `parts` blocks run on the kernels' threads: register tiles where `tiled`, else BLAS on
+    one thread in each; None where this path does not apply (then use numpy.matmul).
 
         >>> r = split(np.ones((4, 3)), np.ones((3, 2)), 2, bias=np.array([1.0, 2.0]))
         >>> r is None or r.tolist() == [[4.0, 5.0]] * 4
@@ -285,8 +290,7 @@ def split(a: np.ndarray, b: np.ndarray, parts: int, out: np.ndarray | None = Non
     a, la = _readable(a)
     b, lb = _readable(b)
     if wide:
-        ars, acs = (la[1], 1) if la[0] == _NO_TRANS else (1, la[1])
-        return tiles.gemm(a, b, ars, acs, lb[1], lb[0] == _TRANS, parts, out, bias)
+        return tiles.gemm(a, b, *_element_strides(la), lb[1], lb[0] == _TRANS, parts, out, bias)
     if out is None:
         out = np.empty((a.shape[0], b.shape[1]), dtype)
     # Blocks of rows unless there are few: each block then reads b whole, and measured on 2 cores

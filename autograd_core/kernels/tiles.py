@@ -214,21 +214,46 @@ def _make_wide(numba):
     from numba import types
     from numba.extending import intrinsic
 
-    from ._vmath import _has_scalef
+    from ._vmath import compiled_for_avx512
 
     @intrinsic
     def wide(typingctx):
         def codegen(context, builder, signature, args):
-            return ir.Constant(ir.IntType(8), int(_has_scalef(context)))
+            return ir.Constant(ir.IntType(8), int(compiled_for_avx512(context)))
 
         return types.boolean(), codegen
 
     return wide
 
 
-def _tile_py(*args):
-    raise TypeError("tiles.tile and tiles.transpose run only in compiled kernels; `fits` is False "
-                    "without the JIT")
+def _at(address: int, shape: tuple, strides: tuple, dtype) -> np.ndarray:
+    """The array of `dtype` at `address` with these shape and strides (in elements), over memory
+    the caller owns: the Python twins below read and write the kernels' operands through it."""
+    import ctypes
+
+    dtype = np.dtype(dtype)
+    if 0 in shape:
+        return np.empty(shape, dtype)
+    extent = 1 + sum((n - 1) * s for n, s in zip(shape, strides))
+    flat = np.frombuffer((ctypes.c_char * (extent * dtype.itemsize)).from_address(address), dtype)
+    return np.lib.stride_tricks.as_strided(flat, shape, tuple(s * dtype.itemsize for s in strides))
+
+
+def _tile_py(rows, vecs, one, pa, ars, acs, pb, ldb, pc, ldc, k, m_valid, n_valid):
+    """`tile` in NumPy (what NUMBA_DISABLE_JIT runs, and the reference its tests use)."""
+    dtype = np.asarray(one).dtype
+    r = min(rows, m_valid)
+    c = min(vecs * 64 // dtype.itemsize, n_valid)
+    a, b = _at(pa, (r, k), (ars, acs), dtype), _at(pb, (k, c), (ldb, 1), dtype)
+    _at(pc, (r, c), (ldc, 1), dtype)[...] = a @ b if k else 0
+
+
+def _transpose_py(one, src, lds, dst, ldd, rows_valid, cols_valid):
+    """`transpose` in NumPy."""
+    dtype = np.asarray(one).dtype
+    lanes = 64 // dtype.itemsize
+    r, c = min(lanes, rows_valid), min(lanes, cols_valid)
+    _at(dst, (c, r), (ldd, 1), dtype)[...] = _at(src, (r, c), (lds, 1), dtype).T
 
 
 def _wide_py():
@@ -236,7 +261,7 @@ def _wide_py():
 
 
 tile = LazyIntrinsic(_make_tile, _tile_py)
-transpose = LazyIntrinsic(_make_transpose, _tile_py)
+transpose = LazyIntrinsic(_make_transpose, _transpose_py)
 wide = LazyIntrinsic(_make_wide, _wide_py)
 
 

@@ -131,7 +131,7 @@ def stack_matmul(x, y):
                 y = np.broadcast_to(y, batch + y.shape[-2:])
         if x.shape[:-2] == y.shape[:-2]:
             work = x.size * y.shape[-1]  # multiply-adds
-            tiled = (work >= STACK_TILED_MIN and x.dtype == y.dtype
+            tiled = (work >= STACK_TILED_MIN and x.ndim <= 4 and x.dtype == y.dtype  # as `stacked` takes
                      and tiled_gemm(x.dtype, x.shape[-2], x.shape[-1], y.shape[-1]))
             if x.shape[0] >= cores() and work >= (TILED_SPLIT_MIN if tiled else SPLIT_MIN):
                 return batched_matmul(x, y)

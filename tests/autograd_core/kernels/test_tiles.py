@@ -211,3 +211,59 @@ def test_products_from_several_python_threads_give_the_right_results():
         t.join()
     for (a, b), got in zip(cases, results):
         np.testing.assert_allclose(got, np.matmul(a.astype(np.float64), b), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_python_twins_of_tile_and_transpose(dtype):
+    # what NUMBA_DISABLE_JIT runs: the same addresses and strides, computed by NumPy, and nothing
+    # written outside the valid rows and columns
+    one = np.dtype(dtype).type(1.0)
+    lanes = 64 // np.dtype(dtype).itemsize
+    a, b = _r(8, 9, dtype=dtype), _r(5, 2 * lanes + 3, dtype=dtype, seed=1)  # a read transposed
+    c = np.full((12, 2 * lanes + 3), 7.0, dtype)
+    tiles._tile_py(8, 2, one, a.ctypes.data, 1, 9, b.ctypes.data, b.shape[1], c.ctypes.data, c.shape[1],
+                   5, 6, 2 * lanes - 1)
+    np.testing.assert_allclose(c[:6, :2 * lanes - 1], a.T[:6, :5] @ b[:, :2 * lanes - 1], rtol=1e-5)
+    assert (c[6:] == 7).all() and (c[:, 2 * lanes - 1:] == 7).all()
+    src, dst = _r(lanes, lanes + 2, dtype=dtype), np.full((lanes + 1, lanes + 4), 7.0, dtype)
+    tiles._transpose_py(one, src.ctypes.data, src.shape[1], dst.ctypes.data, dst.shape[1], lanes - 1, lanes - 2)
+    np.testing.assert_array_equal(dst[:lanes - 2, :lanes - 1], src[:lanes - 1, :lanes - 2].T)
+    assert (dst[lanes - 2:] == 7).all() and (dst[:, lanes - 1:] == 7).all()
+
+
+def test_the_kernels_run_as_python_under_numba_disable_jit():
+    # NUMBA_DISABLE_JIT: the stack and 2-D kernels, b copied and not, ragged tiles, against NumPy
+    code = """
+import numpy as np
+from autograd_core.kernels import tiles
+rng = np.random.default_rng(0)
+a, b = rng.standard_normal((1, 3, 9, 5)).astype(np.float32), rng.standard_normal((1, 3, 20, 5)).astype(np.float32)
+bt = np.swapaxes(b, 2, 3)  # (5, 20) matrices stored column by column
+out = np.empty((1, 3, 9, 20), np.float32)
+scratch = np.empty((3, 5, 20 + 16), np.float32)
+tiles._stack4(a, bt, out, scratch, np.float32(1), 5, 1, 5, True)
+assert np.allclose(out, a @ bt, rtol=1e-5, atol=1e-5)
+x, w, bias = a[0, 0].astype(np.float64), b[0, 0].astype(np.float64), np.arange(20.0)
+y = tiles.gemm(x, w.T, 5, 1, 5, True, 2, bias=bias)
+assert np.allclose(y, x @ w.T + bias, rtol=1e-12), y
+print(tiles.fits())
+"""
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True, text=True)
+    assert out.stdout.split()[-1] == "False"  # and the callers never take this path there
+
+
+@needs_tiles
+def test_stacks_with_more_batch_dims_than_tiles_take_keep_the_old_threshold(monkeypatch):
+    # 2 x 2 x 4 x (64, 32) @ (32, 64), 2**21 multiply-adds: `stacked` takes at most two batch dims,
+    # so this stack is not split early for tiles (the split would fall back to Python threads)
+    from autograd_core.ops import linalg
+
+    calls = []
+    monkeypatch.setattr(linalg, "batched_matmul", lambda *args: calls.append(1) or np.matmul(*args))
+    a, b = _r(2, 2, 4, 64, 32), _r(2, 2, 4, 32, 64, seed=1)
+    np.testing.assert_allclose(linalg.stack_matmul(a, b), a @ b, rtol=1e-5, atol=1e-5)
+    assert calls == []
+    a4, b4 = a.reshape(2, 8, 64, 32), b.reshape(2, 8, 32, 64)  # two batch dims: split, in tiles
+    np.testing.assert_allclose(linalg.stack_matmul(a4, b4), a4 @ b4, rtol=1e-5, atol=1e-5)
+    assert calls == [1]
