@@ -100,8 +100,11 @@ def _forward(ctx, a, keep, name, forward, *params):
 
 
 def _times_derivative(ctx, g):
-    """The first-order backward of an op that kept dy/dx: g * dy/dx in the output's dtype."""
-    return K.times_derivative(g, ctx.dydx)
+    """The first-order backward of an op that kept dy/dx: g * dy/dx in the output's dtype, written
+    over dy/dx, which only this node holds. The node then drops it: a second backward through a
+    retained graph computes the derivative again from x, with the op's own backward kernel."""
+    d, ctx.dydx = ctx.dydx, None
+    return K.times_derivative(g, d, into_d=True)
 
 
 def _grads(ctx, grad):

@@ -156,3 +156,23 @@ def test_log_softmax_keeping_probabilities_matches_torch(dtype, dim, shape):
     if x0.size < 200:  # the recorded backward, whichever first-order path ran
         small = ag.tensor(x0.astype(np.float64), requires_grad=True)
         assert ag.autograd.gradgradcheck(lambda t: F.log_softmax(t, dim=dim), (small,))
+
+
+@pytest.mark.parametrize("n", [37, 40_000])  # below and above the kernels' parallel split
+@pytest.mark.parametrize("name", ["silu", "gelu", "gelu_tanh", "softplus"])
+def test_kept_derivative_survives_a_retained_graph(name, n):
+    # the first backward writes g * dy/dx over the kept dy/dx; a second one through the retained
+    # graph recomputes the derivative, and neither changes the gradient the other returned
+    fn = {"softplus": F.softplus, **{k: v[0] for k, v in CASES.items()}}[name]
+    x0, g0 = _x(n, np.float32, 8), _x(n, np.float32, 9)
+    x = ag.tensor(x0, requires_grad=True)
+    y = fn(x)
+    first = ag.autograd.grad(y, x, ag.tensor(g0), retain_graph=True)[0].numpy()
+    kept = first.copy()
+    second = ag.autograd.grad(y, x, ag.tensor(2 * g0), retain_graph=True)[0]
+    y.backward(ag.tensor(g0))
+    np.testing.assert_array_equal(first, kept)
+    np.testing.assert_allclose(second.numpy(), 2 * first, rtol=2e-6, atol=1e-30)
+    np.testing.assert_allclose(x.grad.numpy(), first, rtol=2e-6, atol=1e-30)
+    with pytest.raises(RuntimeError):
+        y.backward(ag.tensor(g0))  # the graph was freed by the backward that did not retain it

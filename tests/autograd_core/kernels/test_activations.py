@@ -257,6 +257,17 @@ def test_silu_derivative_float32_accuracy(path):
         assert _ulps(y, R.silu_forward(x.astype(np.float64))).max() <= 1.5
 
 
+@pytest.mark.parametrize("n", [1, 15, 2047, 2048, 2049, 40_000])
+def test_silu_blocks_give_the_one_pass_bits(n):
+    # y and dy/dx are computed in two passes over blocks of 2048 (e^-|x| first, then the rest); the
+    # backward alone is one pass: the same bits at every block edge and in the ragged last block
+    x = (np.random.default_rng(n).standard_normal(n) * 4).astype(np.float32)
+    x[::7] = np.float32(np.nan) if n > 7 else x[::7]
+    y, d = A.forward_and_derivative("silu", x)
+    np.testing.assert_array_equal(d, A.silu_backward(x, np.ones_like(x)))
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(x))
+
+
 @pytest.mark.parametrize("name", ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "silu"])
 def test_float16_is_computed_in_float32_and_returned_as_float16(name):
     p = PARAMS.get(name, {})
