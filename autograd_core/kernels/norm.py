@@ -7,12 +7,15 @@ and xhat = (x - m) r:
     dx     = r * (gw - mean(gw) - xhat * mean(gw * xhat)),   gw = g * weight
     dweight = sum over rows of g * xhat,    dbias = sum over rows of g
 
-One fused pass per row in each direction, rows in parallel from `PARALLEL_MIN_NORM` elements on.
-The statistics are float64: float64 rows take two passes (the mean, then the squares about it, so
-that a large mean does not cancel the variance away); float32 rows take one, sums of x - x[0]
-and its squares (|x[0] - m| <= sqrt(D) std, so float64 keeps the variance to ~D 1e-16). A float32
-row's output is float32 arithmetic from xhat rounded once (one float64 FMA, x r - m r): y within
-1.5 ulp of its larger term |xhat w| or |b|, 16 SIMD lanes instead of 8. The backward sums
+One fused pass per row forward, two backward (the row's two sums, four rows at a time, then dx),
+rows in parallel from `PARALLEL_MIN_NORM` elements on. The statistics are float64: float64 rows
+take two passes (the mean, then the squares about it, so that a large mean does not cancel the
+variance away); float32 rows take one, sums of x - x[0] and its squares (|x[0] - m| <= sqrt(D) std,
+so float64 keeps the variance to ~D 1e-16). A float32 row's output is float32 arithmetic from xhat
+rounded once (one float64 FMA, x r - m r): y within 1.5 ulp of its larger term |xhat w| or |b|, 16
+SIMD lanes instead of 8. The backward is float64 arithmetic, its products g w exact from float32
+data, so that the two means in dx carry no float32 rounding of each product (dx within 2 ulp of the
+larger of r|g w|, r mean|g w| and r|xhat| mean|g w xhat|; PyTorch's float32 sums reach ~5). It sums
 dweight and dbias in the same pass, one float64 partial sum per block of rows, added up in the
 kernel. The forward also returns m and r per row, which the backward takes instead of recomputing
 them. float16 rows are computed in float32.
@@ -87,33 +90,89 @@ def _forward32(x, weight, bias, eps, y, mean, rstd):
         rstd[r] = inv
 
 
+@njit(cache=True, fastmath=FASTMATH)
+def _sums4(g, x, r, w64, mean, rstd, dw, db, ab):
+    """Rows r..r+3 at once: ab[0, k] = sum of g w and ab[1, k] = sum of g w xhat over row r + k, and
+    each column's sums of g xhat and g over the four rows added into dw and db. Products in float64
+    from float32 data are exact. Four rows a pass: eight independent sums where one row had two
+    (each add waited for the last), and dw, db read and written once per four rows, not per row."""
+    g0, g1, g2, g3 = g[r], g[r + 1], g[r + 2], g[r + 3]
+    x0, x1, x2, x3 = x[r], x[r + 1], x[r + 2], x[r + 3]
+    m0, m1, m2, m3 = mean[r], mean[r + 1], mean[r + 2], mean[r + 3]
+    i0, i1, i2, i3 = rstd[r], rstd[r + 1], rstd[r + 2], rstd[r + 3]
+    a0 = a1 = a2 = a3 = 0.0
+    b0 = b1 = b2 = b3 = 0.0
+    for j in range(x0.size):
+        w = w64[j]
+        h0, h1, h2, h3 = (x0[j] - m0) * i0, (x1[j] - m1) * i1, (x2[j] - m2) * i2, (x3[j] - m3) * i3
+        q0, q1, q2, q3 = np.float64(g0[j]), np.float64(g1[j]), np.float64(g2[j]), np.float64(g3[j])
+        a0 += q0 * w
+        a1 += q1 * w
+        a2 += q2 * w
+        a3 += q3 * w
+        b0 += q0 * w * h0
+        b1 += q1 * w * h1
+        b2 += q2 * w * h2
+        b3 += q3 * w * h3
+        dw[j] += (q0 * h0 + q1 * h1) + (q2 * h2 + q3 * h3)
+        db[j] += (q0 + q1) + (q2 + q3)
+    ab[0, 0], ab[0, 1], ab[0, 2], ab[0, 3] = a0, a1, a2, a3
+    ab[1, 0], ab[1, 1], ab[1, 2], ab[1, 3] = b0, b1, b2, b3
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _sums1(gr, xr, w64, m, inv, dw, db, ab):
+    """`_sums4` for one row (the last rows of a block), into ab[:, 0]."""
+    a = 0.0
+    b = 0.0
+    for j in range(xr.size):
+        xhat = (xr[j] - m) * inv
+        q = np.float64(gr[j])
+        gw = q * w64[j]
+        a += gw
+        b += gw * xhat
+        dw[j] += q * xhat
+        db[j] += q
+    ab[0, 0], ab[1, 0] = a, b
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _dx_row(gr, xr, w64, m, inv, a, b, out):
+    """dx = r (g w - mean(g w) - xhat mean(g w xhat)) for one row, a and b its two means, w64 the
+    weight as float64: r g w - (r a + r^2 b (x - m)), two constants a row."""
+    c1 = inv * a
+    c2 = inv * inv * b
+    for j in range(xr.size):
+        out[j] = np.float64(gr[j]) * w64[j] * inv - (c1 + c2 * (xr[j] - m))
+
+
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
 def _backward(g, x, weight, mean, rstd, dx, partial, dweight, dbias):
     """dx row by row, and each block of rows' sums of g * xhat and g into its own row of
-    partial[0] and partial[1] (parts x d, float64): one pass over g and x, split over the cores
-    without two threads writing the same sum. The blocks' sums are then added into dweight and
-    dbias on the calling thread."""
+    partial[0] and partial[1] (parts x d, float64): two passes over each row (its two sums, then
+    dx), split over the cores without two threads writing the same sum. The blocks' sums are then
+    added into dweight and dbias on the calling thread."""
     rows, d = x.shape
     parts = partial.shape[1]
+    w64 = np.empty(d)
+    for j in range(d):
+        w64[j] = weight[j]
+    sums = np.empty((parts, 2, 4))
     for p in prange(parts):
-        dw, db = partial[0, p], partial[1, p]
-        for r in range(rows * p // parts, rows * (p + 1) // parts):
-            gr, xr, out = g[r], x[r], dx[r]
-            m, inv = mean[r], rstd[r]
-            a = 0.0  # sum(g w)
-            b = 0.0  # sum(g w xhat)
-            for j in range(d):
-                xhat = (xr[j] - m) * inv
-                gw = gr[j] * weight[j]
-                a += gw
-                b += gw * xhat
-                dw[j] += gr[j] * xhat
-                db[j] += gr[j]
-            a /= d
-            b /= d
-            for j in range(d):
-                xhat = (xr[j] - m) * inv
-                out[j] = inv * (gr[j] * weight[j] - a - xhat * b)
+        dw, db, ab = partial[0, p], partial[1, p], sums[p]
+        for j in range(d):  # zeroed by the thread that sums into them: their lines start in its cache
+            dw[j] = 0.0
+            db[j] = 0.0
+        r, stop = rows * p // parts, rows * (p + 1) // parts
+        while r < stop:
+            n = 4 if r + 4 <= stop else 1
+            if n == 4:
+                _sums4(g, x, r, w64, mean, rstd, dw, db, ab)
+            else:
+                _sums1(g[r], x[r], w64, mean[r], rstd[r], dw, db, ab)
+            for k in range(n):
+                _dx_row(g[r + k], x[r + k], w64, mean[r + k], rstd[r + k], ab[0, k] / d, ab[1, k] / d, dx[r + k])
+            r += n
     _add_parts(partial[0], dweight)
     _add_parts(partial[1], dbias)
 
@@ -164,6 +223,6 @@ def layer_norm_backward(g: np.ndarray, x: np.ndarray, weight: np.ndarray | None,
     dx = np.empty_like(rows)
     parts = min(_threads.cores(), rows.shape[0]) if x.size >= PARALLEL_MIN_NORM else 1
     dweight, dbias = np.empty(d, x.dtype), np.empty(d, x.dtype)  # separate: each may become a .grad
-    sized(_backward, x.size, PARALLEL_MIN_NORM)(grows, rows, w, mean, rstd, dx, np.zeros((2, parts, d)),
+    sized(_backward, x.size, PARALLEL_MIN_NORM)(grows, rows, w, mean, rstd, dx, np.empty((2, parts, d)),
                                                 dweight, dbias)
     return dx.reshape(x.shape), dweight, dbias
