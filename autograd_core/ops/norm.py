@@ -128,25 +128,30 @@ class LayerNorm(Op):
 
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
-        d = math.prod(x.shape[x.ndim - k:])
-        rows = x.reshape(-1, d)
-        w = None if weight is None else weight.reshape(d)
-        b = None if bias is None else bias.reshape(d)
-        y, mean, rstd = KN.layer_norm_forward(rows, w, b, eps)
-        ctx.saved = (x, weight, mean, rstd)  # mean, rstd: first-order only (see composite)
         ctx.k = k
-        return y.reshape(x.shape)
+        if k == 1:  # the kernel normalises the last dim of any shape: no reshape here (~0.2 us each)
+            y, mean, rstd = KN.layer_norm_forward(x, weight, bias, eps)
+        else:
+            d = math.prod(x.shape[x.ndim - k:])
+            w = None if weight is None else weight.reshape(d)
+            b = None if bias is None else bias.reshape(d)
+            y, mean, rstd = KN.layer_norm_forward(x.reshape(-1, d), w, b, eps)
+            y = y.reshape(x.shape)
+        ctx.saved = (x, weight, mean, rstd)  # mean, rstd: first-order only (see composite)
+        return y
 
     @staticmethod
     def backward(ctx, g):
         x, weight, mean, rstd = ctx.saved
-        shape = x.shape[x.ndim - ctx.k:]
-        d = math.prod(shape)
-        w = None if weight is None else weight.reshape(d)
-        dx, dw, db = KN.layer_norm_backward(g.reshape(-1, d), x.reshape(-1, d), w, mean, rstd)
-        dw = dw.reshape(shape) if ctx.next[1] is not None else None
-        db = db.reshape(shape) if ctx.next[2] is not None else None
-        return dx.reshape(x.shape), dw, db, None, None
+        if ctx.k == 1:
+            dx, dw, db = KN.layer_norm_backward(g, x, weight, mean, rstd)
+        else:
+            shape = x.shape[x.ndim - ctx.k:]
+            d = math.prod(shape)
+            w = None if weight is None else weight.reshape(d)
+            dx, dw, db = KN.layer_norm_backward(g.reshape(-1, d), x.reshape(-1, d), w, mean, rstd)
+            dx, dw, db = dx.reshape(x.shape), dw.reshape(shape), db.reshape(shape)
+        return dx, (dw if ctx.next[1] is not None else None), (db if ctx.next[2] is not None else None), None, None
 
     @staticmethod
     def composite(ctx, x, weight, bias, k, eps):
