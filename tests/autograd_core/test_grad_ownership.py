@@ -152,13 +152,14 @@ def test_a_view_of_a_kept_tensor_is_not_taken():
 
 
 def test_a_reshaped_fresh_gradient_is_taken():
-    """layer_norm returns its gradients as reshaped views of fresh arrays: they are kept, not copied."""
+    """layer_norm over two dims returns its gradients as reshaped views of fresh arrays: they are
+    kept, not copied."""
     import autograd_core as ag
 
-    x = ag.tensor(np.random.default_rng(0).standard_normal((4, 8)).astype(np.float32), requires_grad=True)
-    w = ag.tensor(np.ones(8, np.float32), requires_grad=True)
-    y = ag.functional.layer_norm(x, (8,), w)
-    y.backward(ag.ones(4, 8))
+    x = ag.tensor(np.random.default_rng(0).standard_normal((3, 4, 8)).astype(np.float32), requires_grad=True)
+    w = ag.tensor(np.ones((4, 8), np.float32), requires_grad=True)
+    y = ag.functional.layer_norm(x, (4, 8), w)
+    y.backward(ag.ones(3, 4, 8))
     assert x.grad._data.base is not None and w.grad._data.base is not None  # the views themselves
 
 
