@@ -385,7 +385,10 @@ def _softplus32_both(x, out, d, beta, threshold):
 def _forward(kernel, loop, threshold, x, *params):
     x = float_array(x, kernel)
     out = np.empty_like(x)
-    sized(loop, x.size, threshold)(x.reshape(-1), out.reshape(-1), *params)
+    if x.ndim == 1:  # the loops take flat arrays; a reshape costs ~0.15 us of a ~2 us call
+        sized(loop, x.size, threshold)(x, out, *params)
+    else:
+        sized(loop, x.size, threshold)(x.reshape(-1), out.reshape(-1), *params)
     return out
 
 
@@ -393,7 +396,10 @@ def _backward(kernel, loop, threshold, a, g, a_name, *params):
     a = float_array(a, kernel, a_name)
     g = same_shape(g, a, kernel, "g", a_name)
     out = np.empty_like(a)
-    sized(loop, a.size, threshold)(a.reshape(-1), g.reshape(-1), out.reshape(-1), *params)
+    if a.ndim == 1:
+        sized(loop, a.size, threshold)(a, g, out, *params)
+    else:
+        sized(loop, a.size, threshold)(a.reshape(-1), g.reshape(-1), out.reshape(-1), *params)
     return out
 
 
