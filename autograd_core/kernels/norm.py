@@ -13,9 +13,10 @@ take two passes (the mean, then the squares about it, so that a large mean does 
 variance away); float32 rows take one, sums of x - x[0] and its squares (|x[0] - m| <= sqrt(D) std,
 so float64 keeps the variance to ~D 1e-16). A float32 row's output is float32 arithmetic from xhat
 rounded once (one float64 FMA, x r - m r): y within 1.5 ulp of its larger term |xhat w| or |b|, 16
-SIMD lanes instead of 8. The backward is float64 arithmetic, its products g w exact from float32
-data, so that the two means in dx carry no float32 rounding of each product (dx within 2 ulp of the
-larger of r|g w|, r mean|g w| and r|xhat| mean|g w xhat|; PyTorch's float32 sums reach ~5). It sums
+SIMD lanes instead of 8. The backward's sums are float64 arithmetic, the products g w exact from
+float32 data, so that the two means in dx carry no float32 rounding of each product; a float32
+row's dx is then float32 arithmetic with the float64 constants in two parts (dx within 2 ulp of
+the larger of r|g w|, r mean|g w| and r|xhat| mean|g w xhat|; PyTorch's float32 sums reach ~5). It sums
 dweight and dbias in the same pass, one float64 partial sum per block of rows, added up in the
 kernel. The forward also returns m and r per row, which the backward takes instead of recomputing
 them. float16 rows are computed in float32.
@@ -33,6 +34,7 @@ import numpy as np
 
 from . import _threads
 from ._jit import CONTRACT, FASTMATH, float_array, half_in_float32, njit, prange, same_shape, sized
+from ._vmath import fma32 as _fma
 from .sums import _add_parts
 
 # Rows split over the cores from here: each element costs ~3 passes of float64 arithmetic, and
@@ -146,12 +148,34 @@ def _dx_row(gr, xr, w64, m, inv, a, b, out):
         out[j] = np.float64(gr[j]) * w64[j] * inv - (c1 + c2 * (xr[j] - m))
 
 
+@njit(cache=True, fastmath=CONTRACT)
+def _dx_row32(gr, xr, weight, m, inv, a, b, out):
+    """`_dx_row` for float32 data in float32 arithmetic (16 lanes), the float64 constants each as
+    two float32 parts and g w with its rounding error, so that only the three fused sums round:
+    within 1.7 ulp of dx's scale where float64 arithmetic is within 1.0, ~1 us sooner a 1e5 row
+    block (PyTorch's is ~5 ulp off)."""
+    mh = np.float32(m)
+    ml = np.float32(m - mh)
+    ih = np.float32(inv)
+    il = np.float32(inv - ih)
+    c1 = np.float32(inv * a)
+    c2 = inv * inv * b
+    c2h = np.float32(c2)
+    c2l = np.float32(c2 - c2h)
+    for j in range(xr.size):
+        p = gr[j] * weight[j]
+        e = _fma(gr[j], weight[j], -p)  # g w = p + e exactly
+        xc = (xr[j] - mh) - ml
+        t = _fma(c2h, xc, _fma(c2l, xc, c1))
+        out[j] = _fma(p, ih, _fma(p, il, _fma(e, ih, -t)))
+
+
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
-def _backward(g, x, weight, mean, rstd, dx, partial, dweight, dbias):
-    """dx row by row, and each block of rows' sums of g * xhat and g into its own row of
-    partial[0] and partial[1] (parts x d, float64): two passes over each row (its two sums, then
-    dx), split over the cores without two threads writing the same sum. The blocks' sums are then
-    added into dweight and dbias on the calling thread."""
+def _backward(g, x, weight, mean, rstd, dx, partial, dweight, dbias, narrow):
+    """dx row by row (`_dx_row32` where `narrow`: float32 data), and each block of rows' sums of
+    g * xhat and g into its own row of partial[0] and partial[1] (parts x d, float64): two passes
+    over each row (its two sums, then dx), split over the cores without two threads writing the
+    same sum. The blocks' sums are then added into dweight and dbias on the calling thread."""
     rows, d = x.shape
     parts = partial.shape[1]
     w64 = np.empty(d)
@@ -171,7 +195,11 @@ def _backward(g, x, weight, mean, rstd, dx, partial, dweight, dbias):
             else:
                 _sums1(g[r], x[r], w64, mean[r], rstd[r], dw, db, ab)
             for k in range(n):
-                _dx_row(g[r + k], x[r + k], w64, mean[r + k], rstd[r + k], ab[0, k] / d, ab[1, k] / d, dx[r + k])
+                a, b = ab[0, k] / d, ab[1, k] / d
+                if narrow:
+                    _dx_row32(g[r + k], x[r + k], weight, mean[r + k], rstd[r + k], a, b, dx[r + k])
+                else:
+                    _dx_row(g[r + k], x[r + k], w64, mean[r + k], rstd[r + k], a, b, dx[r + k])
             r += n
     _add_parts(partial[0], dweight)
     _add_parts(partial[1], dbias)
@@ -232,5 +260,5 @@ def layer_norm_backward(g: np.ndarray, x: np.ndarray, weight: np.ndarray | None,
     parts = min(_threads.cores(), rows.shape[0]) if x.size >= PARALLEL_MIN_NORM else 1
     dweight, dbias = np.empty(d, x.dtype), np.empty(d, x.dtype)  # separate: each may become a .grad
     sized(_backward, x.size, PARALLEL_MIN_NORM)(grows, rows, w, mean, rstd, dx, np.empty((2, parts, d)),
-                                                dweight, dbias)
+                                                dweight, dbias, bool(x.dtype == np.float32))
     return (dx if flat else dx.reshape(x.shape)), dweight, dbias
