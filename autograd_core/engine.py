@@ -75,26 +75,13 @@ def queue_callback(fn) -> None:
     _final_callbacks.append(fn)
 
 
-_Tensor = None  # autograd_core.tensor.Tensor once read (tensor.py imports this module first)
-
-
-def _tensor_class():
-    """The Tensor class, imported on first use: an import statement in a function costs ~0.6 us
-    on every call, a module global is read in ~30 ns."""
-    global _Tensor
-    from .tensor import Tensor
-
-    _Tensor = Tensor
-    return Tensor
-
-
 def backward(root, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
     """Back-propagate from `root`, adding d root / d leaf into every leaf's `.grad`.
 
     With `create_graph=True` the backward pass is itself recorded, so the gradients it
     leaves in `.grad` can be differentiated again; `inputs` limits accumulation to those
     tensors."""
-    Tensor = _Tensor or _tensor_class()
+    Tensor = function.Tensor  # bound by tensor.py; an import here cost ~0.6 us a call
 
     if not root.requires_grad:
         raise RuntimeError(
@@ -142,7 +129,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     >>> g, ag.autograd.grad(g, x)[0]
     (tensor(12., grad_fn=<MulBackward0>), tensor(12.))
     """
-    Tensor = _Tensor or _tensor_class()
+    Tensor = function.Tensor  # bound by tensor.py; an import here cost ~0.6 us a call
 
     if is_grads_batched:  # one vector-Jacobian product per row of the grad_outputs
         from .ops.shape import stack

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import function
 from ..function import Op, ShapeError
 from ..kernels import softmax as K
 from .index import gather
@@ -104,7 +105,7 @@ def cross_entropy(input, target, reduction: str = "mean", label_smoothing: float
                   ignore_index: int = -100):
     """Cross-entropy between logits `input` (N, C, ...) and class indices (N, ...) or
     class probabilities (same shape as input), optionally with label smoothing."""
-    from ..tensor import Tensor
+    Tensor = function.Tensor  # bound by tensor.py (an import here costs ~0.6 us a call)
 
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -154,7 +155,7 @@ def cross_entropy(input, target, reduction: str = "mean", label_smoothing: float
 
 def nll_loss(input, target, reduction: str = "mean", ignore_index: int = -100):
     """Negative log-likelihood of log-probabilities `input` (N, C) at class indices `target` (N,)."""
-    from ..tensor import Tensor
+    Tensor = function.Tensor  # bound by tensor.py (an import here costs ~0.6 us a call)
 
     _check_reduction("nll_loss", reduction)
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
@@ -255,7 +256,7 @@ def binary_cross_entropy(input, target, reduction: str = "mean"):
 
 def binary_cross_entropy_with_logits(input, target, reduction: str = "mean", pos_weight=None):
     """BCE on logits, stable for any magnitude; `pos_weight` weighs the positive class."""
-    from ..tensor import Tensor
+    Tensor = function.Tensor  # bound by tensor.py (an import here costs ~0.6 us a call)
 
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     _same_shape("binary_cross_entropy_with_logits", input, target)
