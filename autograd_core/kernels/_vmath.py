@@ -280,7 +280,8 @@ def exp32_pair(v):
     r = rh + rl
     # (e**r - 1 - r) / r**2 by Estrin's scheme, not Horner's: four dependent steps instead of seven.
     # The loops that call this are bound by the length of that chain, not by the count of operations
-    # (SiLU's y and dy/dx: 12% faster, the same bits at every point tested)
+    # (SiLU's y and dy/dx: 12% faster; 0.6% of 4.8M results differ from Horner's, and the largest
+    # error over them stays 1.80 ulp of dy/dx's larger term and 1.49 ulp of y)
     r2 = r * r
     r4 = r2 * r2
     p = (_F_C8 * r2 + (_F_C7 * r + _F_C6)) * r4 + ((_F_C5 * r + _F_C4) * r2 + (_F_C3 * r + _F_HALF))
